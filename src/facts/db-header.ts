@@ -1,0 +1,79 @@
+/**
+ * Parser for the 100-byte SQLite database header.
+ * Layout: https://www.sqlite.org/fileformat2.html#the_database_header
+ */
+import type { DbHeader } from './types.js';
+
+export const DB_HEADER_BYTES = 100;
+const MAGIC = 'SQLite format 3\u0000';
+
+export class HeaderError extends Error {
+  constructor(
+    readonly code: 'EMPTY' | 'TRUNCATED' | 'NOT_SQLITE' | 'CORRUPT_HEADER',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** "3.40.1" from 3040001 (SQLITE_VERSION_NUMBER = X*1000000 + Y*1000 + Z). */
+export function versionString(versionNumber: number): string {
+  const major = Math.floor(versionNumber / 1_000_000);
+  const minor = Math.floor((versionNumber % 1_000_000) / 1000);
+  const patch = versionNumber % 1000;
+  return `${major}.${minor}.${patch}`;
+}
+
+/** Parses `buf` (the first bytes of the file, `fileSize` in all); throws HeaderError on bad input. */
+export function parseDbHeader(buf: Buffer, fileSize: number): DbHeader {
+  if (fileSize === 0) throw new HeaderError('EMPTY', 'empty file (0 bytes): not a SQLite database yet');
+  if (buf.length < 16 || buf.toString('latin1', 0, 16) !== MAGIC) {
+    throw new HeaderError('NOT_SQLITE', 'not a SQLite database (no "SQLite format 3" header)');
+  }
+  if (buf.length < DB_HEADER_BYTES) {
+    throw new HeaderError('TRUNCATED', `truncated header: ${fileSize} bytes, a SQLite header needs ${DB_HEADER_BYTES}`);
+  }
+  const rawPageSize = buf.readUInt16BE(16);
+  // 1 encodes 65536; otherwise a power of two from 512 to 32768.
+  const pageSizeBytes = rawPageSize === 1 ? 65536 : rawPageSize;
+  if (pageSizeBytes < 512 || pageSizeBytes > 65536 || (pageSizeBytes & (pageSizeBytes - 1)) !== 0) {
+    throw new HeaderError('CORRUPT_HEADER', `corrupt header: page size ${rawPageSize} is not a power of two from 512 to 65536`);
+  }
+  const writeVersion = buf.readUInt8(18);
+  const readVersion = buf.readUInt8(19);
+  if (writeVersion < 1 || writeVersion > 2 || readVersion < 1 || readVersion > 2) {
+    throw new HeaderError(
+      'CORRUPT_HEADER',
+      `corrupt header: file format versions ${writeVersion}/${readVersion} (expected 1 = rollback journal or 2 = WAL)`,
+    );
+  }
+  // Offsets 21-23 are fixed payload fractions; anything else means the header is damaged.
+  if (buf[21] !== 64 || buf[22] !== 32 || buf[23] !== 32) {
+    throw new HeaderError('CORRUPT_HEADER', 'corrupt header: payload fractions at offsets 21-23 are not 64/32/32');
+  }
+  const fileChangeCounter = buf.readUInt32BE(24);
+  const versionValidFor = buf.readUInt32BE(92);
+  const largestRootPage = buf.readUInt32BE(52);
+  const incremental = buf.readUInt32BE(64);
+  const encoding = buf.readUInt32BE(56);
+  const sqliteVersionNumber = buf.readUInt32BE(96);
+  return {
+    pageSizeBytes,
+    writeVersion,
+    readVersion,
+    walEnabled: writeVersion === 2 && readVersion === 2,
+    reservedBytesPerPage: buf.readUInt8(20),
+    fileChangeCounter,
+    pageCount: buf.readUInt32BE(28),
+    pageCountValid: versionValidFor === fileChangeCounter && buf.readUInt32BE(28) !== 0,
+    freelistPages: buf.readUInt32BE(36),
+    schemaCookie: buf.readUInt32BE(40),
+    schemaFormat: buf.readUInt32BE(44),
+    autoVacuum: largestRootPage === 0 ? 'none' : incremental !== 0 ? 'incremental' : 'full',
+    textEncoding: encoding === 1 ? 'utf-8' : encoding === 2 ? 'utf-16le' : encoding === 3 ? 'utf-16be' : encoding === 0 ? 'utf-8' : 'unknown',
+    userVersion: buf.readUInt32BE(60),
+    applicationId: buf.readUInt32BE(68),
+    sqliteVersionNumber,
+    sqliteVersion: versionString(sqliteVersionNumber),
+  };
+}

@@ -1,0 +1,279 @@
+/**
+ * The audit's gatherer: everything from the files themselves, /proc and statfs.
+ * It opens no SQLite connection and takes no lock (sqlite-lock-facts.md §3, §10.1): reads are plain
+ * O_RDONLY reads of regular files, done in a process that holds no connection to the database.
+ */
+import { accessSync, constants, realpathSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { DB_HEADER_BYTES, HeaderError, parseDbHeader } from './db-header.js';
+import { FileAccessError, describeErrno, readAt, readRegularFile, statFile, withReadOnlyFile } from './files.js';
+import { gatherFilesystem } from './filesystem.js';
+import { decodeDbLocks, decodeShmLocks, locksOnInode, readProcLocks } from './proc-locks.js';
+import { processCommand } from './processes.js';
+import { SHM_HEADER_BYTES, parseShmHeader } from './shm-header.js';
+import {
+  type AuditFacts,
+  type DatabaseFiles,
+  type DirectoryFacts,
+  type FileInfo,
+  type Gathered,
+  type JournalFacts,
+  type LockFacts,
+  type LockHolder,
+  type RawLock,
+  type ShmFacts,
+  type WalFacts,
+  isGatherError,
+} from './types.js';
+import { WAL_FRAME_HEADER_BYTES, WAL_HEADER_BYTES, frameOffset, framesInFile, parseWalHeader } from './wal-header.js';
+
+/** A path that cannot be audited at all: reported as the database's `error`, exit code 2. */
+export class AuditInputError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Bound on the WAL frame scan (done only when the -shm header cannot be trusted): 1 GiB of 4 KiB pages. */
+export const WAL_SCAN_MAX_FRAMES = 262_144;
+/** Re-reads of the -shm header when its two copies differ mid-update (walIndexTryHdr retries too). */
+const SHM_READ_ATTEMPTS = 5;
+
+function gatherError(err: unknown): { error: { code: string; message: string } } {
+  if (err instanceof FileAccessError || err instanceof AuditInputError) return { error: { code: err.code, message: err.message } };
+  const e = err as NodeJS.ErrnoException;
+  return { error: { code: e?.code ?? 'ERROR', message: e?.message ?? String(err) } };
+}
+
+function attempt<T>(fn: () => T): Gathered<T> {
+  try {
+    return fn();
+  } catch (err) {
+    return gatherError(err);
+  }
+}
+
+export function statDatabaseFiles(dbPath: string): DatabaseFiles {
+  return {
+    db: statFile(dbPath),
+    wal: statFile(`${dbPath}-wal`),
+    shm: statFile(`${dbPath}-shm`),
+    journal: statFile(`${dbPath}-journal`),
+  };
+}
+
+/** Checks the path is a regular, readable file before anything opens it (a FIFO must never be opened). */
+function resolveDatabase(path: string): { realPath: string; files: DatabaseFiles } {
+  let realPath: string;
+  try {
+    realPath = realpathSync(resolve(path));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    throw new AuditInputError(code, describeErrno(code));
+  }
+  let files: DatabaseFiles;
+  try {
+    files = statDatabaseFiles(realPath);
+  } catch (err) {
+    if (err instanceof FileAccessError) throw new AuditInputError(err.code, err.message);
+    throw err;
+  }
+  const db = files.db;
+  if (!db.exists) throw new AuditInputError('ENOENT', 'no such file');
+  if (db.type === 'directory') throw new AuditInputError('EISDIR', 'is a directory, not a database file');
+  if (db.type !== 'file') throw new AuditInputError('NOT_REGULAR', `not a regular file (${db.type}): lockscope does not open it`);
+  return { realPath, files };
+}
+
+export function readDbHeader(realPath: string) {
+  let buf: Buffer;
+  let size: number;
+  try {
+    [buf, size] = withReadOnlyFile(realPath, (fd, sizeBytes) => [readAt(fd, DB_HEADER_BYTES, 0), sizeBytes] as const);
+  } catch (err) {
+    if (err instanceof FileAccessError) throw new AuditInputError(err.code, err.message);
+    throw err;
+  }
+  try {
+    return parseDbHeader(buf, size);
+  } catch (err) {
+    if (err instanceof HeaderError) throw new AuditInputError(err.code, err.message);
+    throw err;
+  }
+}
+
+export function gatherLocks(files: DatabaseFiles, readMarks?: readonly (number | null)[] | null, all?: RawLock[]): LockFacts {
+  const table = all ?? readProcLocks();
+  const onDb = locksOnInode(table, files.db.device, files.db.inode);
+  const onShm = files.shm.exists ? locksOnInode(table, files.shm.device, files.shm.inode) : [];
+  const raw = [...onDb, ...onShm];
+  const pids = [...new Set(raw.filter((l) => l.pid > 0).map((l) => l.pid))].sort((a, b) => a - b);
+  const holders: LockHolder[] = pids.map((pid) => {
+    const holder: LockHolder = {
+      pid,
+      locks: [
+        ...decodeDbLocks(onDb.filter((l) => l.pid === pid)),
+        ...decodeShmLocks(
+          onShm.filter((l) => l.pid === pid),
+          readMarks,
+        ),
+      ],
+    };
+    const command = processCommand(pid);
+    if (command !== undefined) holder.command = command;
+    return holder;
+  });
+  return { source: '/proc/locks', raw, holders, unattributed: raw.filter((l) => l.pid <= 0).length };
+}
+
+/** True when some process holds the DMS byte: the -shm header is live (sqlite-lock-facts.md §2). */
+export function shmAttached(locks: Gathered<LockFacts>): boolean | null {
+  if (isGatherError(locks)) return null;
+  return locks.holders.some((h) => h.locks.some((l) => l.name === 'wal-dms'));
+}
+
+export function readShm(shm: FileInfo, attached: boolean | null): ShmFacts | null {
+  if (!shm.exists) return null;
+  let parsed = parseShmHeader(Buffer.alloc(0));
+  let sizeBytes = shm.sizeBytes ?? 0;
+  for (let i = 0; i < SHM_READ_ATTEMPTS; i += 1) {
+    const buf = withReadOnlyFile(shm.path, (fd, size) => {
+      sizeBytes = size;
+      return readAt(fd, SHM_HEADER_BYTES, 0);
+    });
+    parsed = parseShmHeader(buf);
+    if (parsed.valid || parsed.header === null) break;
+  }
+  const facts: ShmFacts = {
+    sizeBytes,
+    header: parsed.header,
+    valid: parsed.valid,
+    attached,
+    trusted: parsed.valid && attached === true,
+  };
+  if (parsed.invalidReason) facts.invalidReason = parsed.invalidReason;
+  return facts;
+}
+
+/**
+ * Reads the WAL header; scans frame headers (24 bytes each, never page bodies) only when `scan`,
+ * i.e. when the -shm header cannot give the committed frame count.
+ */
+export function readWal(wal: FileInfo, scan: boolean): WalFacts | null {
+  if (!wal.exists) return null;
+  return withReadOnlyFile(wal.path, (fd, sizeBytes) => {
+    const header = parseWalHeader(readAt(fd, WAL_HEADER_BYTES, 0));
+    const facts: WalFacts = {
+      sizeBytes,
+      headerValid: header !== null,
+      framesInFile: 0,
+      framesWithCurrentSalt: 0,
+      lastCommitFrame: 0,
+      scanTruncated: false,
+    };
+    if (!header) return facts;
+    facts.pageSizeBytes = header.pageSizeBytes;
+    facts.checkpointSequence = header.checkpointSequence;
+    facts.salt1 = header.salt1;
+    facts.salt2 = header.salt2;
+    facts.frameSizeBytes = header.pageSizeBytes + WAL_FRAME_HEADER_BYTES;
+    facts.framesInFile = framesInFile(sizeBytes, header.pageSizeBytes);
+    if (!scan) return facts;
+    facts.framesWithCurrentSalt = 0;
+    facts.lastCommitFrame = 0;
+    const limit = Math.min(facts.framesInFile, WAL_SCAN_MAX_FRAMES);
+    for (let frame = 1; frame <= limit; frame += 1) {
+      const fh = readAt(fd, WAL_FRAME_HEADER_BYTES, frameOffset(frame, header.pageSizeBytes));
+      if (fh.length < WAL_FRAME_HEADER_BYTES) break;
+      if (fh.readUInt32BE(8) !== header.salt1 || fh.readUInt32BE(12) !== header.salt2) break;
+      facts.framesWithCurrentSalt = frame;
+      // A commit frame records the database size in pages after the commit (non-zero).
+      if (fh.readUInt32BE(4) !== 0) facts.lastCommitFrame = frame;
+    }
+    facts.scanTruncated = facts.framesInFile > limit && facts.framesWithCurrentSalt === limit;
+    return facts;
+  });
+}
+
+const JOURNAL_MAGIC = Buffer.from([0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7]);
+
+/** pager.c hasHotJournal: a non-empty journal with a live header and no process holding RESERVED or more. */
+export function readJournal(journal: FileInfo, locks: Gathered<LockFacts>): JournalFacts | null {
+  if (!journal.exists) return null;
+  const head = readRegularFile(journal.path, 8, 0);
+  const sizeBytes = journal.sizeBytes ?? 0;
+  const headerMagicValid = head.length === 8 && head.equals(JOURNAL_MAGIC);
+  const headerZeroed = head.length > 0 && head.every((b) => b === 0);
+  let hot: boolean | null;
+  if (sizeBytes === 0 || head.length === 0 || head[0] === 0) hot = false;
+  else if (isGatherError(locks)) hot = null;
+  else {
+    const writerActive = locks.holders.some((h) => h.locks.some((l) => l.name === 'reserved' || l.name === 'pending' || l.name === 'exclusive'));
+    hot = !writerActive;
+  }
+  return { sizeBytes, headerMagicValid, headerZeroed, hot };
+}
+
+/** Whether `uid`/`gid` may create files in a directory, from its mode bits (root always may). */
+export function modeAllowsWrite(dir: { mode: number; uid: number; gid: number }, uid: number, gid: number): boolean {
+  if (uid === 0) return true;
+  if (dir.uid === uid) return (dir.mode & 0o200) !== 0 && (dir.mode & 0o100) !== 0;
+  if (dir.gid === gid) return (dir.mode & 0o020) !== 0 && (dir.mode & 0o010) !== 0;
+  return (dir.mode & 0o002) !== 0 && (dir.mode & 0o001) !== 0;
+}
+
+export function gatherDirectory(dbPath: string, db: FileInfo): DirectoryFacts {
+  const path = dirname(dbPath);
+  const st = statSync(path);
+  let writableByCurrentUser = true;
+  try {
+    accessSync(path, constants.W_OK | constants.X_OK);
+  } catch {
+    writableByCurrentUser = false;
+  }
+  const dir = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+  return {
+    path,
+    ...dir,
+    writableByCurrentUser,
+    writableByDbOwner: db.uid === undefined || db.gid === undefined ? null : modeAllowsWrite(dir, db.uid, db.gid),
+  };
+}
+
+/** Gathers everything the audit checks need about one database. Throws AuditInputError for bad input. */
+export function gatherAuditFacts(path: string): AuditFacts {
+  const { realPath, files } = resolveDatabase(path);
+  const header = readDbHeader(realPath);
+  // First pass without read marks: the -shm header is read after, once we know whether it is live.
+  const locks: Gathered<LockFacts> = attempt(() => gatherLocks(files));
+  const shm = attempt(() => readShm(files.shm, shmAttached(locks)));
+  if (!isGatherError(locks) && !isGatherError(shm) && shm?.header) {
+    const marks = shm.header.readMarks;
+    for (const holder of locks.holders) {
+      for (const lock of holder.locks) {
+        const slot = lock.name.startsWith('wal-read-') ? Number(lock.name.slice(-1)) : 0;
+        if (slot >= 1) lock.pinsFrame = marks[slot] ?? null;
+      }
+    }
+  }
+  const shmTrusted = !isGatherError(shm) && shm !== null && shm.trusted;
+  const wal = attempt(() => readWal(files.wal, !shmTrusted));
+  return {
+    path,
+    realPath,
+    files,
+    header,
+    wal,
+    shm,
+    journal: attempt(() => readJournal(files.journal, locks)),
+    locks,
+    filesystem: attempt(() => gatherFilesystem(dirname(realPath))),
+    directory: attempt(() => gatherDirectory(realPath, files.db)),
+    checkpoint: null,
+  };
+}
+
+export { type Gathered };
