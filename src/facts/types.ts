@@ -232,6 +232,8 @@ export interface AppSettings {
 export interface CheckpointFacts {
   mode: 'passive' | 'full' | 'restart' | 'truncate';
   timeoutMs: number;
+  /** Set when no checkpoint was attempted (the database is not in WAL mode): nothing was opened or written. */
+  skipped?: string;
   /** PRAGMA wal_checkpoint result: busy flag, WAL frames, frames checkpointed. */
   busy: number;
   log: number;
@@ -241,8 +243,10 @@ export interface CheckpointFacts {
   walBytesAfter: number | null;
   /** -wal/-shm were removed when lockscope's connection closed (it was the last one). */
   walRemovedOnClose: boolean;
-  /** Other processes' locks while the checkpoint returned: who blocked it. */
+  /** Other processes' locks, read from /proc/locks as the checkpoint returned: who blocked it. */
   blockers: LockHolder[];
+  /** The -shm header read before the connection opened (mxFrame, nBackfill, read marks). */
+  shmBefore: ShmHeader | null;
   /** Read marks from the -shm header after the connection closed. */
   readMarksAfter: (number | null)[] | null;
   /** What lockscope wrote, in words, for the report. */

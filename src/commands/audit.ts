@@ -1,0 +1,130 @@
+/** `lockscope audit <db...>`: gather facts per database, run the checks, render, compute the exit code. */
+import { type Command, Option } from 'commander';
+import ora from 'ora';
+import { REGISTRY } from '../../checks/index.js';
+import type { Io } from '../command-types.js';
+import { CHECKPOINT_MODES, type CheckpointMode, DEFAULT_CHECKPOINT_TIMEOUT_MS, runCheckpoint } from '../facts/checkpoint.js';
+import { AuditInputError, gatherAuditFacts } from '../facts/gather-audit.js';
+import type { AppSettings } from '../facts/types.js';
+import { formatJson } from '../formatters/json.js';
+import { colorLevel, makeStyle } from '../formatters/style.js';
+import { formatText } from '../formatters/text.js';
+import type { DatabaseReport, Report, Stack } from '../model.js';
+import {
+  type AppFlagValues,
+  FAIL_ON,
+  JOURNAL_MODES,
+  STACK_CHOICES,
+  SYNC_MODES,
+  TX_MODES,
+  appSettingsFrom,
+  bytes,
+  collectThreshold,
+  durationMs,
+  nonNegativeInt,
+  oneOf,
+} from '../options.js';
+import { buildReport } from '../report.js';
+import { type RunOptions, type ThresholdOverrides, runChecks } from '../runner.js';
+import type { FailOn } from '../exit-code.js';
+
+export interface AuditOptions {
+  app: AppSettings;
+  thresholds?: ThresholdOverrides;
+  checkpoint?: { mode: CheckpointMode; timeoutMs: number };
+}
+
+/** Audits one path; bad input becomes the database's `error`, never an exception. */
+export function auditDatabase(path: string, options: AuditOptions): DatabaseReport {
+  try {
+    let facts = gatherAuditFacts(path);
+    if (options.checkpoint) {
+      const checkpoint = runCheckpoint(facts, options.checkpoint.mode, options.checkpoint.timeoutMs);
+      // The rest of the report describes the database as the checkpoint left it.
+      facts = { ...gatherAuditFacts(path), checkpoint };
+    }
+    const run: RunOptions = { app: options.app, thresholds: options.thresholds };
+    return { path, facts, findings: runChecks(REGISTRY, facts, run) };
+  } catch (err) {
+    if (err instanceof AuditInputError) return { path, error: { code: err.code, message: `${path}: ${err.message}` } };
+    const e = err as NodeJS.ErrnoException;
+    return { path, error: { code: e.code ?? 'ERROR', message: `${path}: ${e.message ?? String(err)}` } };
+  }
+}
+
+export function runAudit(paths: readonly string[], options: AuditOptions, failOn: FailOn): Report {
+  return buildReport('audit', paths.map((p) => auditDatabase(p, options)), failOn);
+}
+
+/** Adds the flags that declare the app's connection settings (shared with `stress`). */
+export function addAppSettingFlags(cmd: Command): Command {
+  return cmd
+    .option('--busy-timeout <ms>', "the app's busy_timeout in ms (per connection: lockscope cannot read it)", nonNegativeInt('--busy-timeout'))
+    .option('--tx <mode>', "the app's transaction mode: deferred|immediate|exclusive", oneOf('--tx', TX_MODES))
+    .option('--synchronous <mode>', "the app's PRAGMA synchronous: off|normal|full|extra", oneOf('--synchronous', SYNC_MODES))
+    .option('--journal-mode <mode>', "the app's PRAGMA journal_mode: delete|truncate|persist|memory|wal|off", oneOf('--journal-mode', JOURNAL_MODES))
+    .option('--wal-autocheckpoint <pages>', "the app's PRAGMA wal_autocheckpoint (0 = never)", nonNegativeInt('--wal-autocheckpoint'))
+    .option('--journal-size-limit <bytes>', "the app's PRAGMA journal_size_limit in bytes (units accepted: 64MiB)", bytes('--journal-size-limit'));
+}
+
+/** Adds output flags shared by every reporting command. */
+export function addOutputFlags(cmd: Command): Command {
+  return cmd
+    .option('--json', 'print one JSON document (schemaVersion 1) on stdout')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--fail-on <level>', 'exit 1 when a finding is at or above: fail|warn|never', oneOf('--fail-on', FAIL_ON), 'fail')
+    .option('--verbose', 'show details and evidence for passing checks too')
+    .option('--stack <stack>', `show fixes for one stack: ${STACK_CHOICES.join('|')}`, oneOf('--stack', STACK_CHOICES))
+    .option('--threshold <check.name=value>', 'override a check threshold (repeatable), e.g. wal-size.warnBytes=128MiB', collectThreshold);
+}
+
+export interface OutputOptions {
+  json?: boolean;
+  format?: string;
+  failOn: FailOn;
+  verbose?: boolean;
+  stack?: Stack;
+}
+
+export function render(report: Report, opts: OutputOptions, io: Io): string {
+  if (opts.json || opts.format === 'json') return formatJson(report);
+  const style = makeStyle(colorLevel(io.env, io.stdoutIsTTY));
+  return formatText(report, { style, verbose: opts.verbose, stack: opts.stack });
+}
+
+/** One line per database that could not be audited, on stderr (stdout stays a clean report). */
+export function reportErrors(report: Report, io: Io): void {
+  for (const db of report.databases) if (db.error) io.stderr(`lockscope: ${db.error.message}\n`);
+}
+
+export function registerAudit(program: Command, io: Io, setExit: (code: number) => void): void {
+  const cmd = program
+    .command('audit', { isDefault: true })
+    .description('read-only audit of SQLite databases: settings, WAL, locks, filesystem (opens no connection)')
+    .argument('<db...>', 'database files');
+  addAppSettingFlags(cmd);
+  addOutputFlags(cmd);
+  cmd
+    .addOption(
+      new Option('--checkpoint [mode]', 'WRITES: run PRAGMA wal_checkpoint(mode) first: passive|full|restart|truncate').preset('truncate'),
+    )
+    .option('--checkpoint-timeout <ms>', `busy wait of --checkpoint (blocks the app's writers while it waits)`, durationMs('--checkpoint-timeout'), DEFAULT_CHECKPOINT_TIMEOUT_MS)
+    .action(async (paths: string[], opts: AppFlagValues & OutputOptions & { threshold?: ThresholdOverrides; checkpoint?: string; checkpointTimeout: number }) => {
+      let checkpoint: AuditOptions['checkpoint'];
+      if (opts.checkpoint !== undefined) {
+        const mode = String(opts.checkpoint).toLowerCase() as CheckpointMode;
+        if (!CHECKPOINT_MODES.includes(mode)) {
+          io.stderr(`lockscope: --checkpoint must be one of ${CHECKPOINT_MODES.join(', ')} (got "${opts.checkpoint}")\n`);
+          setExit(2);
+          return;
+        }
+        checkpoint = { mode, timeoutMs: opts.checkpointTimeout };
+      }
+      const spinner = io.stderrIsTTY && !opts.json ? ora({ text: `auditing ${paths.length} database(s)`, stream: process.stderr }).start() : null;
+      const report = runAudit(paths, { app: appSettingsFrom(opts), thresholds: opts.threshold, checkpoint }, opts.failOn);
+      spinner?.stop();
+      io.stdout(render(report, opts, io));
+      reportErrors(report, io);
+      setExit(report.exitCode);
+    });
+}
