@@ -1,0 +1,52 @@
+/** Runs the built CLI (bin/lockscope.js → dist/) as a real child process. */
+import { type SpawnSyncOptions, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BIN = join(ROOT, 'bin', 'lockscope.js');
+
+export interface CliResult {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  ms: number;
+}
+
+/** The test runner's environment without its colour forcing, plus `extra`. */
+export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  delete env.FORCE_COLOR;
+  return { ...env, ...extra };
+}
+
+/** `timeoutMs` is a hang guard, not a speed assertion: a run that needs it is killed and reported as such. */
+export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; prefix?: string[]; cwd?: string } = {}): CliResult {
+  const started = Date.now();
+  const command = opts.prefix ? opts.prefix[0]! : process.execPath;
+  const argv = opts.prefix ? [...opts.prefix.slice(1), process.execPath, BIN, ...args] : [BIN, ...args];
+  const spawnOpts: SpawnSyncOptions = {
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? 30_000,
+    killSignal: 'SIGKILL',
+    cwd: opts.cwd ?? ROOT,
+    env: cleanEnv(opts.env),
+  };
+  const r = spawnSync(command, argv, spawnOpts);
+  return { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), code: r.status, signal: r.signal, ms: Date.now() - started };
+}
+
+export function sha256(path: string): string | null {
+  if (!existsSync(path)) return null;
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+/** Name → sha256 of every file in `dir`, to prove nothing was created, changed or removed. */
+export function snapshotDir(dir: string): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const name of readdirSync(dir).sort()) out[name] = sha256(join(dir, name));
+  return out;
+}
