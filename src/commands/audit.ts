@@ -1,6 +1,5 @@
 /** `lockscope audit <db...>`: gather facts per database, run the checks, render, compute the exit code. */
 import { type Command, Option } from 'commander';
-import ora from 'ora';
 import { REGISTRY } from '../../checks/index.js';
 import type { Io } from '../command-types.js';
 import { CHECKPOINT_MODES, type CheckpointMode, DEFAULT_CHECKPOINT_TIMEOUT_MS, runCheckpoint } from '../facts/checkpoint.js';
@@ -97,6 +96,13 @@ export function reportErrors(report: Report, io: Io): void {
   for (const db of report.databases) if (db.error) io.stderr(`lockscope: ${db.error.message}\n`);
 }
 
+/** An ora spinner on stderr, only on a TTY (ora is loaded only then: it costs start-up time). */
+export async function startSpinner(io: Io, text: string, quiet = false): Promise<{ stop(): void } | null> {
+  if (!io.stderrIsTTY || quiet) return null;
+  const { default: ora } = await import('ora');
+  return ora({ text, stream: process.stderr }).start();
+}
+
 export function registerAudit(program: Command, io: Io, setExit: (code: number) => void): void {
   const cmd = program
     .command('audit', { isDefault: true })
@@ -120,7 +126,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         }
         checkpoint = { mode, timeoutMs: opts.checkpointTimeout };
       }
-      const spinner = io.stderrIsTTY && !opts.json ? ora({ text: `auditing ${paths.length} database(s)`, stream: process.stderr }).start() : null;
+      const spinner = await startSpinner(io, `auditing ${paths.length} database(s)`, Boolean(opts.json || opts.format === 'json'));
       const report = runAudit(paths, { app: appSettingsFrom(opts), thresholds: opts.threshold, checkpoint }, opts.failOn);
       spinner?.stop();
       io.stdout(render(report, opts, io));

@@ -6,11 +6,18 @@
  */
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type BetterSqlite3 from 'better-sqlite3';
 import { formatBytes, formatCount } from '../units.js';
 import { AuditInputError, gatherLocks, readShm, shmAttached, statDatabaseFiles } from './gather-audit.js';
 import type { AuditFacts, CheckpointFacts, LockHolder } from './types.js';
 import { isGatherError } from './types.js';
+
+/** Loaded only when a checkpoint is asked for: the plain audit never needs the SQLite library. */
+function openDatabase(path: string, timeoutMs: number): BetterSqlite3.Database {
+  const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+  return new Database(path, { fileMustExist: true, timeout: timeoutMs });
+}
 
 export type CheckpointMode = CheckpointFacts['mode'];
 export const CHECKPOINT_MODES: readonly CheckpointMode[] = ['passive', 'full', 'restart', 'truncate'];
@@ -67,9 +74,9 @@ export function runCheckpoint(facts: AuditFacts, mode: CheckpointMode, timeoutMs
   const started = process.hrtime.bigint();
   let result: { busy: number; log: number; checkpointed: number };
   let blockers: LockHolder[] = [];
-  let db: Database.Database | undefined;
+  let db: BetterSqlite3.Database | undefined;
   try {
-    db = new Database(facts.realPath, { fileMustExist: true, timeout: timeoutMs });
+    db = openDatabase(facts.realPath, timeoutMs);
     const rows = db.pragma(`wal_checkpoint(${mode.toUpperCase()})`) as { busy: number; log: number; checkpointed: number }[];
     const row = rows[0] ?? { busy: 1, log: -1, checkpointed: -1 };
     result = { busy: Number(row.busy), log: Number(row.log), checkpointed: Number(row.checkpointed) };

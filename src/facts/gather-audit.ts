@@ -37,8 +37,8 @@ export class AuditInputError extends Error {
   }
 }
 
-/** Bound on the WAL frame scan (done only when the -shm header cannot be trusted): 1 GiB of 4 KiB pages. */
-export const WAL_SCAN_MAX_FRAMES = 262_144;
+/** How far back from the last current frame to look for a commit frame (one transaction's worth of pages). */
+export const COMMIT_SEARCH_MAX_FRAMES = 65_536;
 /** Re-reads of the -shm header when its two copies differ mid-update (walIndexTryHdr retries too). */
 const SHM_READ_ATTEMPTS = 5;
 
@@ -159,8 +159,13 @@ export function readShm(shm: FileInfo, attached: boolean | null): ShmFacts | nul
 }
 
 /**
- * Reads the WAL header; scans frame headers (24 bytes each, never page bodies) only when `scan`,
- * i.e. when the -shm header cannot give the committed frame count.
+ * Reads the WAL header and, only when `scan` (the -shm header cannot give the committed frame count),
+ * locates the current generation's frames from their 24-byte headers, never reading a page body.
+ *
+ * A checkpoint that resets the WAL rewrites it from frame 1 with new salts (salt1 is incremented), so the
+ * frames whose salts match the header are a prefix of the file: a binary search finds the end of that
+ * prefix in O(log n) reads, and the audit's time does not grow with the WAL's size. Frame checksums are
+ * not verified (that needs every page); a torn last frame is counted until recovery discards it.
  */
 export function readWal(wal: FileInfo, scan: boolean): WalFacts | null {
   if (!wal.exists) return null;
@@ -170,9 +175,8 @@ export function readWal(wal: FileInfo, scan: boolean): WalFacts | null {
       sizeBytes,
       headerValid: header !== null,
       framesInFile: 0,
-      framesWithCurrentSalt: 0,
-      lastCommitFrame: 0,
-      scanTruncated: false,
+      framesWithCurrentSalt: null,
+      lastCommitFrame: null,
     };
     if (!header) return facts;
     facts.pageSizeBytes = header.pageSizeBytes;
@@ -182,18 +186,29 @@ export function readWal(wal: FileInfo, scan: boolean): WalFacts | null {
     facts.frameSizeBytes = header.pageSizeBytes + WAL_FRAME_HEADER_BYTES;
     facts.framesInFile = framesInFile(sizeBytes, header.pageSizeBytes);
     if (!scan) return facts;
-    facts.framesWithCurrentSalt = 0;
-    facts.lastCommitFrame = 0;
-    const limit = Math.min(facts.framesInFile, WAL_SCAN_MAX_FRAMES);
-    for (let frame = 1; frame <= limit; frame += 1) {
-      const fh = readAt(fd, WAL_FRAME_HEADER_BYTES, frameOffset(frame, header.pageSizeBytes));
-      if (fh.length < WAL_FRAME_HEADER_BYTES) break;
-      if (fh.readUInt32BE(8) !== header.salt1 || fh.readUInt32BE(12) !== header.salt2) break;
-      facts.framesWithCurrentSalt = frame;
-      // A commit frame records the database size in pages after the commit (non-zero).
-      if (fh.readUInt32BE(4) !== 0) facts.lastCommitFrame = frame;
+    const frameHeader = (frame: number) => readAt(fd, WAL_FRAME_HEADER_BYTES, frameOffset(frame, header.pageSizeBytes));
+    const current = (frame: number) => {
+      const fh = frameHeader(frame);
+      return fh.length === WAL_FRAME_HEADER_BYTES && fh.readUInt32BE(8) === header.salt1 && fh.readUInt32BE(12) === header.salt2;
+    };
+    // Largest n in [0, framesInFile] such that frames 1..n carry the current salts.
+    let lo = 0;
+    let hi = facts.framesInFile;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (current(mid)) lo = mid;
+      else hi = mid - 1;
     }
-    facts.scanTruncated = facts.framesInFile > limit && facts.framesWithCurrentSalt === limit;
+    facts.framesWithCurrentSalt = lo;
+    // A commit frame records the database size in pages after the commit (non-zero); frames after the
+    // last one belong to a transaction that never committed.
+    facts.lastCommitFrame = 0;
+    for (let frame = lo; frame >= 1 && frame > lo - COMMIT_SEARCH_MAX_FRAMES; frame -= 1) {
+      if (frameHeader(frame).readUInt32BE(4) !== 0) {
+        facts.lastCommitFrame = frame;
+        break;
+      }
+    }
     return facts;
   });
 }

@@ -83,14 +83,12 @@ export interface WalFacts {
   /** How many whole frames the file has room for: its high-water mark, not the live frame count. */
   framesInFile: number;
   /**
-   * Frames whose salts match the header (the current WAL generation), scanned from frame 1.
-   * null = not scanned (the scan runs only when the -shm header cannot be trusted).
+   * Frames whose salts match the header (the current WAL generation: a prefix of the file, found by
+   * binary search). null = not looked for (only done when the -shm header cannot be trusted).
    */
   framesWithCurrentSalt: number | null;
   /** The last commit frame among those (frames after it belong to no committed transaction); null = not scanned. */
   lastCommitFrame: number | null;
-  /** True when the scan stopped early (frame budget); the counts above are then lower bounds. */
-  scanTruncated: boolean;
 }
 
 /** The wal-index header at the start of `-shm` (wal.c WalIndexHdr + WalCkptInfo). */

@@ -46,7 +46,6 @@ export function baseFacts(): AuditFacts {
       framesInFile: 10,
       framesWithCurrentSalt: null,
       lastCommitFrame: null,
-      scanTruncated: false,
     },
     shm: {
       sizeBytes: 32768,

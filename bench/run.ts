@@ -1,0 +1,23 @@
+/**
+ * `npm run bench [-- name…]`: runs the benchmark scripts (all by default) and prints numbers and ratios.
+ * Timings on a shared machine are noisy: compare ratios, not absolute numbers.
+ */
+import { cpus, loadavg } from 'node:os';
+
+const BENCHES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
+  audit: () => import('./audit.js'),
+};
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const names = wanted.length > 0 ? wanted : Object.keys(BENCHES);
+console.log(`lockscope bench · node ${process.version} · ${cpus().length} cores · load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+for (const name of names) {
+  const load = BENCHES[name];
+  if (!load) {
+    console.error(`unknown bench "${name}" (have: ${Object.keys(BENCHES).join(', ')})`);
+    process.exitCode = 2;
+    continue;
+  }
+  console.log(`\n== ${name}`);
+  await (await load()).run();
+}

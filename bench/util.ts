@@ -1,0 +1,31 @@
+/** Small timing helpers for the benchmark scripts: they print numbers and ratios, never assert. */
+import { spawnSync } from 'node:child_process';
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Wall time of `fn` in ms, median of `runs` after one warm-up. */
+export function timeMs(fn: () => void, runs = 11): number {
+  fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    const t = process.hrtime.bigint();
+    fn();
+    times.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return median(times);
+}
+
+export function timeCommandMs(cmd: string, args: string[], runs = 11): number {
+  return timeMs(() => {
+    const r = spawnSync(cmd, args, { stdio: 'ignore' });
+    if (r.error) throw r.error;
+  }, runs);
+}
+
+export function row(label: string, ms: number, extra = ''): string {
+  return `  ${label.padEnd(58)} ${ms.toFixed(1).padStart(9)} ms ${extra}`;
+}
