@@ -1,0 +1,85 @@
+/** The CLI contract: default command, JSON schema, exit codes, --fail-on, colour, thresholds. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDatabase, makeTempDir, removeDir } from '../../fixtures/databases.js';
+import { runCli } from '../helpers/cli.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = makeTempDir();
+  buildDatabase(`${dir}/rollback.db`, { journalMode: 'delete' });
+  buildDatabase(`${dir}/wal.db`, { journalMode: 'wal' });
+});
+afterAll(() => removeDir(dir));
+
+describe('lockscope audit CLI', () => {
+  it('JSON: one document with the documented schema; exitCode equals the process exit code', () => {
+    const r = runCli(['audit', `${dir}/rollback.db`, '--json']);
+    const report = JSON.parse(r.stdout);
+    expect(Object.keys(report)).toEqual(['schemaVersion', 'tool', 'command', 'databases', 'summary', 'exitCode']);
+    expect(report.schemaVersion).toBe(1);
+    expect(report.tool).toEqual({ name: 'lockscope', version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    const db = report.databases[0];
+    expect(db.path).toBe(`${dir}/rollback.db`);
+    expect(db.facts.header.walEnabled).toBe(false);
+    for (const f of db.findings) {
+      expect(Object.keys(f).sort()).toEqual(['evidence', 'fixes', 'id', 'message', 'messageId', 'status', 'title']);
+      expect(['pass', 'warn', 'fail', 'info', 'skip', 'error']).toContain(f.status);
+    }
+    expect(Object.keys(report.summary)).toEqual(['pass', 'warn', 'fail', 'info', 'skip', 'error']);
+    expect(report.exitCode).toBe(r.code);
+    expect(r.stderr).toBe('');
+  });
+
+  it('a path as the first argument runs the audit (default command)', () => {
+    const a = runCli([`${dir}/wal.db`, '--json']);
+    const b = runCli(['audit', `${dir}/wal.db`, '--json']);
+    const strip = (s: string) => JSON.parse(s).databases[0].findings.map((f: { id: string; status: string }) => `${f.id}:${f.status}`);
+    expect(strip(a.stdout)).toEqual(strip(b.stdout));
+    expect(a.code).toBe(b.code);
+  });
+
+  it('--fail-on decides exit 0/1 for the same findings', () => {
+    const warnOnly = [`${dir}/rollback.db`, '--busy-timeout', '5000'];
+    expect(runCli(['audit', ...warnOnly]).code).toBe(0);
+    expect(runCli(['audit', ...warnOnly, '--fail-on', 'warn']).code).toBe(1);
+    const failing = [`${dir}/rollback.db`, '--busy-timeout', '0'];
+    expect(runCli(['audit', ...failing]).code).toBe(1);
+    expect(runCli(['audit', ...failing, '--fail-on', 'never']).code).toBe(0);
+  });
+
+  it('--threshold overrides a check threshold', () => {
+    const find = (args: string[]) =>
+      JSON.parse(runCli(['audit', `${dir}/wal.db`, '--json', ...args]).stdout).databases[0].findings.find((f: { id: string }) => f.id === 'busy-timeout');
+    expect(find(['--busy-timeout', '2000']).status).toBe('pass');
+    expect(find(['--busy-timeout', '2000', '--threshold', 'busy-timeout.minMs=3s']).status).toBe('warn');
+  });
+
+  it('text: status symbols, → fix lines for what is not passing, exactly one summary line', () => {
+    const r = runCli(['audit', `${dir}/rollback.db`, '--busy-timeout', '0']);
+    expect(r.stdout).toMatch(/^✖ .*\(busy-timeout\)$/m);
+    expect(r.stdout).toMatch(/^⚠ .*\(journal-mode\)$/m);
+    expect(r.stdout).toContain('→');
+    expect(r.stdout).toContain('PRAGMA journal_mode = WAL;');
+    expect(r.stdout.trim().split('\n').filter((l) => /^\d+ databases? · /.test(l))).toHaveLength(1);
+    expect(r.stdout.trim().split('\n').at(-1)).toMatch(/exit 1$/);
+  });
+
+  it('colour only when asked: NO_COLOR and a pipe give none, FORCE_COLOR gives ANSI', () => {
+    expect(runCli(['audit', `${dir}/rollback.db`]).stdout).not.toContain('\u001b[');
+    expect(runCli(['audit', `${dir}/rollback.db`], { env: { NO_COLOR: '', FORCE_COLOR: '1' } }).stdout).toContain('\u001b[');
+  });
+
+  it('--stack shows only that stack\'s fixes (and the SQL ones)', () => {
+    const r = runCli(['audit', `${dir}/wal.db`, '--stack', 'go']);
+    expect(r.stdout).toContain('_busy_timeout=5000');
+    expect(r.stdout).not.toContain('sqlite3.connect(path, timeout=5)');
+    expect(r.stdout).toContain('PRAGMA busy_timeout = 5000;');
+  });
+
+  it('--help and --version exit 0', () => {
+    expect(runCli(['--help']).code).toBe(0);
+    const v = runCli(['--version']);
+    expect(v.code).toBe(0);
+    expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
