@@ -63,7 +63,9 @@ export function addAppSettingFlags(cmd: Command): Command {
     .option('--synchronous <mode>', "the app's PRAGMA synchronous: off|normal|full|extra", oneOf('--synchronous', SYNC_MODES))
     .option('--journal-mode <mode>', "the app's PRAGMA journal_mode: delete|truncate|persist|memory|wal|off", oneOf('--journal-mode', JOURNAL_MODES))
     .option('--wal-autocheckpoint <pages>', "the app's PRAGMA wal_autocheckpoint (0 = never)", nonNegativeInt('--wal-autocheckpoint'))
-    .option('--journal-size-limit <bytes>', "the app's PRAGMA journal_size_limit in bytes (units accepted: 64MiB)", bytes('--journal-size-limit'));
+    .option('--journal-size-limit <bytes>', "the app's PRAGMA journal_size_limit in bytes (units accepted: 64MiB; -1 = no limit)", (v: string) =>
+      v.trim() === '-1' ? -1 : bytes('--journal-size-limit')(v),
+    );
 }
 
 /** Adds output flags shared by every reporting command. */
