@@ -49,7 +49,7 @@ export interface Fix {
 }
 
 /** Machine-readable values behind a finding: what was measured, names with units. */
-export type Evidence = Record<string, string | number | boolean | null | readonly (string | number)[] | Record<string, unknown>>;
+export type Evidence = Record<string, string | number | boolean | null | undefined | readonly (string | number)[] | Record<string, unknown>>;
 
 export interface Finding {
   /** The check id (stable, kebab-case). */

@@ -24,12 +24,15 @@ import {
   oneOf,
 } from '../options.js';
 import { buildReport } from '../report.js';
-import { type RunOptions, type ThresholdOverrides, runChecks } from '../runner.js';
+import { type RunOptions, type SeverityOverrides, type ThresholdOverrides, runChecks } from '../runner.js';
+import { ConfigError, type LoadedConfig, loadConfig, mergeApp, mergeThresholds } from '../config.js';
+import { expandDatabases } from '../databases.js';
 import type { FailOn } from '../exit-code.js';
 
 export interface AuditOptions {
   app: AppSettings;
   thresholds?: ThresholdOverrides;
+  severity?: SeverityOverrides;
   checkpoint?: { mode: CheckpointMode; timeoutMs: number };
 }
 
@@ -42,7 +45,7 @@ export function auditDatabase(path: string, options: AuditOptions): DatabaseRepo
       // The rest of the report describes the database as the checkpoint left it.
       facts = { ...gatherAuditFacts(path), checkpoint };
     }
-    const run: RunOptions = { app: options.app, thresholds: options.thresholds };
+    const run: RunOptions = { app: options.app, thresholds: options.thresholds, severity: options.severity };
     return { path, facts, findings: runChecks(REGISTRY, facts, run) };
   } catch (err) {
     if (err instanceof AuditInputError) return { path, error: { code: err.code, message: `${path}: ${err.message}` } };
@@ -51,8 +54,34 @@ export function auditDatabase(path: string, options: AuditOptions): DatabaseRepo
   }
 }
 
-export function runAudit(paths: readonly string[], options: AuditOptions, failOn: FailOn): Report {
-  return buildReport('audit', paths.map((p) => auditDatabase(p, options)), failOn);
+/** Audits each target in order; a target that is already a report (a glob that matched nothing) is kept as is. */
+export function runAudit(targets: readonly (string | DatabaseReport)[], options: AuditOptions, failOn: FailOn): Report {
+  return buildReport('audit', targets.map((t) => (typeof t === 'string' ? auditDatabase(t, options) : t)), failOn);
+}
+
+/** The command line's paths/globs, or else the config's `databases` (relative to the config file). */
+export function resolveTargets(args: readonly string[], config: LoadedConfig | null, cwd: string): (string | DatabaseReport)[] {
+  const targets: (string | DatabaseReport)[] = [];
+  const fromConfig = args.length === 0 && config !== null;
+  const entries = fromConfig ? config.databases : args;
+  for (const entry of entries) {
+    const list = fromConfig ? expandDatabases([entry], config.dir, 'relative-to-cwd', cwd) : expandDatabases([entry], cwd, 'as-given', cwd);
+    targets.push(...list.paths, ...list.unmatched);
+  }
+  return targets;
+}
+
+/** Loads the config for a command; a broken config is a usage error (exit 2) naming the file and key. */
+export function loadCommandConfig(io: Io, explicit?: string): LoadedConfig | null | 'error' {
+  try {
+    return loadConfig(io.cwd, explicit);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.stderr(`${err.message.split('\n').map((l) => `lockscope: ${l}`).join('\n')}\n`);
+      return 'error';
+    }
+    throw err;
+  }
 }
 
 /** Adds the flags that declare the app's connection settings (shared with `stress`). */
@@ -71,6 +100,7 @@ export function addAppSettingFlags(cmd: Command): Command {
 /** Adds output flags shared by every reporting command. */
 export function addOutputFlags(cmd: Command): Command {
   return cmd
+    .option('--config <file>', 'lockscope.config.json to use (default: found from the current directory upwards)')
     .option('--json', 'print one JSON document (schemaVersion 1) on stdout')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--fail-on <level>', 'exit 1 when a finding is at or above: fail|warn|never', oneOf('--fail-on', FAIL_ON), 'fail')
@@ -109,7 +139,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
   const cmd = program
     .command('audit', { isDefault: true })
     .description('read-only audit of SQLite databases: settings, WAL, locks, filesystem (opens no connection)')
-    .argument('<db...>', 'database files');
+    .argument('[db...]', "database files or globs (default: the config's databases)");
   addAppSettingFlags(cmd);
   addOutputFlags(cmd);
   cmd
@@ -117,7 +147,18 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
       new Option('--checkpoint [mode]', 'WRITES: run PRAGMA wal_checkpoint(mode) first: passive|full|restart|truncate').preset('truncate'),
     )
     .option('--checkpoint-timeout <ms>', `busy wait of --checkpoint (blocks the app's writers while it waits)`, durationMs('--checkpoint-timeout'), DEFAULT_CHECKPOINT_TIMEOUT_MS)
-    .action(async (paths: string[], opts: AppFlagValues & OutputOptions & { threshold?: ThresholdOverrides; checkpoint?: string; checkpointTimeout: number }) => {
+    .action(async (args: string[], opts: AppFlagValues & OutputOptions & { config?: string; threshold?: ThresholdOverrides; checkpoint?: string; checkpointTimeout: number }) => {
+      const config = loadCommandConfig(io, opts.config);
+      if (config === 'error') return setExit(2);
+      const targets = resolveTargets(args, config, io.cwd);
+      if (targets.length === 0) {
+        io.stderr(
+          config
+            ? `lockscope: ${config.file}: "databases" is empty: name a database on the command line or in the config\n`
+            : 'lockscope: no database given: lockscope audit <db...>, or list them in lockscope.config.json (lockscope init)\n',
+        );
+        return setExit(2);
+      }
       let checkpoint: AuditOptions['checkpoint'];
       if (opts.checkpoint !== undefined) {
         const mode = String(opts.checkpoint).toLowerCase() as CheckpointMode;
@@ -128,10 +169,16 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         }
         checkpoint = { mode, timeoutMs: opts.checkpointTimeout };
       }
-      const spinner = await startSpinner(io, `auditing ${paths.length} database(s)`, Boolean(opts.json || opts.format === 'json'));
-      const report = runAudit(paths, { app: appSettingsFrom(opts), thresholds: opts.threshold, checkpoint }, opts.failOn);
+      const spinner = await startSpinner(io, `auditing ${targets.length} database(s)`, Boolean(opts.json || opts.format === 'json'));
+      const options: AuditOptions = {
+        app: mergeApp(config?.app, appSettingsFrom(opts)),
+        thresholds: mergeThresholds(config?.thresholds, opts.threshold),
+        severity: config?.severity ?? {},
+        checkpoint,
+      };
+      const report = runAudit(targets, options, opts.failOn);
       spinner?.stop();
-      io.stdout(render(report, opts, io));
+      io.stdout(render(report, { ...opts, stack: opts.stack ?? config?.stack }, io));
       reportErrors(report, io);
       setExit(report.exitCode);
     });
