@@ -40,3 +40,63 @@ export function walModeFix(): Fix {
     caution: 'Needs a moment with no other connection writing; every process must be on the same host (not on a network filesystem).',
   };
 }
+
+// ---- Helpers added with the wal-autocheckpoint, journal-size-limit, synchronous, network-filesystem,
+// ---- directory-writable and file-ownership checks.
+
+/**
+ * A path or user name ready to paste into a POSIX shell: control characters escaped (it may come from the
+ * filesystem), then single-quoted unless it only holds characters a shell leaves alone.
+ */
+export function shellArg(text: string): string {
+  const safe = escapeControlChars(text);
+  if (/^[A-Za-z0-9_./:@%+=,-]+$/.test(safe)) return safe;
+  return `'${safe.replace(/'/g, `'\\''`)}'`;
+}
+
+// Same character class as src/escape.ts escapeControl; kept local so fixes.ts keeps no import cycle.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/g;
+function escapeControlChars(text: string): string {
+  return text.replace(CONTROL_CHARS, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/**
+ * A checkpoint run from one place on a schedule, for apps that turn automatic checkpoints off or need the
+ * -wal file shrunk. TRUNCATE waits for readers and holds the write lock while it waits (sqlite-lock-facts §2).
+ */
+export function periodicCheckpointFix(): Fix {
+  return {
+    summary: 'Run a checkpoint from ONE process on a schedule (a timer in the app, or cron), with a busy timeout',
+    sql: 'PRAGMA busy_timeout = 5000;\nPRAGMA wal_checkpoint(TRUNCATE);',
+    docs: 'https://www.sqlite.org/pragma.html#pragma_wal_checkpoint',
+    caution:
+      'TRUNCATE waits for readers and holds the write lock while it waits, so writers wait too; a result of (1, …) means a reader kept it from finishing: run it again later.',
+  };
+}
+
+/** Per-connection PRAGMA fixes: the SQL, and where each main driver lets you run it on every new connection. */
+export function perConnectionPragmaFixes(summary: string, pragma: string, docs: string): Fix[] {
+  return [
+    { summary: `${summary} (a per-connection setting: run it on every connection the app opens)`, sql: `PRAGMA ${pragma};`, docs },
+    { summary: 'Python sqlite3: right after connect()', stack: 'python', code: `conn = sqlite3.connect(path, timeout=5)\nconn.execute("PRAGMA ${pragma}")` },
+    {
+      summary: 'Django: a connection_created signal handler',
+      stack: 'django',
+      code: `from django.db.backends.signals import connection_created\n\ndef set_pragmas(sender, connection, **kwargs):\n    if connection.vendor == "sqlite":\n        connection.cursor().execute("PRAGMA ${pragma}")\n\nconnection_created.connect(set_pragmas)`,
+    },
+    {
+      summary: 'SQLAlchemy: a "connect" event on the engine',
+      stack: 'sqlalchemy',
+      code: `@event.listens_for(engine, "connect")\ndef set_pragmas(dbapi_conn, record):\n    dbapi_conn.execute("PRAGMA ${pragma}")`,
+    },
+    { summary: 'better-sqlite3: db.pragma() after opening', stack: 'better-sqlite3', code: `const db = new Database(path);\ndb.pragma('${pragma}');` },
+    { summary: 'node-sqlite3: run it first on the connection', stack: 'node-sqlite3', code: `db.run('PRAGMA ${pragma}');` },
+    {
+      summary: 'Go database/sql: run it on every pooled connection (a connector hook, or a single-connection pool)',
+      stack: 'go',
+      code: `db.SetMaxOpenConns(1) // or set the pragma in a driver ConnectHook\ndb.Exec("PRAGMA ${pragma}")`,
+      caution: 'db.Exec runs on one pooled connection only; other connections keep the default.',
+    },
+  ];
+}

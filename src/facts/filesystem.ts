@@ -42,14 +42,26 @@ const MAGIC: Record<number, [string, FilesystemClass]> = {
   0x62656572: ['sysfs', 'local'],
 };
 
-/** mountinfo fstype → class, for names that statfs cannot give (FUSE) or that are clearer. */
+/** Filesystem types that are local disks or memory, by their mountinfo name (for magics missing from MAGIC). */
+const LOCAL_TYPES = new Set([
+  'ext2', 'ext3', 'ext4', 'xfs', 'btrfs', 'zfs', 'f2fs', 'bcachefs', 'nilfs2', 'jfs', 'reiserfs', 'tmpfs', 'ramfs',
+  'overlay', 'vfat', 'msdos', 'exfat', 'ntfs', 'ntfs3', 'hfsplus', 'apfs', 'squashfs', 'erofs', 'iso9660', 'udf',
+  'proc', 'sysfs', 'devtmpfs',
+]);
+
+/**
+ * mountinfo fstype → class, for names that statfs cannot tell apart (every FUSE filesystem and virtiofs share
+ * FUSE_SUPER_MAGIC) or that are clearer than the magic. FUSE filesystems whose files live on another host
+ * (sshfs, s3fs, rclone…) are `network`: their locks never reach the other hosts (sshfs keeps them local).
+ */
 function classFromMountType(fsType: string): FilesystemClass | undefined {
-  if (fsType === 'virtiofs') return 'virtual';
-  if (/^(nfs|nfs4|cifs|smb3|smbfs|ncpfs|davfs|afs)$/.test(fsType)) return 'network';
-  if (/^fuse\.(sshfs|s3fs|rclone|gcsfuse|goofys|juicefs|davfs2|smbnetfs|curlftpfs)$/.test(fsType)) return 'network';
-  if (/^fuse\.(glusterfs|ceph-fuse|lizardfs|moosefs|beegfs)$/.test(fsType) || fsType === 'fuse.glusterfs') return 'cluster';
-  if (fsType.startsWith('fuse')) return 'fuse';
-  if (fsType === '9p' || fsType === 'drvfs') return 'virtual';
+  if (/^(virtiofs|9p|drvfs|vboxsf|prl_fs|vmhgfs)$/.test(fsType) || fsType === 'fuse.vmhgfs-fuse') return 'virtual';
+  if (/^(nfs|nfs4|cifs|smb3|smbfs|ncpfs|davfs)$/.test(fsType)) return 'network';
+  if (/^(ceph|glusterfs|lustre|gpfs|beegfs|ocfs2|gfs2|afs|coda)$/.test(fsType)) return 'cluster';
+  if (/^fuse\.(sshfs|s3fs|rclone|gcsfuse|goofys|juicefs|davfs2|smbnetfs|curlftpfs|blobfuse2?|mountpoint-s3)$/.test(fsType)) return 'network';
+  if (/^fuse\.(glusterfs|ceph-fuse|ceph|lizardfs|moosefs|mfs|beegfs)$/.test(fsType)) return 'cluster';
+  if (fsType === 'fuse' || fsType === 'fuseblk' || fsType.startsWith('fuse.')) return 'fuse';
+  if (LOCAL_TYPES.has(fsType)) return 'local';
   return undefined;
 }
 
@@ -96,14 +108,24 @@ export function findMount(entries: readonly MountEntry[], path: string, device?:
   return pick(pool.length > 0 ? pool : candidates);
 }
 
-export function describeFilesystem(magic: number, mount: MountEntry | undefined, directory: string): FilesystemFacts {
+/**
+ * Names and classifies the filesystem. statfs is authoritative about the filesystem itself but cannot tell FUSE
+ * filesystems apart; the mount's type names them (fuse.sshfs, virtiofs) and refines a magic (nfs → nfs4). When
+ * the mount found is not on the directory's own device (`device` given and different), a specific magic wins.
+ */
+export function describeFilesystem(magic: number, mount: MountEntry | undefined, directory: string, device?: string): FilesystemFacts {
   const known = MAGIC[magic];
   let name = known?.[0] ?? `unknown (0x${magic.toString(16)})`;
   let fsClass: FilesystemClass = known?.[1] ?? 'unknown';
-  if (mount) {
+  if (mount?.fsType) {
     const fromMount = classFromMountType(mount.fsType);
-    if (fromMount) fsClass = fromMount;
-    if (mount.fsType && (known === undefined || known[1] === 'fuse' || fromMount !== undefined)) name = mount.fsType;
+    const otherDevice = device !== undefined && mount.device !== device;
+    if (known !== undefined && known[1] !== 'fuse' && otherDevice) {
+      if (fromMount === fsClass) name = mount.fsType;
+    } else {
+      if (fromMount) fsClass = fromMount;
+      name = mount.fsType;
+    }
   }
   return {
     directory,
@@ -120,11 +142,12 @@ export function describeFilesystem(magic: number, mount: MountEntry | undefined,
 export function gatherFilesystem(directory: string): FilesystemFacts {
   const magic = Number(statfsSync(directory).type) >>> 0;
   let mount: MountEntry | undefined;
+  let device: string | undefined;
   try {
-    const device = deviceString(statSync(directory, { bigint: true }).dev);
+    device = deviceString(statSync(directory, { bigint: true }).dev);
     mount = findMount(parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8')), directory, device);
   } catch {
     // No mountinfo (not Linux): the statfs magic alone names the filesystem.
   }
-  return describeFilesystem(magic, mount, directory);
+  return describeFilesystem(magic, mount, directory, device);
 }
