@@ -47,6 +47,12 @@ export interface CheckDef<K extends FactKey = FactKey> {
   description: string;
   requires: readonly K[];
   thresholds?: Record<string, ThresholdSpec>;
+  /**
+   * The worst status this check gives with its default thresholds and no severity override: the status a
+   * config `checks` entry replaces, shown by `lockscope checks` and used as the SARIF rule's default level.
+   * Absent: taken from the status table of checks/<id>.md (a test keeps the two in step when both exist).
+   */
+  defaultSeverity?: 'fail' | 'warn' | 'info';
   /** False = the check does not apply to this run at all and produces no finding (e.g. no --checkpoint). */
   appliesTo?: (facts: AuditFacts) => boolean;
   run(facts: Narrowed<K>, ctx: CheckContext): CheckResult;

@@ -5,12 +5,12 @@
 import { Command, CommanderError } from 'commander';
 import { type Io, processIo } from './command-types.js';
 import { registerAudit } from './commands/audit.js';
+import { registerCatalogue } from './commands/catalogue.js';
 import { registerDemo } from './commands/demo.js';
 import { registerInit } from './commands/init.js';
 import { VERSION } from './version.js';
 
 /** Every command module registers itself here (audit is the default command). */
-const COMMANDS = [registerAudit, registerDemo, registerInit];
 
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
   let exit = 0;

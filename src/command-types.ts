@@ -11,7 +11,22 @@ export interface Io {
   cwd: string;
 }
 
+let pipeGuarded = false;
+
+/** A reader that goes away (`lockscope … | head`) is not an error: stop quietly instead of crashing. */
+function guardBrokenPipes(): void {
+  if (pipeGuarded) return;
+  pipeGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
+}
+
 export function processIo(): Io {
+  guardBrokenPipes();
   return {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),

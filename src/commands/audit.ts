@@ -5,9 +5,11 @@ import type { Io } from '../command-types.js';
 import { CHECKPOINT_MODES, type CheckpointMode, DEFAULT_CHECKPOINT_TIMEOUT_MS, runCheckpoint } from '../facts/checkpoint.js';
 import { AuditInputError, gatherAuditFacts } from '../facts/gather-audit.js';
 import type { AppSettings } from '../facts/types.js';
-import { formatJson } from '../formatters/json.js';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadCatalogue } from '../catalogue.js';
+import { FORMATS, type Format, type RenderOptions, formatGithubSummary, isFormat, renderReport } from '../formatters/index.js';
 import { colorLevel, makeStyle } from '../formatters/style.js';
-import { formatText } from '../formatters/text.js';
 import type { DatabaseReport, Report, Stack } from '../model.js';
 import {
   type AppFlagValues,
@@ -101,8 +103,10 @@ export function addAppSettingFlags(cmd: Command): Command {
 export function addOutputFlags(cmd: Command): Command {
   return cmd
     .option('--config <file>', 'lockscope.config.json to use (default: found from the current directory upwards)')
-    .option('--json', 'print one JSON document (schemaVersion 1) on stdout')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--json', 'print one JSON document (schemaVersion 1) on stdout (= --format json)')
+    .addOption(new Option('--format <format>', 'output format').choices([...FORMATS]).default('text'))
+    .option('--output <file>', 'write the report to a file instead of stdout')
+    .addOption(new Option('--junit-warn-as <how>', 'junit: a warning is a failure or a property').choices(['failure', 'property']).default('failure'))
     .option('--fail-on <level>', 'exit 1 when a finding is at or above: fail|warn|never', oneOf('--fail-on', FAIL_ON), 'fail')
     .option('--verbose', 'show details and evidence for passing checks too')
     .option('--stack <stack>', `show fixes for one stack: ${STACK_CHOICES.join('|')}`, oneOf('--stack', STACK_CHOICES))
@@ -112,15 +116,52 @@ export function addOutputFlags(cmd: Command): Command {
 export interface OutputOptions {
   json?: boolean;
   format?: string;
+  output?: string;
+  junitWarnAs?: 'failure' | 'property';
   failOn: FailOn;
   verbose?: boolean;
   stack?: Stack;
 }
 
-export function render(report: Report, opts: OutputOptions, io: Io): string {
-  if (opts.json || opts.format === 'json') return formatJson(report);
-  const style = makeStyle(colorLevel(io.env, io.stdoutIsTTY));
-  return formatText(report, { style, verbose: opts.verbose, stack: opts.stack });
+export function outputFormat(opts: OutputOptions): Format {
+  if (opts.json) return 'json';
+  return opts.format && isFormat(opts.format) ? opts.format : 'text';
+}
+
+/** Renders the report in the chosen format (pure apart from reading the check docs for SARIF rules). */
+export function render(report: Report, opts: OutputOptions, io: Io, extraSections?: (db: DatabaseReport) => string[]): string {
+  const format = outputFormat(opts);
+  // Colour only for the terminal: never in a file written with --output.
+  const style = makeStyle(format === 'text' && !opts.output ? colorLevel(io.env, io.stdoutIsTTY) : 0);
+  const renderOpts: RenderOptions = { style, verbose: opts.verbose, warnAs: opts.junitWarnAs ?? 'failure' };
+  if (opts.stack) renderOpts.stack = opts.stack;
+  if (extraSections) renderOpts.extraSections = extraSections;
+  if (format === 'sarif') renderOpts.catalogue = loadCatalogue(REGISTRY);
+  return renderReport(report, format, renderOpts);
+}
+
+/**
+ * Writes the report where it was asked for: stdout, or --output <file>; with --format github and
+ * $GITHUB_STEP_SUMMARY set, also appends the markdown summary there. Returns false when a file could not
+ * be written (the caller exits 2).
+ */
+export function emitReport(report: Report, opts: OutputOptions, io: Io, extraSections?: (db: DatabaseReport) => string[]): boolean {
+  const text = render(report, opts, io, extraSections);
+  try {
+    if (opts.output) {
+      writeFileSync(resolve(io.cwd, opts.output), text);
+      io.stderr(`lockscope: wrote the ${outputFormat(opts)} report to ${opts.output}\n`);
+    } else {
+      io.stdout(text);
+    }
+    const summaryFile = io.env.GITHUB_STEP_SUMMARY;
+    if (outputFormat(opts) === 'github' && summaryFile) appendFileSync(summaryFile, formatGithubSummary(report, opts.stack ? { stack: opts.stack } : {}));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    io.stderr(`lockscope: cannot write ${e.path ?? opts.output}: ${e.code ?? e.message}\n`);
+    return false;
+  }
+  return true;
 }
 
 /** One line per database that could not be audited, on stderr (stdout stays a clean report). */
@@ -178,8 +219,8 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
       };
       const report = runAudit(targets, options, opts.failOn);
       spinner?.stop();
-      io.stdout(render(report, { ...opts, stack: opts.stack ?? config?.stack }, io));
+      const written = emitReport(report, { ...opts, stack: opts.stack ?? config?.stack }, io);
       reportErrors(report, io);
-      setExit(report.exitCode);
+      setExit(written ? report.exitCode : 2);
     });
 }
