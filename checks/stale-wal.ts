@@ -1,0 +1,91 @@
+import { defineCheck } from '../src/check.js';
+import { COMMIT_SEARCH_MAX_FRAMES } from '../src/facts/gather-audit.js';
+import { isGatherError } from '../src/facts/types.js';
+import { shellArg } from '../src/fixes.js';
+import { formatBytes, formatCount } from '../src/units.js';
+
+const DOCS = 'https://www.sqlite.org/howtocorrupt.html';
+
+export default defineCheck({
+  id: 'stale-wal',
+  title: 'No stray -wal beside a rollback-journal database',
+  failureTitle: 'A -wal beside a rollback-journal database will be applied on the next open',
+  description: 'A -wal file left beside a database whose header says rollback journal (not WAL mode): SQLite still applies it.',
+  requires: ['wal'] as const,
+  run({ wal, shm, header, files, locks }) {
+    if (header.walEnabled) {
+      return {
+        status: 'pass',
+        messageId: 'wal-database',
+        message: 'The header says WAL mode (bytes 18-19 are 2/2): a -wal beside it is its own.',
+        evidence: { walEnabled: true, walExists: files.wal.exists },
+      };
+    }
+    if (wal === null) {
+      return {
+        status: 'pass',
+        messageId: 'no-wal',
+        message: `Rollback-journal database (header bytes 18-19 are ${header.writeVersion}/${header.readVersion}) with no -wal beside it.`,
+        evidence: { walEnabled: false, walExists: false },
+      };
+    }
+    const liveShm = !isGatherError(shm) && shm !== null && shm.trusted && shm.header !== null ? shm.header : null;
+    // readWal looks back at most COMMIT_SEARCH_MAX_FRAMES frames for a commit: beyond that, 0 means "not found".
+    const searchCut = wal.lastCommitFrame === 0 && (wal.framesWithCurrentSalt ?? 0) > COMMIT_SEARCH_MAX_FRAMES;
+    const committedFrames = !wal.headerValid ? 0 : liveShm ? liveShm.mxFrame : searchCut ? null : wal.lastCommitFrame;
+    const attached = isGatherError(locks) ? [] : locks.holders.map((h) => h.pid);
+    const evidence = {
+      walEnabled: false,
+      walBytes: wal.sizeBytes,
+      walHeaderValid: wal.headerValid,
+      framesInFile: wal.framesInFile,
+      framesWithCurrentSalt: wal.framesWithCurrentSalt,
+      committedFrames,
+      frameSource: liveShm ? 'shm' : 'wal-file',
+      shmLive: liveShm !== null,
+      processesWithLocks: attached,
+    };
+    const walPath = shellArg(files.wal.path);
+    if (committedFrames === null || committedFrames > 0) {
+      const count = committedFrames === null ? 'an unknown number of' : `${formatCount(committedFrames)}`;
+      const live = liveShm
+        ? ` A process is attached to its -shm right now: SQLite is using this -wal at this moment.`
+        : '';
+      const dbPath = shellArg(files.db.path);
+      return {
+        status: 'warn',
+        messageId: 'stale-wal',
+        message: `The header says rollback journal (bytes 18-19 are ${header.writeVersion}/${header.readVersion}), yet a ${formatBytes(wal.sizeBytes)} -wal beside it holds ${count} committed frame(s). SQLite opens any -wal it finds, whatever the header says: the next connection reads those frames as the newest version of their pages, and when the last connection closes it copies them into the database file and deletes the -wal. If the -wal belongs to this file, that brings back changes the file lacks (a restore from a backup is silently overridden); if it came from another database or another copy, the result can be a corrupt database ("database disk image is malformed").${live}`,
+        evidence,
+        fixes: [
+          {
+            summary: 'Before anything opens the database, copy the three files somewhere else and open the COPY to see what the -wal would do',
+            shell: `d=$(mktemp -d) && cp ${dbPath} "$d/app.db" && cp ${walPath} "$d/app.db-wal" && sqlite3 "$d/app.db" 'PRAGMA integrity_check'`,
+            caution: 'Opening the original, even read-write with a SELECT, applies the -wal to it.',
+          },
+          {
+            summary: 'If the -wal does not belong to this file (the database was restored or copied over), move it aside, with no process holding the database open',
+            shell: `mv ${walPath} ${shellArg(`${files.wal.path}.orphan`)}${files.shm.exists ? ` && mv ${shellArg(files.shm.path)} ${shellArg(`${files.shm.path}.orphan`)}` : ''}`,
+            docs: DOCS,
+            caution: 'Keep the moved file until you are sure: it may hold the only copy of committed changes.',
+          },
+          {
+            summary: 'When restoring a backup, restore or remove the -wal and -shm together with the database file, with the app stopped',
+          },
+        ],
+      };
+    }
+    return {
+      status: 'info',
+      messageId: 'stray-empty-wal',
+      message: `The header says rollback journal, and a ${formatBytes(wal.sizeBytes)} -wal beside it holds no committed frames (${wal.headerValid ? 'none of its frames belongs to a committed transaction' : 'it has no valid WAL header'}): SQLite finds nothing in it to apply, and opening the database leaves the data unchanged.`,
+      evidence,
+      fixes: [
+        {
+          summary: 'Remove it when no process has the database open (it holds nothing SQLite would use)',
+          shell: `rm ${walPath}`,
+        },
+      ],
+    };
+  },
+});

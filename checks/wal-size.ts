@@ -1,0 +1,129 @@
+import { defineCheck } from '../src/check.js';
+import { isGatherError } from '../src/facts/types.js';
+import { periodicCheckpointFix, perConnectionPragmaFixes, shellArg } from '../src/fixes.js';
+import type { Fix } from '../src/model.js';
+import { formatBytes, formatCount } from '../src/units.js';
+
+/** SQLITE_DEFAULT_WAL_AUTOCHECKPOINT (sqliteLimit.h): 1000 pages in every driver lockscope knows (lock facts §9). */
+const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
+/** A WAL up to this many autocheckpoint sizes is normal: one large transaction can overshoot the trigger. */
+const AUTOCHECKPOINT_MULTIPLE = 4;
+const MIB = 1024 * 1024;
+
+export default defineCheck({
+  id: 'wal-size',
+  title: 'The -wal file is a reasonable size',
+  failureTitle: 'The -wal file is large',
+  description: 'Size of the -wal file, its frames, and how many of them are not yet copied back into the database.',
+  requires: ['wal'] as const,
+  thresholds: {
+    warnBytes: { default: 64 * MIB, unit: 'bytes', description: 'Warn above this size, or above 4 × the autocheckpoint size if that is larger.' },
+    failBytes: { default: 1024 * MIB, unit: 'bytes', description: 'Fail above this size.' },
+  },
+  run({ wal, shm, header, files }, { app, thresholds }) {
+    if (!header.walEnabled) {
+      return {
+        status: 'skip',
+        messageId: 'not-wal',
+        message: `The database uses a rollback journal (header bytes 18-19 are ${header.writeVersion}/${header.readVersion}); a -wal beside it, if any, is reported by stale-wal.`,
+        evidence: { walEnabled: false, walExists: wal !== null },
+      };
+    }
+    if (wal === null) {
+      return {
+        status: 'pass',
+        messageId: 'no-wal',
+        message: 'There is no -wal file: the last connection closed cleanly (it checkpointed the WAL and removed it), or none has opened the database since.',
+        evidence: { walBytes: 0, walExists: false },
+      };
+    }
+    const pageSize = header.pageSizeBytes;
+    const autocheckpointPages = app.walAutocheckpointPages ?? DEFAULT_AUTOCHECKPOINT_PAGES;
+    const autocheckpointBytes = autocheckpointPages * pageSize;
+    const warnBytes = Math.max(thresholds.warnBytes ?? 64 * MIB, AUTOCHECKPOINT_MULTIPLE * autocheckpointBytes);
+    const failBytes = thresholds.failBytes ?? 1024 * MIB;
+    const live = !isGatherError(shm) && shm !== null && shm.trusted && shm.header !== null ? shm.header : null;
+
+    // Committed frames and frames not yet copied back: from the live -shm header, or from the WAL itself.
+    let committedFrames: number | null;
+    let notCheckpointed: number | null;
+    let source: string;
+    if (!wal.headerValid) {
+      committedFrames = 0;
+      notCheckpointed = 0;
+      source = 'SQLite treats a -wal without a valid header as empty: no frames.';
+    } else if (live) {
+      committedFrames = live.mxFrame;
+      notCheckpointed = Math.max(0, live.mxFrame - live.nBackfill);
+      source = `${formatCount(live.mxFrame)} committed frame(s) (live -shm header), ${formatCount(notCheckpointed)} not yet copied into the database.`;
+    } else {
+      committedFrames = wal.lastCommitFrame;
+      notCheckpointed = wal.lastCommitFrame;
+      source =
+        committedFrames === null
+          ? 'The -shm is not live and the WAL was not scanned: the committed frame count is unknown.'
+          : `${formatCount(committedFrames)} committed frame(s), read from the -wal itself: the -shm is not live (no process is attached), so the next connection to open the database will run recovery, and all of them will be copied back by the next checkpoint.`;
+    }
+    const evidence = {
+      walBytes: wal.sizeBytes,
+      framesInFile: wal.framesInFile,
+      committedFrames,
+      framesNotCheckpointed: notCheckpointed,
+      frameSource: !wal.headerValid ? 'none' : live ? 'shm' : 'wal-file',
+      pageSizeBytes: pageSize,
+      autocheckpointPages,
+      autocheckpointDeclared: app.walAutocheckpointPages !== undefined,
+      autocheckpointBytes,
+      warnBytes,
+      failBytes,
+    };
+    const highWater =
+      committedFrames !== null && wal.framesInFile > committedFrames
+        ? ` The file has room for ${formatCount(wal.framesInFile)} frames but only ${formatCount(committedFrames)} are live: a -wal keeps its largest size (after a checkpoint SQLite rewrites it from the start), and shrinks only with PRAGMA wal_checkpoint(TRUNCATE) or a journal_size_limit.`
+        : '';
+    const sizeText = `The -wal is ${formatBytes(wal.sizeBytes)} (${formatCount(wal.sizeBytes)} bytes, room for ${formatCount(wal.framesInFile)} frames of ${formatCount(pageSize + 24)} bytes). ${source}${highWater}`;
+    if (wal.sizeBytes <= warnBytes && wal.sizeBytes <= failBytes) {
+      return { status: 'pass', messageId: 'ok', message: `${sizeText} Below the warning size of ${formatBytes(warnBytes)}.`, evidence };
+    }
+    const mostlyHighWater = committedFrames !== null && committedFrames * (pageSize + 24) <= warnBytes;
+    const why = mostlyHighWater
+      ? 'Most of that is space from an earlier, larger WAL: it costs disk space, not speed.'
+      : `A WAL this full means checkpoints are not keeping up (autocheckpoint ${evidence.autocheckpointDeclared ? 'declared as' : 'by default'} ${formatCount(autocheckpointPages)} pages = ${formatBytes(autocheckpointBytes)}): readers look pages up in a larger wal-index, the checkpoint that finally copies it back takes longer, and after a crash the next opener must read the whole WAL to recover it. See checkpoint-lag for a reader holding it back.`;
+    const over = wal.sizeBytes > failBytes ? 'fail' : 'warn';
+    return {
+      status: over,
+      messageId: over === 'fail' ? 'very-large' : 'large',
+      message: `${sizeText} That is above the ${over === 'fail' ? 'failure' : 'warning'} size of ${formatBytes(over === 'fail' ? failBytes : warnBytes)}. ${why}`,
+      evidence,
+      fixes: walSizeFixes(shellArg(files.db.path), mostlyHighWater, app.walAutocheckpointPages),
+    };
+  },
+});
+
+function walSizeFixes(db: string, mostlyHighWater: boolean, declaredAutocheckpoint: number | undefined): Fix[] {
+  const fixes: Fix[] = [
+    {
+      summary: 'Checkpoint and truncate the -wal now, bounded to a short wait (lockscope reports who blocks it)',
+      shell: `lockscope audit --checkpoint truncate --checkpoint-timeout 200ms ${db}`,
+      caution: "While it waits for readers, a TRUNCATE checkpoint holds the write lock: the app's writers wait too.",
+    },
+    ...perConnectionPragmaFixes(
+      'Cap the size the -wal is left at after each checkpoint (64 MiB here)',
+      'journal_size_limit = 67108864',
+      'https://www.sqlite.org/pragma.html#pragma_journal_size_limit',
+    ).slice(0, 1),
+  ];
+  if (!mostlyHighWater) {
+    if (declaredAutocheckpoint === 0) {
+      fixes.push(
+        ...perConnectionPragmaFixes('Turn automatic checkpoints back on', 'wal_autocheckpoint = 1000', 'https://www.sqlite.org/pragma.html#pragma_wal_autocheckpoint').slice(0, 1),
+      );
+    }
+    fixes.push(periodicCheckpointFix());
+    fixes.push({
+      summary: 'Find long read transactions that keep the checkpoint from reaching the end of the WAL',
+      shell: `lockscope locks ${db}`,
+    });
+  }
+  return fixes;
+}
