@@ -6,10 +6,13 @@
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DB_HEADER_BYTES, HeaderError, parseDbHeader } from './db-header.js';
-import { FileAccessError, describeErrno, readAt, readRegularFile, statFile, withReadOnlyFile } from './files.js';
+import { FileAccessError, describeErrno, readAt, readRegularFile, statFile, userName, withReadOnlyFile } from './files.js';
 import { gatherFilesystem } from './filesystem.js';
-import { decodeDbLocks, decodeShmLocks, locksOnInode, readProcLocks } from './proc-locks.js';
-import { processCommand } from './processes.js';
+import { escapeControl } from '../escape.js';
+import { fileTargets, hiddenLockCount, lsofHolders, ofdLocksInFdinfo, pidNamespace, procHidepid, scanOpenFiles } from './holders.js';
+import { decodeProcessLocks, locksOnInode, readProcLocks } from './proc-locks.js';
+import { decodeDbLocks } from './proc-locks.js';
+import { processIdentity } from './processes.js';
 import { SHM_HEADER_BYTES, parseShmHeader } from './shm-header.js';
 import {
   type AuditFacts,
@@ -17,9 +20,11 @@ import {
   type DirectoryFacts,
   type FileInfo,
   type Gathered,
+  type HolderFile,
   type JournalFacts,
   type LockFacts,
   type LockHolder,
+  type LockVisibility,
   type RawLock,
   type ShmFacts,
   type WalFacts,
@@ -105,28 +110,106 @@ export function readDbHeader(realPath: string) {
   }
 }
 
-export function gatherLocks(files: DatabaseFiles, readMarks?: readonly (number | null)[] | null, all?: RawLock[]): LockFacts {
-  const table = all ?? readProcLocks();
+export interface GatherLocksOptions {
+  /**
+   * Which processes' descriptors to read: `all` (default) scans every /proc/<pid>/fd, so connections that
+   * hold no lock (idle in rollback mode) are found too; `holders` reads only the lock holders'; `none`.
+   */
+  scan?: 'all' | 'holders' | 'none';
+  /** Where the lock table is missing (macOS): list open-file holders with lsof instead of failing. */
+  lsofFallback?: boolean;
+  /** The lock table to read (tests point it at a missing path to exercise the fallback). */
+  procLocksPath?: string;
+}
+
+/**
+ * Lock holders of one database: every lock on the db file and -shm from /proc/locks, decoded into SQLite's
+ * lock names, plus every process with the db, -wal, -shm or -journal open, with its identity. Throws when
+ * /proc/locks cannot be read, unless `lsofFallback` (then `source` is `lsof`, or `none` without lsof).
+ */
+export function gatherLocks(
+  files: DatabaseFiles,
+  readMarks?: readonly (number | null)[] | null,
+  all?: RawLock[],
+  options: GatherLocksOptions = {},
+): LockFacts {
+  const scan = options.scan ?? 'all';
+  let table: RawLock[];
+  try {
+    table = all ?? readProcLocks(options.procLocksPath);
+  } catch (err) {
+    if (!options.lsofFallback) throw err;
+    return gatherLocksWithoutTable(files, err as NodeJS.ErrnoException);
+  }
+  const takenAt = new Date().toISOString();
   const onDb = locksOnInode(table, files.db.device, files.db.inode);
   const onShm = files.shm.exists ? locksOnInode(table, files.shm.device, files.shm.inode) : [];
   const raw = [...onDb, ...onShm];
-  const pids = [...new Set(raw.filter((l) => l.pid > 0).map((l) => l.pid))].sort((a, b) => a - b);
+  const lockPids = [...new Set(raw.filter((l) => l.pid > 0).map((l) => l.pid))];
+  const targets = fileTargets(files);
+  const opened =
+    scan === 'none'
+      ? { byPid: new Map<number, Set<HolderFile>>(), fdsByPid: new Map<number, number[]>(), processesScanned: 0, unreadable: [] as number[] }
+      : scanOpenFiles(targets, { pids: scan === 'all' ? undefined : lockPids, excludePid: process.pid });
+  const unreadable = new Set(opened.unreadable);
+  const pids = [...new Set([...lockPids, ...opened.byPid.keys()])].sort((a, b) => a - b);
   const holders: LockHolder[] = pids.map((pid) => {
-    const holder: LockHolder = {
-      pid,
-      locks: [
-        ...decodeDbLocks(onDb.filter((l) => l.pid === pid)),
-        ...decodeShmLocks(
-          onShm.filter((l) => l.pid === pid),
-          readMarks,
-        ),
-      ],
-    };
-    const command = processCommand(pid);
-    if (command !== undefined) holder.command = command;
+    const holder: LockHolder = { pid, ...processIdentity(pid), locks: decodeProcessLocks(onDb, onShm, pid, readMarks) };
+    const open = opened.byPid.get(pid);
+    if (open) holder.files = HOLDER_FILE_ORDER.filter((f) => open.has(f));
+    else if (scan !== 'none' && !unreadable.has(pid)) holder.files = [];
     return holder;
   });
-  return { source: '/proc/locks', raw, holders, unattributed: raw.filter((l) => l.pid <= 0).length };
+  const ofdLocks = raw.filter((l) => l.lockClass === 'OFDLCK').length;
+  const ofdHolders = ofdLocks === 0 ? [] : [...opened.fdsByPid].filter(([pid, fds]) => ofdLocksInFdinfo(pid, fds) > 0).map(([pid]) => pid);
+  const visibility: LockVisibility = {
+    lockTable: true,
+    pidNamespace: pidNamespace(),
+    hiddenLocksOnSystem: hiddenLockCount(table),
+    fullScan: scan === 'all',
+    processesScanned: opened.processesScanned,
+    unreadableProcesses: opened.unreadable.length,
+    unreadableHolders: lockPids.filter((pid) => unreadable.has(pid)).sort((a, b) => a - b),
+    hidepid: procHidepid(),
+    runningAsRoot: process.getuid?.() === 0,
+    ofdLocks,
+    ofdHolders,
+  };
+  return { source: '/proc/locks', raw, holders, unattributed: raw.filter((l) => l.pid <= 0).length, visibility, takenAt };
+}
+
+const HOLDER_FILE_ORDER: readonly HolderFile[] = ['db', 'wal', 'shm', 'journal'];
+
+/** No lock table (macOS, BSD, no procfs): open-file holders from lsof, lock states unknown. */
+function gatherLocksWithoutTable(files: DatabaseFiles, err: NodeJS.ErrnoException): LockFacts {
+  const lsof = lsofHolders(files);
+  const holders: LockHolder[] = lsof.holders
+    .filter((h) => h.pid !== process.pid)
+    .map((h) => {
+      const holder: LockHolder = { pid: h.pid, files: HOLDER_FILE_ORDER.filter((f) => h.files.includes(f)), locks: [] };
+      if (h.command !== undefined) holder.command = escapeControl(h.command);
+      if (h.uid !== undefined) {
+        holder.uid = h.uid;
+        holder.user = escapeControl(userName(h.uid) ?? String(h.uid));
+      }
+      return holder;
+    });
+  const visibility: LockVisibility = {
+    lockTable: false,
+    lockTableError: `${err.code ?? 'ERROR'}: ${err.message ?? String(err)}`,
+    lsof: lsof.status,
+    pidNamespace: 'unknown',
+    hiddenLocksOnSystem: 0,
+    fullScan: false,
+    processesScanned: 0,
+    unreadableProcesses: 0,
+    unreadableHolders: [],
+    hidepid: false,
+    runningAsRoot: process.getuid?.() === 0,
+    ofdLocks: 0,
+    ofdHolders: [],
+  };
+  return { source: lsof.status === 'ok' ? 'lsof' : 'none', raw: [], holders, unattributed: 0, visibility, takenAt: new Date().toISOString() };
 }
 
 /** True when some process holds the DMS byte: the -shm header is live (sqlite-lock-facts.md §2). */
@@ -214,20 +297,50 @@ export function readWal(wal: FileInfo, scan: boolean): WalFacts | null {
 }
 
 const JOURNAL_MAGIC = Buffer.from([0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7]);
+/**
+ * The rollback journal header's fields (https://www.sqlite.org/fileformat2.html#the_rollback_journal):
+ * magic 8, page count 4, nonce 4, initial size 4, sector size 4, page size 4. journal_mode=PERSIST ends a
+ * transaction by writing 28 zero bytes over them (pager.c zeroJournalHdr); a live writer whose journal is
+ * not synced yet has a zero magic but a random nonce, so only all 28 bytes tell the two apart.
+ */
+const JOURNAL_HEADER_BYTES = 28;
 
-/** pager.c hasHotJournal: a non-empty journal with a live header and no process holding RESERVED or more. */
-export function readJournal(journal: FileInfo, locks: Gathered<LockFacts>): JournalFacts | null {
+const ROLLBACK_WRITE_LOCKS = new Set(['reserved', 'pending', 'exclusive']);
+
+/** Some process holds RESERVED, PENDING or EXCLUSIVE on the database file, read from the lock table now. */
+function rollbackWriterNow(db: FileInfo): boolean {
+  const onDb = locksOnInode(readProcLocks(), db.device, db.inode);
+  const pids = new Set(onDb.filter((l) => !l.waiting).map((l) => l.pid));
+  return [...pids].some((pid) => decodeDbLocks(onDb.filter((l) => l.pid === pid)).some((l) => ROLLBACK_WRITE_LOCKS.has(l.name)));
+}
+
+/**
+ * pager.c hasHotJournal: a journal whose first byte is not 0, with no process holding RESERVED or more.
+ * The lock table is read before the journal, so a writer that started in between would look like a crashed
+ * one: when `db` is given, a journal that looks hot is confirmed by reading the lock table again and then
+ * the header again. A live transaction still holds its lock at the second read; a finished one has deleted,
+ * truncated or zeroed its journal, and a new one wrote a new random nonce, so the header differs.
+ */
+export function readJournal(journal: FileInfo, locks: Gathered<LockFacts>, db?: FileInfo): JournalFacts | null {
   if (!journal.exists) return null;
-  const head = readRegularFile(journal.path, 8, 0);
-  const sizeBytes = journal.sizeBytes ?? 0;
-  const headerMagicValid = head.length === 8 && head.equals(JOURNAL_MAGIC);
-  const headerZeroed = head.length > 0 && head.every((b) => b === 0);
+  const [head, sizeBytes] = withReadOnlyFile(journal.path, (fd, size) => [readAt(fd, JOURNAL_HEADER_BYTES, 0), size] as const);
+  const headerMagicValid = head.length >= 8 && head.subarray(0, 8).equals(JOURNAL_MAGIC);
+  const headerZeroed = head.length === JOURNAL_HEADER_BYTES && head.every((b) => b === 0);
   let hot: boolean | null;
   if (sizeBytes === 0 || head.length === 0 || head[0] === 0) hot = false;
-  else if (isGatherError(locks)) hot = null;
+  // Without a lock table (no /proc/locks: holders came from lsof) a live writer cannot be told from a dead one.
+  else if (isGatherError(locks) || locks.source !== '/proc/locks') hot = null;
+  else if (locks.holders.some((h) => h.locks.some((l) => ROLLBACK_WRITE_LOCKS.has(l.name)))) hot = false;
+  else if (!db) hot = true;
   else {
-    const writerActive = locks.holders.some((h) => h.locks.some((l) => l.name === 'reserved' || l.name === 'pending' || l.name === 'exclusive'));
-    hot = !writerActive;
+    try {
+      if (rollbackWriterNow(db)) hot = false;
+      else hot = readRegularFile(journal.path, JOURNAL_HEADER_BYTES, 0).equals(head);
+    } catch (err) {
+      // The journal vanished between the reads: its transaction ended, it was not hot.
+      if (err instanceof FileAccessError && err.code === 'ENOENT') hot = false;
+      else hot = null;
+    }
   }
   return { sizeBytes, headerMagicValid, headerZeroed, hot };
 }
@@ -283,7 +396,7 @@ export function gatherAuditFacts(path: string): AuditFacts {
     header,
     wal,
     shm,
-    journal: attempt(() => readJournal(files.journal, locks)),
+    journal: attempt(() => readJournal(files.journal, locks, files.db)),
     locks,
     filesystem: attempt(() => gatherFilesystem(dirname(realPath))),
     directory: attempt(() => gatherDirectory(realPath, files.db)),

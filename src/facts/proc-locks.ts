@@ -25,10 +25,16 @@ export const SHM_RECOVER_BYTE = 122;
 export const SHM_READ0_BYTE = 123;
 export const SHM_DMS_BYTE = 128;
 
-/** Parses the text of /proc/locks. Lines it does not understand are skipped. */
-export function parseProcLocks(text: string): RawLock[] {
+/**
+ * Parses the text of /proc/locks. Lines it does not understand are skipped.
+ * `only` (keys `maj:min:ino`, as /proc/locks prints them) keeps just the lines on those files and skips the
+ * rest before splitting them: the sampler parses the whole table 100 times a second.
+ */
+export function parseProcLocks(text: string, only?: readonly string[]): RawLock[] {
   const locks: RawLock[] = [];
+  const needles = only?.map((k) => ` ${k} `);
   for (const line of text.split('\n')) {
+    if (needles && !needles.some((n) => line.includes(n))) continue;
     const tokens = line.trim().split(/\s+/);
     if (tokens.length < 7) continue;
     const ordinal = Number.parseInt(tokens[0] ?? '', 10);
@@ -118,4 +124,86 @@ export function decodeShmLocks(locks: readonly RawLock[], readMarks?: readonly (
 export function locksOnInode(all: readonly RawLock[], device: string | undefined, inode: string | undefined): RawLock[] {
   if (!device || !inode) return [];
   return all.filter((l) => l.device === device && l.inode === inode);
+}
+
+/** `maj:min:ino` as /proc/locks prints a file's identity. */
+export function lockKey(device: string, inode: string): string {
+  return `${device}:${inode}`;
+}
+
+/** One process's locks on the db file and -shm, decoded; `readMarks` adds the frame each reader pins. */
+export function decodeProcessLocks(
+  onDb: readonly RawLock[],
+  onShm: readonly RawLock[],
+  pid: number,
+  readMarks?: readonly (number | null)[] | null,
+): DecodedLock[] {
+  return [
+    ...decodeDbLocks(onDb.filter((l) => l.pid === pid)),
+    ...decodeShmLocks(
+      onShm.filter((l) => l.pid === pid),
+      readMarks,
+    ),
+  ];
+}
+
+/** Locks that make other writers wait: the WAL write lock, or RESERVED/PENDING/EXCLUSIVE in rollback mode. */
+export const WRITE_LOCKS: readonly SqliteLockName[] = ['wal-write', 'reserved', 'pending', 'exclusive'];
+
+export function isWriteLock(name: SqliteLockName): boolean {
+  return WRITE_LOCKS.includes(name);
+}
+
+/** The WAL read-mark slot (0-4) a lock name stands for, or null. */
+export function readSlot(name: SqliteLockName): number | null {
+  return name.startsWith('wal-read-') ? Number(name.slice('wal-read-'.length)) : null;
+}
+
+/** A lock in SQLite's words, for people (text output and messages). */
+export function describeLock(lock: DecodedLock): string {
+  const slot = readSlot(lock.name);
+  if (slot !== null) {
+    if (lock.mode === 'exclusive') return slot === 0 ? 'READ0 exclusively (checkpoint backfilling)' : `read mark ${slot} exclusively (resetting it)`;
+    if (slot === 0) return 'read mark 0 (reads the database file only)';
+    return lock.pinsFrame === undefined || lock.pinsFrame === null ? `read mark ${slot}` : `read mark ${slot} (pins frame ${lock.pinsFrame})`;
+  }
+  switch (lock.name) {
+    case 'shared':
+      return 'SHARED';
+    case 'reserved':
+      return 'RESERVED (writing)';
+    case 'pending':
+      return 'PENDING (commit waiting for readers)';
+    case 'exclusive':
+      return 'EXCLUSIVE';
+    case 'wal-write':
+      return 'WAL write lock';
+    case 'wal-checkpoint':
+      return 'checkpoint lock';
+    case 'wal-recover':
+      return 'recovery lock';
+    case 'wal-dms':
+      return lock.mode === 'exclusive' ? 'DMS exclusively (first opener, initialising -shm)' : 'DMS (attached to the wal-index)';
+    default:
+      return lock.name;
+  }
+}
+
+/** A lock in a few characters, for tables: SHARED, RESERVED, PENDING, EXCLUSIVE, WRITE, CKPT, RECOVER, READ1@12, DMS. */
+export function shortLockName(lock: DecodedLock): string {
+  const slot = readSlot(lock.name);
+  const excl = lock.mode === 'exclusive' ? '(excl)' : '';
+  if (slot !== null) return `READ${slot}${lock.pinsFrame !== undefined && lock.pinsFrame !== null ? `@${lock.pinsFrame}` : ''}${excl}`;
+  switch (lock.name) {
+    case 'wal-write':
+      return 'WRITE';
+    case 'wal-checkpoint':
+      return 'CKPT';
+    case 'wal-recover':
+      return 'RECOVER';
+    case 'wal-dms':
+      return `DMS${excl}`;
+    default:
+      return lock.name.toUpperCase();
+  }
 }

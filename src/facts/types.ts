@@ -4,6 +4,8 @@
  * that need it are skipped.
  */
 
+import type { StressFacts } from '../stress/types.js';
+
 export interface GatherError {
   error: { code: string; message: string };
 }
@@ -162,21 +164,163 @@ export interface DecodedLock {
   pinsFrame?: number | null;
 }
 
+/** Which of the database's files a process has open (by device and inode, never by name). */
+export type HolderFile = 'db' | 'wal' | 'shm' | 'journal';
+
+/**
+ * A process that holds a lock on the database's files, or has one of them open.
+ * The JSON names pid, user, command, startedAt, files and locks are part of `lockscope locks --json`.
+ */
 export interface LockHolder {
   pid: number;
   /** Command line, escaped for printing. */
   command?: string;
+  /** Effective user (name from /etc/passwd, or the uid as a string when it has no name). */
+  user?: string;
+  /** Effective uid, from /proc/<pid>/status. */
+  uid?: number;
+  /** When the process started (ISO 8601): /proc/<pid>/stat starttime + btime from /proc/stat. */
+  startedAt?: string;
+  /**
+   * The database's files this process has open, from /proc/<pid>/fd (and /proc/<pid>/maps for a
+   * mapped -shm). Absent when its descriptors could not be read (another user's process, lockscope not root).
+   */
+  files?: HolderFile[];
   locks: DecodedLock[];
 }
 
+/** What the lock table and the process scan could not see: each gap is reported, never silently dropped. */
+export interface LockVisibility {
+  /** /proc/locks was read; false on platforms without it (holders then come from lsof, lock states unknown). */
+  lockTable: boolean;
+  /** Why /proc/locks could not be read (e.g. ENOENT on macOS). */
+  lockTableError?: string;
+  /** lsof ran as the fallback for open-file holders (only when the lock table is missing). */
+  lsof?: 'ok' | 'missing' | 'failed';
+  /**
+   * lockscope's PID namespace. `nested`: the kernel hides the locks of processes outside it from
+   * /proc/locks (fs/locks.c locks_show), e.g. lockscope runs in a container and the app on the host.
+   */
+  pidNamespace: 'initial' | 'nested' | 'unknown';
+  /** Ordinals missing from /proc/locks: locks elsewhere on the system hidden from this PID namespace. */
+  hiddenLocksOnSystem: number;
+  /** Every /proc/<pid>/fd was scanned (false: only the lock holders' descriptors were read). */
+  fullScan: boolean;
+  processesScanned: number;
+  /** Processes whose descriptors could not be read (EACCES: another user's, lockscope is not root). */
+  unreadableProcesses: number;
+  /** Of those, the ones that hold a lock on the database's files (their `files` are unknown). */
+  unreadableHolders: number[];
+  /** /proc is mounted with hidepid: other users' processes are not even listed. */
+  hidepid: boolean;
+  runningAsRoot: boolean;
+  /** OFD locks on the files: the kernel shows pid -1 (SQLite never takes them; another tool does). */
+  ofdLocks: number;
+  /** Processes whose /proc/<pid>/fdinfo shows an OFD lock on the files: who holds those. */
+  ofdHolders: number[];
+}
+
 export interface LockFacts {
-  /** Where the lock table came from. */
-  source: '/proc/locks';
+  /** Where the lock table came from: the kernel's /proc/locks, or lsof (open files only, lock states unknown). */
+  source: '/proc/locks' | 'lsof' | 'none';
   /** Raw lines for the db and -shm inodes. */
   raw: RawLock[];
+  /** Lock holders and processes with the files open, by pid. */
   holders: LockHolder[];
-  /** Locks with no usable pid (OFD locks, other PID namespaces show nothing at all). */
+  /** Locks with no usable pid (OFD locks not attributed through fdinfo). */
   unattributed: number;
+  /** What could not be seen (absent in facts saved by older versions). */
+  visibility?: LockVisibility;
+  /** When the lock table was read (ISO 8601): process ages in messages are relative to it. */
+  takenAt?: string;
+}
+
+/** Time statistics of one kind of lock held by one process during sampling. */
+export interface HoldStats {
+  /** Time held, summed over samples: each sample where it is held counts until the next sample. */
+  heldMs: number;
+  /** heldMs / windowMs (0..1). */
+  share: number;
+  /** Separate holds observed; a hold shorter than one sampling period can be missed entirely. */
+  acquisitions: number;
+  /** Longest continuous hold (a lower bound when heldAtStart: it began before the window). */
+  longestMs: number;
+  /** Median and 99th percentile of the hold times (nearest rank), null without holds. */
+  p50Ms: number | null;
+  p99Ms: number | null;
+  heldAtStart: boolean;
+  heldAtEnd: boolean;
+  /** Held at every sample of the window. */
+  heldWholeWindow: boolean;
+}
+
+/** Reader statistics: read transactions (WAL read marks; SHARED in rollback mode). */
+export interface ReadHoldStats extends HoldStats {
+  /** Time the reader pinned an old snapshot: its read mark below mxFrame (READ0: nBackfill below mxFrame). */
+  pinnedMs: number;
+  /** Longest continuous stretch of pinning. */
+  longestPinnedMs: number;
+  /** Most WAL frames that could not be checkpointed because of this reader (mxFrame − its mark). */
+  maxFramesBehind: number;
+  /** The frame its read mark pinned during the longest pin (null: READ0 or unknown). */
+  pinsFrame: number | null;
+}
+
+/** Did the process do anything during the window? From /proc/<pid>/stat and /proc/<pid>/io at the start and end. */
+export interface ProcessProgress {
+  /** utime+stime change in clock ticks (1/100 s). */
+  cpuTicks: number;
+  /** syscr+syscw change; null when /proc/<pid>/io is unreadable (another user's process, not root). */
+  ioSyscalls: number | null;
+  /** rchar+wchar change; null when unreadable. */
+  ioBytes: number | null;
+  /** true: used CPU or did I/O. false: neither (blocked the whole window). */
+  progressed: boolean;
+  /** What `progressed` is based on. */
+  basis: 'cpu+io' | 'cpu';
+}
+
+export interface LockSampleProcess {
+  pid: number;
+  command?: string;
+  user?: string;
+  startedAt?: string;
+  /** Every lock name seen for this process during the window. */
+  locksSeen: SqliteLockName[];
+  /** WAL write lock, or RESERVED/PENDING/EXCLUSIVE in rollback mode; null = never held. */
+  write: HoldStats | null;
+  /** The longest write hold came with the checkpoint lock: a FULL/RESTART/TRUNCATE checkpoint waiting for readers. */
+  writeHoldIsCheckpoint: boolean;
+  /** Its longest write hold included PENDING: a rollback-mode commit waiting for readers. */
+  writeHoldIsPending: boolean;
+  read: ReadHoldStats | null;
+  /** null: the process ended during the window, or was not seen at both ends. */
+  progress: ProcessProgress | null;
+}
+
+/** `lockscope locks --for`: the lock table sampled at `hz` for a window. */
+export interface LockSampleFacts {
+  hz: number;
+  requestedMs: number;
+  /** Time from the first to the last sample, plus one period. */
+  windowMs: number;
+  samples: number;
+  expectedSamples: number;
+  /** Largest gap between two samples (a late timer): holds shorter than this can be missed. */
+  maxGapMs: number;
+  mode: 'wal' | 'rollback';
+  /** -shm header at the start and end of the window (WAL), null when unreadable. */
+  mxFrameStart: number | null;
+  mxFrameEnd: number | null;
+  nBackfillStart: number | null;
+  nBackfillEnd: number | null;
+  /** CPU lockscope's sampler used (user+system), and as a share of one core over the window. */
+  samplerCpuMs: number;
+  samplerCpuShare: number;
+  /** When the window ended (ISO 8601): process ages in messages are relative to it. */
+  endedAt: string;
+  /** Processes seen holding any lock on the files, by pid. */
+  processes: LockSampleProcess[];
 }
 
 export type FilesystemClass = 'local' | 'network' | 'fuse' | 'cluster' | 'virtual' | 'unknown';
@@ -265,4 +409,8 @@ export interface AuditFacts {
   filesystem: Gathered<FilesystemFacts>;
   directory: Gathered<DirectoryFacts>;
   checkpoint: Gathered<CheckpointFacts> | null;
+  /** `lockscope locks --for`: the sampled lock table; absent when no sampling ran. */
+  lockSamples?: Gathered<LockSampleFacts>;
+  /** What a stress run measured (`lockscope stress`, `audit --stress`); absent/null = no stress ran. */
+  stress?: Gathered<StressFacts> | null;
 }

@@ -1,0 +1,90 @@
+/**
+ * Lock holders in words, shared by the lock checks and the `locks` text output: "PID 4242 (python3
+ * worker.py, user app, running 3 h)". Pure: ages are computed against a time taken from the facts.
+ * Command lines were escaped when they were read (src/facts/processes.ts); they are escaped again here
+ * because facts can also come from a saved file.
+ */
+import { escapeControl } from './escape.js';
+import { describeLock, isWriteLock, readSlot } from './facts/proc-locks.js';
+import type { DecodedLock, LockHolder } from './facts/types.js';
+
+/** Longer command lines (Java class paths…) are cut in messages; the JSON keeps them whole. */
+export const COMMAND_MAX_CHARS = 100;
+
+export function shortCommand(command: string | undefined): string | undefined {
+  if (command === undefined) return undefined;
+  const safe = escapeControl(command);
+  return safe.length > COMMAND_MAX_CHARS ? `${safe.slice(0, COMMAND_MAX_CHARS - 1)}…` : safe;
+}
+
+/** "45 s", "12 min", "3 h", "2 d". */
+export function formatAge(ms: number): string {
+  const s = Math.max(0, ms) / 1000;
+  if (s < 120) return `${Math.round(s)} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  if (s < 172_800) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86_400)} d`;
+}
+
+export interface ProcessLike {
+  pid: number;
+  command?: string;
+  user?: string;
+  startedAt?: string;
+}
+
+/** "PID 4242 (python3 worker.py, user app, running 3 h)"; `at` = when the facts were taken (ISO). */
+export function processLabel(p: ProcessLike, at?: string): string {
+  const parts: string[] = [];
+  const command = shortCommand(p.command);
+  if (command) parts.push(command);
+  if (p.user) parts.push(`user ${escapeControl(p.user)}`);
+  if (p.startedAt && at) {
+    const age = Date.parse(at) - Date.parse(p.startedAt);
+    if (Number.isFinite(age)) parts.push(`running ${formatAge(age)}`);
+  }
+  return parts.length > 0 ? `PID ${p.pid} (${parts.join(', ')})` : `PID ${p.pid}`;
+}
+
+export function lockList(locks: readonly DecodedLock[]): string {
+  return locks.map(describeLock).join(', ');
+}
+
+/** How a holder stands, from its locks: the order is severity (what blocks others most first). */
+export type HolderRole = 'exclusive' | 'committing' | 'writer' | 'checkpointer' | 'recovering' | 'reader' | 'idle' | 'open';
+
+export function holderRole(holder: Pick<LockHolder, 'locks'>, walEnabled?: boolean): HolderRole {
+  const names = new Set(holder.locks.map((l) => l.name));
+  if (names.has('exclusive')) return 'exclusive';
+  if (names.has('pending')) return 'committing';
+  if (names.has('wal-write') && names.has('wal-checkpoint')) return 'checkpointer';
+  if (holder.locks.some((l) => isWriteLock(l.name))) return 'writer';
+  if (names.has('wal-checkpoint')) return 'checkpointer';
+  if (names.has('wal-recover')) return 'recovering';
+  if (holder.locks.some((l) => readSlot(l.name) !== null)) return 'reader';
+  // Rollback mode: SHARED on the database file is a read in progress. In WAL mode every open connection
+  // keeps SHARED for its whole life, so SHARED alone (with the DMS lock) is an idle connection.
+  if (names.has('shared') && (walEnabled === undefined ? !names.has('wal-dms') : !walEnabled)) return 'reader';
+  if (holder.locks.length > 0) return 'idle';
+  return 'open';
+}
+
+/** The write lock a writer holds, named for its mode: "the WAL write lock" or "RESERVED". */
+export function writeLockName(holder: Pick<LockHolder, 'locks'>): string {
+  const names = new Set(holder.locks.map((l) => l.name));
+  if (names.has('exclusive')) return 'EXCLUSIVE';
+  if (names.has('pending')) return 'PENDING';
+  if (names.has('wal-write')) return 'the WAL write lock';
+  if (names.has('reserved')) return 'RESERVED';
+  return 'a write lock';
+}
+
+/** Frames a WAL reader keeps from being checkpointed, given the -shm header values. */
+export function framesPinned(lock: DecodedLock, mxFrame: number | null): number | null {
+  if (mxFrame === null || lock.pinsFrame === undefined || lock.pinsFrame === null) return null;
+  return Math.max(0, mxFrame - lock.pinsFrame);
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
