@@ -1,0 +1,59 @@
+/** Small pure helpers shared by the stress-* checks. */
+import type { AuditFacts } from '../facts/types.js';
+import { isGatherError } from '../facts/types.js';
+import { busyTotal, errorTotal, fmtMs } from './format.js';
+import type { StressFacts } from './types.js';
+
+export { busyTotal, errorTotal, fmtMs };
+
+/** appliesTo of every stress check: a stress ran (or was attempted and failed: the check then skips). */
+export function stressRan(facts: AuditFacts): boolean {
+  return facts.stress !== undefined && facts.stress !== null;
+}
+
+/** The stress facts once the runner has ruled out a gather error. */
+export function stressOf(stress: unknown): StressFacts | null {
+  if (stress === undefined || stress === null || isGatherError(stress)) return null;
+  return stress as StressFacts;
+}
+
+/** Write attempts plus read transactions: the denominator of error rates. */
+export function attemptsOf(s: StressFacts): number {
+  return s.attempts + s.readers.completed + errorTotal(s.readers.errors);
+}
+
+export function percentOf(part: number, whole: number): number {
+  return whole === 0 ? 0 : Math.round((100 * part * 1000) / whole) / 1000;
+}
+
+/** One sentence on the recommended arm of `--compare`, or '' when none ran. */
+export function recommendedNote(s: StressFacts): string {
+  const r = s.recommended;
+  if (!r) return '';
+  return ` Measured with the recommended settings (WAL, busy_timeout ${r.settings.busyTimeoutMs} ms, BEGIN ${r.settings.tx.toUpperCase()}, synchronous ${r.settings.synchronous.toUpperCase()}) on the same workload: ${busyTotal(r.errors)} BUSY errors, ${Math.round(r.transactionsPerSecond)} tx/s, p99 ${fmtMs(r.latencyMs?.p99)}.`;
+}
+
+/** Evidence of the recommended arm, for scripts. */
+export function recommendedEvidence(s: StressFacts): Record<string, number | null> {
+  const r = s.recommended;
+  if (!r) return {};
+  return {
+    recommendedBusyErrors: busyTotal(r.errors),
+    recommendedTransactionsPerSecond: r.transactionsPerSecond,
+    recommendedP99Ms: r.latencyMs?.p99 ?? null,
+  };
+}
+
+export function workloadEvidence(s: StressFacts): Record<string, string | number> {
+  const w = s.workload;
+  return {
+    writers: w.writers,
+    readers: w.readers,
+    tx: w.tx,
+    pattern: w.pattern,
+    journalMode: w.journalMode,
+    busyTimeoutMs: w.busyTimeoutMs,
+    synchronous: w.synchronous,
+    durationMs: s.durationMs,
+  };
+}
