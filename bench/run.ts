@@ -6,6 +6,8 @@ import { cpus, loadavg } from 'node:os';
 
 const BENCHES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   audit: () => import('./audit.js'),
+  locks: () => import('./locks.js'),
+  stress: () => import('./stress.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

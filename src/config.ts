@@ -5,7 +5,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import stripJsonComments from 'strip-json-comments';
 import { REGISTRY } from '../checks/index.js';
 import { buildConfigSchema } from './config-schema.js';
@@ -17,18 +18,22 @@ import { parseBytes, parseDurationMs } from './units.js';
 export const CONFIG_FILE = 'lockscope.config.json';
 
 /** The stress workload keys a config may set (the long names of `lockscope stress` flags, camelCased). */
+const durationKey = { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|min|h)?\\s*$' }] };
+const sizeKey = { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*([KMGT]i?B?|B)?\\s*$' }] };
+
 export const STRESS_CONFIG_KEYS: Record<string, object> = {
   writers: { type: 'integer', minimum: 1 },
   readers: { type: 'integer', minimum: 0 },
-  duration: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string' }] },
+  duration: durationKey,
   transactions: { type: 'integer', minimum: 1 },
   busyTimeout: { type: 'integer', minimum: 0 },
   tx: { enum: ['deferred', 'immediate', 'exclusive'] },
   pattern: { enum: ['insert', 'read-then-write', 'hot-row'] },
   batch: { type: 'integer', minimum: 1 },
-  hold: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string' }] },
-  readerHold: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string' }] },
-  rowBytes: { type: 'integer', minimum: 1 },
+  hold: durationKey,
+  readerHold: durationKey,
+  rowBytes: sizeKey,
+  think: durationKey,
   synchronous: { enum: ['off', 'normal', 'full', 'extra'] },
   retry: { type: 'integer', minimum: 0 },
 };
@@ -150,9 +155,13 @@ export function describeSchemaErrors(errors: readonly ErrorObject[], data: unkno
   return [...lines];
 }
 
-let validator: ReturnType<Ajv['compile']> | undefined;
+let validator: ValidateFunction | undefined;
+/** ajv is loaded (and the schema compiled) only when a config file is actually read: it costs start-up time. */
 function validate(data: unknown): readonly ErrorObject[] {
-  validator ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(buildConfigSchema(REGISTRY, STRESS_CONFIG_KEYS));
+  if (!validator) {
+    const { Ajv } = createRequire(import.meta.url)('ajv') as { Ajv: typeof AjvClass };
+    validator = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(buildConfigSchema(REGISTRY, STRESS_CONFIG_KEYS));
+  }
   return validator(data) ? [] : (validator.errors ?? []);
 }
 

@@ -4,9 +4,11 @@ import { REGISTRY } from '../../checks/index.js';
 import type { Io } from '../command-types.js';
 import { CHECKPOINT_MODES, type CheckpointMode, DEFAULT_CHECKPOINT_TIMEOUT_MS, runCheckpoint } from '../facts/checkpoint.js';
 import { AuditInputError, gatherAuditFacts } from '../facts/gather-audit.js';
-import type { AppSettings } from '../facts/types.js';
-import { appendFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { type AppSettings, type AuditFacts, type GatherError, isGatherError } from '../facts/types.js';
+import type { StressFacts } from '../stress/types.js';
+import { escapeControl } from '../escape.js';
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import { loadCatalogue } from '../catalogue.js';
 import { FORMATS, type Format, type RenderOptions, formatGithubSummary, isFormat, renderReport } from '../formatters/index.js';
 import { colorLevel, makeStyle } from '../formatters/style.js';
@@ -38,27 +40,63 @@ export interface AuditOptions {
   checkpoint?: { mode: CheckpointMode; timeoutMs: number };
 }
 
-/** Audits one path; bad input becomes the database's `error`, never an exception. */
-export function auditDatabase(path: string, options: AuditOptions): DatabaseReport {
+export interface AuditStress {
+  /** Runs the short stress for one database's facts (lockscope stress's runStressForAudit). */
+  run: (facts: AuditFacts) => Promise<StressFacts | GatherError>;
+}
+
+function inputError(path: string, err: unknown): DatabaseReport {
+  if (err instanceof AuditInputError) return { path, error: { code: err.code, message: `${path}: ${err.message}` } };
+  const e = err as NodeJS.ErrnoException;
+  return { path, error: { code: e.code ?? 'ERROR', message: `${path}: ${e.message ?? String(err)}` } };
+}
+
+/** Gathers one path's facts (and runs --checkpoint); bad input becomes the database's `error`, never an exception. */
+export function gatherForAudit(path: string, options: AuditOptions): AuditFacts | DatabaseReport {
   try {
-    let facts = gatherAuditFacts(path);
-    if (options.checkpoint) {
-      const checkpoint = runCheckpoint(facts, options.checkpoint.mode, options.checkpoint.timeoutMs);
-      // The rest of the report describes the database as the checkpoint left it.
-      facts = { ...gatherAuditFacts(path), checkpoint };
-    }
-    const run: RunOptions = { app: options.app, thresholds: options.thresholds, severity: options.severity };
-    return { path, facts, findings: runChecks(REGISTRY, facts, run) };
+    const facts = gatherAuditFacts(path);
+    if (!options.checkpoint) return facts;
+    const checkpoint = runCheckpoint(facts, options.checkpoint.mode, options.checkpoint.timeoutMs);
+    // The rest of the report describes the database as the checkpoint left it.
+    return { ...gatherAuditFacts(path), checkpoint };
   } catch (err) {
-    if (err instanceof AuditInputError) return { path, error: { code: err.code, message: `${path}: ${err.message}` } };
-    const e = err as NodeJS.ErrnoException;
-    return { path, error: { code: e.code ?? 'ERROR', message: `${path}: ${e.message ?? String(err)}` } };
+    return inputError(path, err);
   }
+}
+
+export function checkFacts(path: string, facts: AuditFacts, options: AuditOptions): DatabaseReport {
+  const run: RunOptions = { app: options.app, thresholds: options.thresholds, severity: options.severity };
+  return { path, facts, findings: runChecks(REGISTRY, facts, run) };
+}
+
+/** Audits one path: facts, then checks. */
+export function auditDatabase(path: string, options: AuditOptions): DatabaseReport {
+  const facts = gatherForAudit(path, options);
+  return 'header' in facts ? checkFacts(path, facts as AuditFacts, options) : (facts as DatabaseReport);
 }
 
 /** Audits each target in order; a target that is already a report (a glob that matched nothing) is kept as is. */
 export function runAudit(targets: readonly (string | DatabaseReport)[], options: AuditOptions, failOn: FailOn): Report {
   return buildReport('audit', targets.map((t) => (typeof t === 'string' ? auditDatabase(t, options) : t)), failOn);
+}
+
+/** The same, with a short stress run per database between gathering and checking (`audit --stress`). */
+export async function runAuditWithStress(targets: readonly (string | DatabaseReport)[], options: AuditOptions, stress: AuditStress, failOn: FailOn): Promise<Report> {
+  const databases: DatabaseReport[] = [];
+  for (const target of targets) {
+    if (typeof target !== 'string') {
+      databases.push(target);
+      continue;
+    }
+    const facts = gatherForAudit(target, options);
+    if (!('header' in facts)) {
+      databases.push(facts as DatabaseReport);
+      continue;
+    }
+    const withStress: AuditFacts = { ...(facts as AuditFacts), stress: await stress.run(facts as AuditFacts) };
+    databases.push(checkFacts(target, withStress, options));
+  }
+  return buildReport('audit', databases, failOn);
 }
 
 /** The command line's paths/globs, or else the config's `databases` (relative to the config file). */
@@ -149,7 +187,7 @@ export function emitReport(report: Report, opts: OutputOptions, io: Io, extraSec
   const text = render(report, opts, io, extraSections);
   try {
     if (opts.output) {
-      writeFileSync(resolve(io.cwd, opts.output), text);
+      writeFileSync(resolvePath(io.cwd, opts.output), text);
       io.stderr(`lockscope: wrote the ${outputFormat(opts)} report to ${opts.output}\n`);
     } else {
       io.stdout(text);
@@ -166,7 +204,7 @@ export function emitReport(report: Report, opts: OutputOptions, io: Io, extraSec
 
 /** One line per database that could not be audited, on stderr (stdout stays a clean report). */
 export function reportErrors(report: Report, io: Io): void {
-  for (const db of report.databases) if (db.error) io.stderr(`lockscope: ${db.error.message}\n`);
+  for (const db of report.databases) if (db.error) io.stderr(`lockscope: ${escapeControl(db.error.message)}\n`);
 }
 
 /** An ora spinner on stderr, only on a TTY (ora is loaded only then: it costs start-up time). */
@@ -187,8 +225,24 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
     .addOption(
       new Option('--checkpoint [mode]', 'WRITES: run PRAGMA wal_checkpoint(mode) first: passive|full|restart|truncate').preset('truncate'),
     )
+    .option('--stress', 'WRITES a scratch database next to each db: run a short stress (4 writers, 2 s, read-then-write, the declared settings) and add its findings')
     .option('--checkpoint-timeout <ms>', `busy wait of --checkpoint (blocks the app's writers while it waits)`, durationMs('--checkpoint-timeout'), DEFAULT_CHECKPOINT_TIMEOUT_MS)
-    .action(async (args: string[], opts: AppFlagValues & OutputOptions & { config?: string; threshold?: ThresholdOverrides; checkpoint?: string; checkpointTimeout: number }) => {
+    .action(async (args: string[], opts: AppFlagValues & OutputOptions & { config?: string; threshold?: ThresholdOverrides; checkpoint?: string; checkpointTimeout: number; stress?: boolean }) => {
+      let checkpoint: AuditOptions['checkpoint'];
+      if (opts.checkpoint !== undefined) {
+        let mode = String(opts.checkpoint).toLowerCase() as CheckpointMode;
+        if (!CHECKPOINT_MODES.includes(mode)) {
+          // `--checkpoint app.db`: the optional mode swallowed the database path. An existing path is a path.
+          if (typeof opts.checkpoint === 'string' && existsSync(resolvePath(io.cwd, opts.checkpoint))) {
+            args = [opts.checkpoint, ...args];
+            mode = 'truncate';
+          } else {
+            io.stderr(`lockscope: --checkpoint must be one of ${CHECKPOINT_MODES.join(', ')} (got "${opts.checkpoint}")\n`);
+            return setExit(2);
+          }
+        }
+        checkpoint = { mode, timeoutMs: opts.checkpointTimeout };
+      }
       const config = loadCommandConfig(io, opts.config);
       if (config === 'error') return setExit(2);
       const targets = resolveTargets(args, config, io.cwd);
@@ -200,16 +254,6 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         );
         return setExit(2);
       }
-      let checkpoint: AuditOptions['checkpoint'];
-      if (opts.checkpoint !== undefined) {
-        const mode = String(opts.checkpoint).toLowerCase() as CheckpointMode;
-        if (!CHECKPOINT_MODES.includes(mode)) {
-          io.stderr(`lockscope: --checkpoint must be one of ${CHECKPOINT_MODES.join(', ')} (got "${opts.checkpoint}")\n`);
-          setExit(2);
-          return;
-        }
-        checkpoint = { mode, timeoutMs: opts.checkpointTimeout };
-      }
       const spinner = await startSpinner(io, `auditing ${targets.length} database(s)`, Boolean(opts.json || opts.format === 'json'));
       const options: AuditOptions = {
         app: mergeApp(config?.app, appSettingsFrom(opts)),
@@ -217,9 +261,30 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         severity: config?.severity ?? {},
         checkpoint,
       };
-      const report = runAudit(targets, options, opts.failOn);
-      spinner?.stop();
-      const written = emitReport(report, { ...opts, stack: opts.stack ?? config?.stack }, io);
+      let report: Report;
+      if (opts.stress) {
+        spinner?.stop();
+        const { runStressForAudit } = await import('../stress/run.js');
+        const { knobsFromConfig } = await import('./stress.js');
+        // The config's stress workload replaces the short default's knobs it names.
+        const flags = knobsFromConfig(config?.stress);
+        const stress: AuditStress = {
+          run: (facts) => runStressForAudit(facts, options.app, { flags, onNotice: (m: string) => io.stderr(`lockscope: ${escapeControl(m)}\n`) }),
+        };
+        report = await runAuditWithStress(targets, options, stress, opts.failOn);
+      } else {
+        report = runAudit(targets, options, opts.failOn);
+        spinner?.stop();
+      }
+      const { stressTextSection } = opts.stress ? await import('../stress/format.js') : { stressTextSection: null };
+      const style = makeStyle(colorLevel(io.env, io.stdoutIsTTY && !opts.output));
+      const extra = stressTextSection
+        ? (db: DatabaseReport) => {
+            const s = (db.facts as AuditFacts | undefined)?.stress;
+            return s && !isGatherError(s) ? ['', style.bold('stress (scratch database, short run)'), ...stressTextSection(s, null, style)] : [];
+          }
+        : undefined;
+      const written = emitReport(report, { ...opts, stack: opts.stack ?? config?.stack }, io, extra);
       reportErrors(report, io);
       setExit(written ? report.exitCode : 2);
     });

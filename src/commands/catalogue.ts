@@ -42,15 +42,19 @@ export const DEFAULT_SEVERITY_MEANING =
   'the worst status the check gives with its default thresholds; a config "checks" entry (off|info|warn|fail) replaces it';
 
 export function formatChecksTable(catalogue: readonly CatalogueEntry[]): string {
+  const idWidth = Math.max(8, ...catalogue.map((c) => c.id.length)) + 2;
   const table = new Table({
     head: ['check', 'severity', 'what it measures · thresholds (default)'],
     style: { head: [], border: [] },
-    colWidths: [20, 10, 46],
+    // The id column fits the longest id (ids must not wrap: scripts grep the rows); the rest fills 80 columns.
+    colWidths: [idWidth, 10, Math.max(30, 66 - idWidth)],
+    wrapOnWordBoundary: true,
     wordWrap: true,
   });
   for (const entry of catalogue) {
     const lines = [entry.description];
-    for (const t of entry.thresholds) lines.push(`${entry.id}.${t.name} = ${formatThresholdValue(t)}: ${t.description}`);
+    // The check id is in the first column: the threshold's own name is enough here (and fits).
+    for (const t of entry.thresholds) lines.push(`${t.name} = ${formatThresholdValue(t)}: ${t.description}`);
     table.push([entry.id, entry.defaultSeverity ?? '—', lines.join('\n')]);
   }
   const n = catalogue.length;

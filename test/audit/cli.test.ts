@@ -1,4 +1,5 @@
 /** The CLI contract: default command, JSON schema, exit codes, --fail-on, colour, thresholds. */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDatabase, makeTempDir, removeDir } from '../../fixtures/databases.js';
 import { runCli } from '../helpers/cli.js';
@@ -74,6 +75,37 @@ describe('lockscope audit CLI', () => {
     expect(r.stdout).toContain('_busy_timeout=5000');
     expect(r.stdout).not.toContain('sqlite3.connect(path, timeout=5)');
     expect(r.stdout).toContain('PRAGMA busy_timeout = 5000;');
+  });
+
+  it('the exit code does not depend on the format; --output writes the file; github appends the step summary', () => {
+    const codes = ['text', 'json', 'junit', 'sarif', 'github', 'markdown'].map(
+      (format) => runCli(['audit', `${dir}/rollback.db`, '--busy-timeout', '0', '--format', format], { env: { GITHUB_STEP_SUMMARY: '' } }).code,
+    );
+    expect(new Set(codes)).toEqual(new Set([1]));
+    const out = `${dir}/report.sarif`;
+    const r = runCli(['audit', `${dir}/rollback.db`, '--format', 'sarif', '--output', out]);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`wrote the sarif report to ${out}`);
+    expect(JSON.parse(readFileSync(out, 'utf8')).version).toBe('2.1.0');
+    const summary = `${dir}/summary.md`;
+    writeFileSync(summary, 'earlier step\n');
+    const g = runCli(['audit', `${dir}/rollback.db`, '--format', 'github'], { env: { GITHUB_STEP_SUMMARY: summary } });
+    expect(g.stdout).toMatch(/^::warning title=.*\(journal-mode\),file=/m);
+    const text = readFileSync(summary, 'utf8');
+    expect(text.startsWith('earlier step\n')).toBe(true);
+    expect(text).toContain('journal-mode');
+    const bad = runCli(['audit', `${dir}/rollback.db`, '--output', `${dir}/no-such-dir/x.txt`]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/cannot write .*no-such-dir/);
+  });
+
+  it('--checkpoint before the path: the path is not taken as the mode', () => {
+    const r = runCli(['audit', '--checkpoint', `${dir}/rollback.db`, '--json']);
+    expect(r.code, r.stderr).not.toBe(2);
+    const f = JSON.parse(r.stdout).databases[0].findings.find((x: { id: string }) => x.id === 'checkpoint');
+    expect(f.evidence.mode ?? f.message).toBeTruthy();
+    expect(f.status).toBe('skip'); // rollback database: nothing to checkpoint, nothing opened
+    expect(runCli(['audit', '--checkpoint', 'sideways', `${dir}/rollback.db`]).code).toBe(2);
   });
 
   it('--help and --version exit 0', () => {

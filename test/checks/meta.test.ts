@@ -16,6 +16,13 @@ describe('check catalogue', () => {
     expect([...ids].sort()).toEqual(files.map((f) => f.replace(/\.ts$/, '')).sort());
   });
 
+  it('README.md lists every check in its checks table', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('<!-- checks-start -->'), readme.indexOf('<!-- checks-end -->'));
+    const listed = [...table.matchAll(/^\| `([a-z0-9-]+)` \|/gm)].map((m) => m[1]);
+    expect(listed).toEqual(REGISTRY.map((c) => c.id));
+  });
+
   it.each(REGISTRY.map((c) => [c.id, c] as const))('%s: kebab-case id = file name, doc with every heading, a test file', (id, check) => {
     expect(id).toMatch(/^[a-z]+(-[a-z0-9]+)*$/);
     expect(existsSync(join(CHECKS_DIR, `${id}.ts`))).toBe(true);

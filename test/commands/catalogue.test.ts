@@ -69,7 +69,7 @@ describe('lockscope checks', () => {
       expect(row, `row for ${check.id}`).toBeDefined();
       const severity = loadCatalogue([check])[0]!.defaultSeverity;
       expect(row!.split('│')[2]!.trim()).toBe(severity);
-      for (const name of Object.keys(check.thresholds ?? {})) expect(r.stdout.replace(/[│\s]+/g, ' ')).toContain(`${check.id}.${name} =`);
+      for (const name of Object.keys(check.thresholds ?? {})) expect(r.stdout.replace(/[│\s]+/g, ' ')).toContain(`${name} =`);
     }
     expect(r.stdout).toContain(`${REGISTRY.length} check${REGISTRY.length === 1 ? '' : 's'}. Severity: the worst status a check gives`);
     expect(r.stdout).toContain('lockscope explain <check>');
