@@ -4,8 +4,8 @@
  * (A library would add interpolation we do not want and a dependency we do not need.)
  */
 
-/** `sorted` must be in ascending order; null when empty. p in (0, 100]. */
-export function percentileSorted(sorted: readonly number[], p: number): number | null {
+/** `sorted` must be in ascending order (an array or a typed array); null when empty. p in (0, 100]. */
+export function percentileSorted(sorted: ArrayLike<number>, p: number): number | null {
   if (sorted.length === 0) return null;
   if (!(p > 0 && p <= 100)) throw new RangeError(`percentile must be in (0, 100], got ${p}`);
   const rank = Math.ceil((p / 100) * sorted.length);

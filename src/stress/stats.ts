@@ -4,6 +4,7 @@
  * transactions, so sorting every sample is cheap and gives exact answers; a histogram library
  * (hdr-histogram-js) would trade exactness for memory we do not need to save.
  */
+import { percentileSorted } from '../facts/percentile.js';
 import type { HistogramBucket, LatencySummary, LockWaitSummary } from './types.js';
 
 /** Samples kept exactly per thread; past this, Algorithm R keeps a uniform sample of this size. */
@@ -61,11 +62,9 @@ export function mergeSorted(parts: readonly Float64Array[]): Float64Array {
   return out.sort();
 }
 
-/** Nearest-rank percentile of sorted values: the smallest value with at least p% of values at or below it. */
+/** Nearest-rank percentile of sorted values (the same method as the lock sampler's); NaN when empty. */
 export function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[Math.min(rank, sorted.length) - 1] ?? Number.NaN;
+  return percentileSorted(sorted, p) ?? Number.NaN;
 }
 
 /** Rounded to 0.001 ms: the report is read by people, and the clock is not finer than that in practice. */
