@@ -178,28 +178,40 @@ export function render(report: Report, opts: OutputOptions, io: Io, extraSection
   return renderReport(report, format, renderOpts);
 }
 
+/** Writes rendered output to stdout, or to --output <file>. False (after one line on stderr) when the file cannot be written. */
+export function writeOutput(text: string, opts: OutputOptions, io: Io): boolean {
+  if (!opts.output) {
+    io.stdout(text);
+    return true;
+  }
+  try {
+    writeFileSync(resolvePath(io.cwd, opts.output), text);
+    io.stderr(`lockscope: wrote the ${outputFormat(opts)} report to ${opts.output}\n`);
+    return true;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    io.stderr(`lockscope: cannot write ${e.path ?? opts.output}: ${e.code ?? e.message}\n`);
+    return false;
+  }
+}
+
 /**
  * Writes the report where it was asked for: stdout, or --output <file>; with --format github and
  * $GITHUB_STEP_SUMMARY set, also appends the markdown summary there. Returns false when a file could not
  * be written (the caller exits 2).
  */
 export function emitReport(report: Report, opts: OutputOptions, io: Io, extraSections?: (db: DatabaseReport) => string[]): boolean {
-  const text = render(report, opts, io, extraSections);
+  if (!writeOutput(render(report, opts, io, extraSections), opts, io)) return false;
+  const summaryFile = io.env.GITHUB_STEP_SUMMARY;
+  if (outputFormat(opts) !== 'github' || !summaryFile) return true;
   try {
-    if (opts.output) {
-      writeFileSync(resolvePath(io.cwd, opts.output), text);
-      io.stderr(`lockscope: wrote the ${outputFormat(opts)} report to ${opts.output}\n`);
-    } else {
-      io.stdout(text);
-    }
-    const summaryFile = io.env.GITHUB_STEP_SUMMARY;
-    if (outputFormat(opts) === 'github' && summaryFile) appendFileSync(summaryFile, formatGithubSummary(report, opts.stack ? { stack: opts.stack } : {}));
+    appendFileSync(summaryFile, formatGithubSummary(report, opts.stack ? { stack: opts.stack } : {}));
+    return true;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    io.stderr(`lockscope: cannot write ${e.path ?? opts.output}: ${e.code ?? e.message}\n`);
+    io.stderr(`lockscope: cannot write ${e.path ?? summaryFile}: ${e.code ?? e.message}\n`);
     return false;
   }
-  return true;
 }
 
 /** One line per database that could not be audited, on stderr (stdout stays a clean report). */

@@ -3,8 +3,6 @@
  * terms, and — with --for — how long each process holds them. Reads /proc and the -shm header only: it opens
  * no SQLite connection and takes no lock (a snapshot cannot disturb the app it looks at).
  */
-import { writeFileSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import lockHolders from '../../checks/lock-holders.js';
 import lockStall from '../../checks/lock-stall.js';
@@ -23,7 +21,7 @@ import type { DatabaseReport, Report } from '../model.js';
 import { durationMs, positiveInt } from '../options.js';
 import { buildReport } from '../report.js';
 import { type SeverityOverrides, type ThresholdOverrides, runChecks } from '../runner.js';
-import { type OutputOptions, addOutputFlags, emitReport, loadCommandConfig, outputFormat, reportErrors, resolveTargets, startSpinner } from './audit.js';
+import { type OutputOptions, addOutputFlags, emitReport, loadCommandConfig, outputFormat, reportErrors, resolveTargets, startSpinner, writeOutput } from './audit.js';
 
 /** The checks `locks` runs, in display order (all are also in the audit registry). */
 export const LOCK_CHECKS: readonly AnyCheck[] = [lockHolders, longWriteLock, longReader, lockStall, lockVisibility];
@@ -143,20 +141,7 @@ export function renderLocksText(report: Report, opts: OutputOptions, io: Io): st
  */
 export function emitLocksReport(report: Report, opts: OutputOptions, io: Io): boolean {
   if (outputFormat(opts) !== 'text') return emitReport(report, opts, io);
-  const text = renderLocksText(report, opts, io);
-  if (!opts.output) {
-    io.stdout(text);
-    return true;
-  }
-  try {
-    writeFileSync(resolvePath(io.cwd, opts.output), text);
-    io.stderr(`lockscope: wrote the text report to ${opts.output}\n`);
-    return true;
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    io.stderr(`lockscope: cannot write ${e.path ?? opts.output}: ${e.code ?? e.message}\n`);
-    return false;
-  }
+  return writeOutput(renderLocksText(report, opts, io), opts, io);
 }
 
 type LocksFlags = OutputOptions & { config?: string; threshold?: ThresholdOverrides; for?: number; hz?: number };

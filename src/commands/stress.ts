@@ -2,8 +2,6 @@
  * `lockscope stress <db>`: concurrent writers (and readers) on worker threads, on a scratch database
  * next to the target (or, with --live, in a table of lockscope's own inside it), measured and checked.
  */
-import { writeFileSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
 import { createInterface } from 'node:readline';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Ora } from 'ora';
@@ -31,7 +29,7 @@ import { PATTERNS, type StressKnobFlags } from '../stress/knobs.js';
 import { KnobError, type StressOutcome, runStress } from '../stress/run.js';
 import { signalExitCode, withInterruptSignals } from '../stress/signals.js';
 import type { CompareArm, StressFacts, StressPattern } from '../stress/types.js';
-import { addAppSettingFlags, addOutputFlags, emitReport, loadCommandConfig, type OutputOptions, outputFormat, reportErrors } from './audit.js';
+import { addAppSettingFlags, addOutputFlags, emitReport, loadCommandConfig, type OutputOptions, outputFormat, reportErrors, writeOutput } from './audit.js';
 
 /** The stress checks, in display order (also registered in checks/index.ts for `audit --stress`). */
 export const STRESS_CHECKS: readonly AnyCheck[] = [stressBusy, stressUpgradeTrap, stressLatency, stressStarvation, stressCheckpointStarvation, stressScratchFilesystem];
@@ -179,20 +177,7 @@ function progressText(arm: string, p: Progress, compare: boolean): string {
 function writeReport(report: Report, opts: OutputOptions, io: Io): boolean {
   if (outputFormat(opts) !== 'text') return emitReport(report, opts, io);
   const style = makeStyle(opts.output ? 0 : colorLevel(io.env, io.stdoutIsTTY));
-  const text = formatStressText(report, opts, style);
-  if (!opts.output) {
-    io.stdout(text);
-    return true;
-  }
-  try {
-    writeFileSync(resolvePath(io.cwd, opts.output), text);
-    io.stderr(`lockscope: wrote the text report to ${opts.output}\n`);
-    return true;
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    io.stderr(`lockscope: cannot write ${opts.output}: ${e.code ?? e.message}\n`);
-    return false;
-  }
+  return writeOutput(formatStressText(report, opts, style), opts, io);
 }
 
 function errorReport(path: string, err: unknown): DatabaseReport {

@@ -50,3 +50,21 @@ export function snapshotDir(dir: string): Record<string, string | null> {
   for (const name of readdirSync(dir).sort()) out[name] = sha256(join(dir, name));
   return out;
 }
+
+/** Runs a command as uid/gid 65534 (nobody), with no supplementary groups. */
+export const AS_NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+
+let nobodyCache: boolean | undefined;
+/**
+ * Whether the built CLI can run as nobody here: lockscope must be root to switch user, and the checkout
+ * (bin/, dist/, node_modules/) must be readable by nobody. .ci/run makes it so; a checkout in a private
+ * home directory is not, and the tests that need it are skipped there rather than failing for that reason.
+ */
+export function nobodyCanRunCli(): boolean {
+  if (nobodyCache === undefined) {
+    nobodyCache =
+      process.getuid?.() === 0 &&
+      spawnSync(AS_NOBODY[0]!, [...AS_NOBODY.slice(1), process.execPath, BIN, '--version'], { encoding: 'utf8', timeout: 20_000 }).status === 0;
+  }
+  return nobodyCache;
+}
