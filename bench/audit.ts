@@ -56,7 +56,7 @@ export async function run(): Promise<void> {
     const gatherSmall = timeMs(() => gatherAuditFacts(small));
     const gatherBig = timeMs(() => gatherAuditFacts(big));
     console.log(row(`gather (in-process), small ${smallSize}`, gatherSmall));
-    console.log(row(`gather (in-process), big, -shm not live (WAL frame-header scan)`, gatherBig, `ratio big/small ${(gatherBig / gatherSmall).toFixed(2)}`));
+    console.log(row(`gather (in-process), big, -shm not live (WAL located by binary search)`, gatherBig, `ratio big/small ${(gatherBig / gatherSmall).toFixed(2)}`));
     const cliSmall = timeCommandMs(process.execPath, [BIN, 'audit', small, '--json']);
     const cliBig = timeCommandMs(process.execPath, [BIN, 'audit', big, '--json']);
     console.log(row(`lockscope audit (CLI, incl. node start-up), small`, cliSmall));
