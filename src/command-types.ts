@@ -2,9 +2,14 @@
 export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
-  /** stdout is a TTY (colour), stderr is a TTY (spinners, progress). */
+  /** stdout is a TTY (colour), stderr is a TTY (prompts). */
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
+  /**
+   * Spinners and progress may be drawn on stderr: a TTY that reports a width. A pseudo-terminal without a
+   * size (`script`, some CI runners) reports 0 columns, and a spinner redrawing there floods the output.
+   */
+  stderrCanAnimate: boolean;
   /** stdin is a TTY (confirmation prompts). */
   stdinIsTTY: boolean;
   env: NodeJS.ProcessEnv;
@@ -32,6 +37,7 @@ export function processIo(): Io {
     stderr: (t) => process.stderr.write(t),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
+    stderrCanAnimate: Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0,
     stdinIsTTY: Boolean(process.stdin.isTTY),
     env: process.env,
     cwd: process.cwd(),

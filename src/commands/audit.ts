@@ -221,7 +221,7 @@ export function reportErrors(report: Report, io: Io): void {
 
 /** An ora spinner on stderr, only on a TTY (ora is loaded only then: it costs start-up time). */
 export async function startSpinner(io: Io, text: string, quiet = false): Promise<{ stop(): void } | null> {
-  if (!io.stderrIsTTY || quiet) return null;
+  if (!io.stderrCanAnimate || quiet) return null;
   const { default: ora } = await import('ora');
   return ora({ text, stream: process.stderr }).start();
 }

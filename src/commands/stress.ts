@@ -229,7 +229,7 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
       }
       const json = outputFormat(output) !== 'text';
       let spinner: Ora | null = null;
-      if (io.stderrIsTTY && !json) {
+      if (io.stderrCanAnimate && !json) {
         const { default: ora } = await import('ora');
         spinner = ora({ text: 'starting the stress threads', stream: process.stderr }).start();
       }
