@@ -18,8 +18,8 @@ export default defineCheck({
         status: 'warn',
         messageId: 'undeclared',
         message:
-          'busy_timeout is per connection and the app has not declared it (--busy-timeout or the config). SQLite and the sqlite3 CLI default to 0 ms, as does node-sqlite3; Python sqlite3 and better-sqlite3 default to 5000 ms. At 0, a connection that meets a lock fails at once with "database is locked".',
-        evidence: { declaredBusyTimeoutMs: null, minMs, sqliteDefaultMs: 0, pythonDefaultMs: 5000, betterSqlite3DefaultMs: 5000 },
+          'busy_timeout is per connection and the app has not declared it (--busy-timeout or the config). The SQLite C library and the sqlite3 CLI default to 0 ms; node-sqlite3 sets 1000 ms at open; Python sqlite3 and better-sqlite3 default to 5000 ms. At 0, a connection that meets a lock fails at once with "database is locked".',
+        evidence: { declaredBusyTimeoutMs: null, minMs, sqliteDefaultMs: 0, nodeSqlite3DefaultMs: 1000, pythonDefaultMs: 5000, betterSqlite3DefaultMs: 5000 },
         fixes: busyTimeoutFixes(5000),
       };
     }

@@ -12,7 +12,7 @@ export function busyTimeoutFixes(ms = 5000): Fix[] {
     { summary: 'Django: OPTIONS.timeout in seconds', stack: 'django', code: `DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3", "OPTIONS": {"timeout": ${s}}}}` },
     { summary: 'SQLAlchemy: pass timeout through connect_args', stack: 'sqlalchemy', code: `create_engine("sqlite:///app.db", connect_args={"timeout": ${s}})` },
     { summary: 'better-sqlite3: the timeout option in ms (default 5000)', stack: 'better-sqlite3', code: `new Database(path, { timeout: ${ms} })` },
-    { summary: 'node-sqlite3: configure the busy timeout in ms (default 0)', stack: 'node-sqlite3', code: `db.configure('busyTimeout', ${ms});` },
+    { summary: 'node-sqlite3: configure the busy timeout in ms (it sets 1000 ms at open)', stack: 'node-sqlite3', code: `db.configure('busyTimeout', ${ms});` },
     { summary: 'Go mattn/go-sqlite3: _busy_timeout in the DSN (ms)', stack: 'go', code: `sql.Open("sqlite3", "file:app.db?_busy_timeout=${ms}")` },
     { summary: 'Rails: timeout in config/database.yml (ms)', stack: 'rails', code: `production:\n  adapter: sqlite3\n  database: storage/production.sqlite3\n  timeout: ${ms}` },
     { summary: 'Prisma: socket_timeout in the connection URL (seconds)', stack: 'prisma', code: `DATABASE_URL="file:./app.db?socket_timeout=${s}"` },

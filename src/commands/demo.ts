@@ -27,7 +27,7 @@ export const SCENARIOS: readonly DemoScenario[] = [
   {
     name: 'rollback',
     file: 'orders.db',
-    story: 'An app on a rollback-journal database that never set busy_timeout (node-sqlite3 and the C API default to 0).',
+    story: 'An app on a rollback-journal database whose connections run with busy_timeout 0 (the SQLite C API and the sqlite3 CLI default to it).',
     app: { busyTimeoutMs: 0 },
     flags: '--busy-timeout 0',
   },
