@@ -15,20 +15,25 @@ export function busyTimeoutFixes(ms = 5000): Fix[] {
     { summary: 'node-sqlite3: configure the busy timeout in ms (it sets 1000 ms at open)', stack: 'node-sqlite3', code: `db.configure('busyTimeout', ${ms});` },
     { summary: 'Go mattn/go-sqlite3: _busy_timeout in the DSN (ms)', stack: 'go', code: `sql.Open("sqlite3", "file:app.db?_busy_timeout=${ms}")` },
     { summary: 'Rails: timeout in config/database.yml (ms)', stack: 'rails', code: `production:\n  adapter: sqlite3\n  database: storage/production.sqlite3\n  timeout: ${ms}` },
-    { summary: 'Prisma: socket_timeout in the connection URL (seconds)', stack: 'prisma', code: `DATABASE_URL="file:./app.db?socket_timeout=${s}"` },
+    {
+      summary: 'Prisma: run the PRAGMA through the client; with connection_limit=1 in the URL every query uses that one connection',
+      stack: 'prisma',
+      code: `DATABASE_URL="file:./app.db?connection_limit=1"\nawait prisma.$queryRawUnsafe('PRAGMA busy_timeout = ${ms}');`,
+      caution: 'Prisma pools connections: with more than one, the PRAGMA reaches only the connection that ran it.',
+    },
   ];
 }
 
 export function immediateTransactionFixes(): Fix[] {
   return [
     { summary: 'Start write transactions with BEGIN IMMEDIATE so they wait for the write lock up front (the busy timeout applies)', sql: 'BEGIN IMMEDIATE;', docs: 'https://www.sqlite.org/lang_transaction.html' },
-    { summary: 'Python 3.12+: autocommit=False uses explicit transactions; issue BEGIN IMMEDIATE yourself, or isolation_level="IMMEDIATE" before 3.12', stack: 'python', code: 'conn = sqlite3.connect(path, timeout=5, isolation_level="IMMEDIATE")' },
+    { summary: 'Python sqlite3: isolation_level="IMMEDIATE" makes the implicit BEGIN before a write an IMMEDIATE one (with the default legacy transaction control)', stack: 'python', code: 'conn = sqlite3.connect(path, timeout=5, isolation_level="IMMEDIATE")', caution: 'The implicit BEGIN comes before the first INSERT/UPDATE/DELETE, not before a SELECT: a transaction that reads first still reads outside it. Begin explicitly (conn.execute("BEGIN IMMEDIATE")) around read-then-write work.' },
     { summary: 'Django 5.1+: OPTIONS.transaction_mode', stack: 'django', code: '"OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 5}' },
     { summary: 'SQLAlchemy: emit BEGIN IMMEDIATE on begin', stack: 'sqlalchemy', code: '@event.listens_for(engine, "begin")\ndef do_begin(conn):\n    conn.exec_driver_sql("BEGIN IMMEDIATE")', caution: 'Also set isolation_level=None in connect_args so pysqlite does not issue its own BEGIN.' },
     { summary: 'better-sqlite3: run write transactions with .immediate()', stack: 'better-sqlite3', code: 'const tx = db.transaction(fn);\ntx.immediate(args);' },
     { summary: 'node-sqlite3: begin write transactions explicitly', stack: 'node-sqlite3', code: "db.run('BEGIN IMMEDIATE');" },
     { summary: 'Go mattn/go-sqlite3: _txlock=immediate in the DSN', stack: 'go', code: 'sql.Open("sqlite3", "file:app.db?_txlock=immediate&_busy_timeout=5000")' },
-    { summary: 'Rails 7.1+: transactions already use BEGIN IMMEDIATE (default_transaction_mode); upgrade older apps', stack: 'rails', code: '# Gemfile\ngem "rails", ">= 7.1"' },
+    { summary: 'Rails: use a Rails version whose SQLite3 adapter begins transactions with BEGIN IMMEDIATE (rails/rails#50371), or the activerecord-enhancedsqlite3-adapter gem on older ones', stack: 'rails', docs: 'https://github.com/rails/rails/pull/50371' },
   ];
 }
 
