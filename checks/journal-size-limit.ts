@@ -43,7 +43,7 @@ export default defineCheck({
       description: 'The file counts as kept at its high-water size when the live WAL content is at most this share of it.',
     },
   },
-  run({ header, wal, shm, files }, { app, thresholds }) {
+  run({ header, wal, shm }, { app, thresholds }) {
     const warnBytes = thresholds.warnBytes ?? 64 * 1024 * 1024;
     const maxLivePercent = thresholds.maxLivePercent ?? 25;
     const declared = app.journalSizeLimitBytes;
