@@ -63,7 +63,9 @@ export function formatFinding(f: Finding, opts: TextOptions): string[] {
   if (!showDetail) return [head];
   const lines = [head, `    ${escapeControl(f.message)}`];
   const entries = Object.entries(f.evidence);
-  if (entries.length > 0 && (f.status !== 'pass' || opts.verbose)) {
+  // Evidence backs a problem (warn, fail, error); for info and skip the message says enough unless --verbose.
+  const problem = f.status === 'warn' || f.status === 'fail' || f.status === 'error';
+  if (entries.length > 0 && (problem || opts.verbose)) {
     lines.push(`    ${style.dim(entries.map(([k, v]) => `${k}=${escapeControl(evidenceValue(v))}`).join('  '))}`);
   }
   if (f.status !== 'pass') for (const fix of fixesFor(f.fixes, opts.stack)) lines.push(...fixLines(fix, style));
