@@ -49,7 +49,13 @@ export function describeWrite(
     const before = c.shmBefore;
     const sameWal = shmWasLive && before !== null && shmAfter !== null && before.salt1 === shmAfter.salt1 && before.salt2 === shmAfter.salt2;
     const already = sameWal && before.nBackfill > 0 && before.nBackfill <= c.checkpointed ? ` (${formatCount(before.nBackfill)} of them were already there)` : '';
-    parts.push(`after it, frames 1-${formatCount(c.checkpointed)} of the WAL's ${formatCount(c.log)} are in the database file${already}`);
+    parts.push(
+      c.checkpointed > 0
+        ? `after it, frames 1-${formatCount(c.checkpointed)} of the WAL's ${formatCount(c.log)} are in the database file${already}`
+        : c.log > 0
+          ? `it copied no frame: none of the WAL's ${formatCount(c.log)} frames is in the database file yet`
+          : 'it copied no frame',
+    );
   }
   if (c.walRemovedOnClose) parts.push("closing lockscope's connection (the last one open) checkpointed the rest and removed -wal and -shm");
   else if (c.walBytesBefore === null && c.walBytesAfter === null) parts.push('the connection created -wal and -shm while open and removed them when it closed');

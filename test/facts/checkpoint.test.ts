@@ -28,6 +28,20 @@ async function pinnedWal(): Promise<{ db: string; reader: Holder }> {
 }
 
 describe('runCheckpoint', () => {
+  it('a reader on read mark 0 (it began on a fully checkpointed WAL): nothing copied, and it says so', async () => {
+    dir = makeTempDir();
+    const db = join(dir, 'app.db');
+    buildDatabase(db, { journalMode: 'wal' }); // cleanly closed: the WAL is empty when the reader begins
+    const reader = await holdState(db, 'wal-read');
+    holders.push(reader);
+    commitMore(db, 5);
+    const c = runCheckpoint(gatherAuditFacts(db), 'truncate', 200);
+    expect(c).toMatchObject({ busy: 1, checkpointed: 0 });
+    expect(c.log).toBeGreaterThan(0);
+    expect(c.wrote).toContain(`it copied no frame: none of the WAL's ${c.log} frames is in the database file yet`);
+    expect(c.blockers.find((h) => h.pid === reader.pid)!.locks.map((l) => l.name)).toContain('wal-read-0');
+  });
+
   it('names the pinning reader with the frame its read mark pins, read after the connection closed', async () => {
     const { db, reader } = await pinnedWal();
     const c = runCheckpoint(gatherAuditFacts(db), 'passive', 200);
