@@ -2,7 +2,7 @@ import { defineCheck } from '../src/check.js';
 import type { LockSampleProcess } from '../src/facts/types.js';
 import { walModeFix } from '../src/fixes.js';
 import { findHolderFixes, shortReadTransactionFixes } from '../src/lock-fixes.js';
-import { plural, processLabel } from '../src/lock-words.js';
+import { plural, processLabel, samplingWindow } from '../src/lock-words.js';
 import { formatMs } from '../src/units.js';
 
 type Reader = LockSampleProcess & { read: NonNullable<LockSampleProcess['read']> };
@@ -24,7 +24,7 @@ export default defineCheck({
     const warnMs = thresholds.warnMs ?? 1000;
     const failMs = thresholds.failMs ?? 30_000;
     const s = lockSamples!;
-    const window = `${formatMs(s.windowMs)} window (${plural(s.samples, 'sample')} at ${s.hz} Hz)`;
+    const window = samplingWindow(s);
     const readers = s.processes.filter((p): p is Reader => p.read !== null);
     const base = { windowMs: s.windowMs, hz: s.hz, mode: s.mode, readers: readers.length, warnMs, failMs };
     if (readers.length === 0) {

@@ -2,7 +2,7 @@ import { defineCheck } from '../src/check.js';
 import type { LockSampleProcess } from '../src/facts/types.js';
 import { walModeFix } from '../src/fixes.js';
 import { findHolderFixes, shortWriteTransactionFixes } from '../src/lock-fixes.js';
-import { plural, processLabel } from '../src/lock-words.js';
+import { plural, processLabel, samplingWindow } from '../src/lock-words.js';
 import { formatMs } from '../src/units.js';
 
 const pct = (share: number) => `${Math.round(share * 1000) / 10}%`;
@@ -23,7 +23,7 @@ export default defineCheck({
     const warnMs = thresholds.warnMs ?? 1000;
     const failMs = thresholds.failMs ?? 30_000;
     const s = lockSamples!;
-    const window = `${formatMs(s.windowMs)} window (${plural(s.samples, 'sample')} at ${s.hz} Hz)`;
+    const window = samplingWindow(s);
     const writers = s.processes.filter((p): p is LockSampleProcess & { write: NonNullable<LockSampleProcess['write']> } => p.write !== null);
     if (writers.length === 0) {
       return {

@@ -5,8 +5,9 @@
  * because facts can also come from a saved file.
  */
 import { escapeControl } from './escape.js';
+import { formatMs } from './units.js';
 import { describeLock, isWriteLock, readSlot } from './facts/proc-locks.js';
-import type { DecodedLock, LockHolder } from './facts/types.js';
+import type { DecodedLock, LockHolder, LockSampleFacts } from './facts/types.js';
 
 /** Longer command lines (Java class paths…) are cut in messages; the JSON keeps them whole. */
 export const COMMAND_MAX_CHARS = 100;
@@ -87,4 +88,9 @@ export function framesPinned(lock: DecodedLock, mxFrame: number | null): number 
 
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+/** "2.00 s window (200 samples at 100 Hz)": how a sampling run is named in findings. */
+export function samplingWindow(s: Pick<LockSampleFacts, 'windowMs' | 'samples' | 'hz'>): string {
+  return `${formatMs(s.windowMs)} window (${plural(s.samples, 'sample')} at ${s.hz} Hz)`;
 }

@@ -79,6 +79,16 @@ function open(): { db: Database.Database; effective: EffectiveSettings } {
   return { db, effective };
 }
 
+/** After a failed statement: end the transaction if SQLite has not already rolled it back (it does for some errors). */
+function rollbackIfOpen(db: Database.Database, rollback: Database.Statement): void {
+  if (!db.inTransaction) return;
+  try {
+    rollback.run();
+  } catch {
+    // Rolled back meanwhile: nothing else to do.
+  }
+}
+
 function errInfo(err: unknown): { code: string; message: string } {
   const e = err as { code?: unknown; message?: unknown };
   return { code: typeof e?.code === 'string' ? e.code : 'ERROR', message: typeof e?.message === 'string' ? e.message : String(err) };
@@ -161,13 +171,7 @@ function runWriter(db: Database.Database): WriterStats | { fatal: { code: string
       return OK;
     } catch (err) {
       const elapsed = now() - stmtStart;
-      if (db.inTransaction) {
-        try {
-          rollback.run();
-        } catch {
-          // SQLite may already have rolled back (it does for some errors); nothing else to do.
-        }
-      }
+      rollbackIfOpen(db, rollback);
       const { code, message } = errInfo(err);
       // The statement that tried to take the write lock failed: that was lock waiting too.
       if ((phase === 'begin' && !deferred) || (phase === 'write' && deferred && writeIndex === 0)) lockWaits.add(elapsed);
@@ -269,13 +273,7 @@ function runReader(db: Database.Database): ReaderStats {
       consecutiveOther = 0;
     } catch (err) {
       const elapsed = now() - stmtStart;
-      if (db.inTransaction) {
-        try {
-          rollback.run();
-        } catch {
-          // Already rolled back.
-        }
-      }
+      rollbackIfOpen(db, rollback);
       const { code, message } = errInfo(err);
       const key = tally(stats.errors, code, message);
       Atomics.add(ctrl, eSlot, 1);

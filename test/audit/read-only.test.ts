@@ -3,22 +3,12 @@
  * never take a lock, and never hang. Real databases, real holder processes, the built CLI.
  */
 import { spawnSync } from 'node:child_process';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildAbandonedWal, buildDatabase, holdState, makeTempDir, removeDir, type Holder } from '../../fixtures/databases.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildAbandonedWal, buildDatabase, holdState } from '../../fixtures/databases.js';
 import { runCli, snapshotDir } from '../helpers/cli.js';
+import { scratchPerTest } from '../helpers/scratch.js';
 
-let dir: string;
-const holders: Holder[] = [];
-
-afterEach(async () => {
-  for (const h of holders.splice(0)) await h.stop();
-  if (dir) removeDir(dir);
-});
-
-function fresh(): string {
-  dir = makeTempDir();
-  return dir;
-}
+const { holders, tempDir: fresh } = scratchPerTest();
 
 describe('audit is read-only and leaves no footprint', () => {
   it('WAL database with -wal/-shm and nothing attached (closing the last connection would checkpoint): bytes unchanged', () => {

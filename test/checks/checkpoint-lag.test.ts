@@ -1,12 +1,13 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import check from '../../checks/checkpoint-lag.js';
-import { buildAbandonedWal, type Holder, holdState, makeTempDir, python, removeDir } from '../../fixtures/databases.js';
+import { buildAbandonedWal, holdState, python } from '../../fixtures/databases.js';
 import { commitMore } from '../../fixtures/journals.js';
 import { gatherAuditFacts } from '../../src/facts/gather-audit.js';
 import type { AppSettings, AuditFacts, LockHolder } from '../../src/facts/types.js';
 import { runCheck } from '../../src/runner.js';
 import { makeFacts } from '../helpers/facts.js';
+import { scratchPerTest } from '../helpers/scratch.js';
 
 const run = (facts: AuditFacts, app: AppSettings = {}, thresholds?: Record<string, number>) =>
   runCheck(check, facts, { app, thresholds: thresholds ? { 'checkpoint-lag': thresholds } : undefined })!;
@@ -26,13 +27,8 @@ function lagFacts(mxFrame: number, nBackfill: number, holders: LockHolder[] = [i
   return makeFacts({ shm: { header: { mxFrame, nBackfill, readMarks } }, locks: { holders } });
 }
 
+const { holders, tempDir } = scratchPerTest();
 let dir = '';
-const holders: Holder[] = [];
-afterEach(async () => {
-  for (const h of holders.splice(0)) await h.stop();
-  if (dir) removeDir(dir);
-  dir = '';
-});
 
 describe('checkpoint-lag (facts tables)', () => {
   it('skips a rollback-journal database', () => {
@@ -118,7 +114,7 @@ describe('checkpoint-lag (facts tables)', () => {
 
 describe('checkpoint-lag on real files', () => {
   it('a reader pinning a snapshot while another process commits: named with its read mark', async () => {
-    dir = makeTempDir();
+    dir = tempDir();
     const db = join(dir, 'app.db');
     buildAbandonedWal(db, 20);
     const pinned = await holdState(db, 'wal-read');
@@ -133,7 +129,7 @@ describe('checkpoint-lag on real files', () => {
   });
 
   it('a reader that started on a fully checkpointed WAL holds READ0 and blocks all backfilling', async () => {
-    dir = makeTempDir();
+    dir = tempDir();
     const db = join(dir, 'app.db');
     buildAbandonedWal(db, 20);
     holders.push(await holdState(db, 'wal-idle')); // keeps the WAL open so the checkpointer's close does not delete it
@@ -148,7 +144,7 @@ describe('checkpoint-lag on real files', () => {
   });
 
   it('an abandoned WAL with nobody attached: info, from the -wal file', () => {
-    dir = makeTempDir();
+    dir = tempDir();
     const db = join(dir, 'app.db');
     buildAbandonedWal(db, 20);
     const f = run(gatherAuditFacts(db));

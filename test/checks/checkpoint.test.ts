@@ -1,8 +1,8 @@
 import { chmodSync, chownSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import check from '../../checks/checkpoint.js';
-import { buildAbandonedWal, buildDatabase, type Holder, holdState, makeTempDir, removeDir } from '../../fixtures/databases.js';
+import { buildAbandonedWal, buildDatabase, holdState } from '../../fixtures/databases.js';
 import { commitMore } from '../../fixtures/journals.js';
 import { runCheckpoint } from '../../src/facts/checkpoint.js';
 import { gatherAuditFacts } from '../../src/facts/gather-audit.js';
@@ -10,6 +10,7 @@ import type { AuditFacts, CheckpointFacts, LockHolder } from '../../src/facts/ty
 import { runCheck } from '../../src/runner.js';
 import { runCli, nobodyCanRunCli, AS_NOBODY } from '../helpers/cli.js';
 import { makeFacts } from '../helpers/facts.js';
+import { scratchPerTest } from '../helpers/scratch.js';
 
 const run = (facts: AuditFacts) => runCheck(check, facts, { app: {} });
 
@@ -38,13 +39,8 @@ const reader = (pid: number, slot: number, pinsFrame: number | null): LockHolder
   locks: [{ name: `wal-read-${slot}` as 'wal-read-1', mode: 'shared', file: 'shm', ...(slot > 0 ? { pinsFrame } : {}) }],
 });
 
+const { holders, tempDir } = scratchPerTest();
 let dir = '';
-const holders: Holder[] = [];
-afterEach(async () => {
-  for (const h of holders.splice(0)) await h.stop();
-  if (dir) removeDir(dir);
-  dir = '';
-});
 
 describe('checkpoint (facts tables)', () => {
   it('gives no finding when --checkpoint was not asked for', () => {
@@ -127,7 +123,7 @@ describe('checkpoint (facts tables)', () => {
 
 describe('checkpoint on real databases (runCheckpoint, then the check)', () => {
   it('(a) an abandoned WAL with nobody attached: completes, and lockscope says what it wrote', () => {
-    dir = makeTempDir();
+    dir = tempDir();
     const db = join(dir, 'app.db');
     buildAbandonedWal(db, 20);
     const facts = gatherAuditFacts(db);
@@ -139,7 +135,7 @@ describe('checkpoint on real databases (runCheckpoint, then the check)', () => {
   });
 
   it('(b) a reader pinning a snapshot while another process commits: incomplete, the reader is named', async () => {
-    dir = makeTempDir();
+    dir = tempDir();
     const db = join(dir, 'app.db');
     buildAbandonedWal(db, 20);
     const pinned = await holdState(db, 'wal-read');
@@ -154,7 +150,7 @@ describe('checkpoint on real databases (runCheckpoint, then the check)', () => {
   });
 
   it('(c) a rollback-journal database: skipped, nothing opened', () => {
-    dir = makeTempDir();
+    dir = tempDir();
     const db = join(dir, 'app.db');
     buildDatabase(db, { journalMode: 'delete' });
     const facts = gatherAuditFacts(db);
@@ -164,7 +160,7 @@ describe('checkpoint on real databases (runCheckpoint, then the check)', () => {
   });
 
   it.runIf(nobodyCanRunCli())('(d) without write permission: exit 2 and one line on stderr naming the file (run as nobody)', () => {
-    dir = makeTempDir();
+    dir = tempDir();
     chmodSync(dir, 0o755);
     const data = join(dir, 'data');
     mkdirSync(data);

@@ -1,26 +1,22 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import check from '../../checks/hot-journal.js';
-import { type Holder, holdState, makeTempDir, python, removeDir } from '../../fixtures/databases.js';
+import { holdState, python } from '../../fixtures/databases.js';
 import { buildHotJournal, buildPersistJournal, buildRollbackDatabase, buildTruncateJournal, holdSpilledWriter } from '../../fixtures/journals.js';
 import { gatherAuditFacts, readJournal, statDatabaseFiles } from '../../src/facts/gather-audit.js';
 import type { AuditFacts, JournalFacts, LockFacts } from '../../src/facts/types.js';
 import { runCheck } from '../../src/runner.js';
 import { makeFacts } from '../helpers/facts.js';
+import { scratchPerTest } from '../helpers/scratch.js';
 
 const run = (facts: AuditFacts) => runCheck(check, facts, { app: {} })!;
 const journalFile = { exists: true, type: 'file' as const, sizeBytes: 448_016 };
 const withJournal = (journal: JournalFacts, extra: Parameters<typeof makeFacts>[0] = {}) =>
   makeFacts({ header: { writeVersion: 1, readVersion: 1, walEnabled: false }, files: { journal: journalFile }, journal, ...extra });
 
+const { holders, tempDir } = scratchPerTest();
 let dir = '';
-const holders: Holder[] = [];
-afterEach(async () => {
-  for (const h of holders.splice(0)) await h.stop();
-  if (dir) removeDir(dir);
-  dir = '';
-});
 
 describe('hot-journal (facts tables)', () => {
   it('passes when there is no -journal', () => {
@@ -83,7 +79,7 @@ describe('hot-journal (facts tables)', () => {
 
 describe('hot-journal on real files', () => {
   it('a writer SIGKILLed mid-transaction leaves a hot journal; the file alone holds part of the update', () => {
-    dir = makeTempDir();
+    dir = tempDir();
     const db = join(dir, 'app.db');
     buildHotJournal(db);
     const facts = gatherAuditFacts(db);
@@ -112,7 +108,7 @@ except sqlite3.OperationalError as e:
   });
 
   it('journal_mode=PERSIST leaves a zeroed journal: not hot', () => {
-    dir = makeTempDir();
+    dir = tempDir();
     const db = join(dir, 'app.db');
     buildPersistJournal(db);
     const facts = gatherAuditFacts(db);
@@ -122,7 +118,7 @@ except sqlite3.OperationalError as e:
   });
 
   it('journal_mode=TRUNCATE leaves a 0-byte journal: not hot', () => {
-    dir = makeTempDir();
+    dir = tempDir();
     const db = join(dir, 'app.db');
     buildTruncateJournal(db);
     const facts = gatherAuditFacts(db);
@@ -131,7 +127,7 @@ except sqlite3.OperationalError as e:
   });
 
   it('a live writer holding RESERVED (journal not yet synced): not hot, the writer is named', async () => {
-    dir = makeTempDir();
+    dir = tempDir();
     const db = join(dir, 'app.db');
     buildRollbackDatabase(db, 100);
     const holder = await holdState(db, 'rb-reserved');
@@ -146,7 +142,7 @@ except sqlite3.OperationalError as e:
   });
 
   it('a live writer whose journal is synced (magic written, pages spilled): not hot', async () => {
-    dir = makeTempDir();
+    dir = tempDir();
     const db = join(dir, 'app.db');
     buildRollbackDatabase(db);
     holders.push(await holdSpilledWriter(db));
@@ -156,7 +152,7 @@ except sqlite3.OperationalError as e:
   });
 
   it('a writer that started after the lock table was read is caught by the second look', async () => {
-    dir = makeTempDir();
+    dir = tempDir();
     const db = join(dir, 'app.db');
     buildRollbackDatabase(db);
     holders.push(await holdSpilledWriter(db));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import check from '../../checks/lock-holders.js';
 import type { AuditFacts, DecodedLock, LockHolder, LockVisibility } from '../../src/facts/types.js';
 import { runCheck } from '../../src/runner.js';
-import { makeFacts } from '../helpers/facts.js';
+import { lockVisibility, makeFacts } from '../helpers/facts.js';
 
 const L = (name: DecodedLock['name'], mode: DecodedLock['mode'], file: DecodedLock['file'], pinsFrame?: number | null): DecodedLock =>
   pinsFrame === undefined ? { name, mode, file } : { name, mode, file, pinsFrame };
@@ -19,20 +19,7 @@ const holder = (pid: number, locks: DecodedLock[], extra: Partial<LockHolder> = 
   ...extra,
 });
 
-const visibility = (patch: Partial<LockVisibility> = {}): LockVisibility => ({
-  lockTable: true,
-  pidNamespace: 'initial',
-  hiddenLocksOnSystem: 0,
-  fullScan: true,
-  processesScanned: 120,
-  unreadableProcesses: 0,
-  unreadableHolders: [],
-  hidepid: false,
-  runningAsRoot: true,
-  ofdLocks: 0,
-  ofdHolders: [],
-  ...patch,
-});
+const visibility = lockVisibility;
 
 function facts(holders: LockHolder[], opts: { wal?: boolean; visibility?: Partial<LockVisibility>; source?: 'lsof' | 'none' } = {}): AuditFacts {
   const wal = opts.wal ?? true;

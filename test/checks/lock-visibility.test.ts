@@ -2,22 +2,9 @@ import { describe, expect, it } from 'vitest';
 import check from '../../checks/lock-visibility.js';
 import type { AuditFacts, LockVisibility } from '../../src/facts/types.js';
 import { runCheck } from '../../src/runner.js';
-import { makeFacts } from '../helpers/facts.js';
+import { lockVisibility, makeFacts } from '../helpers/facts.js';
 
-const visibility = (patch: Partial<LockVisibility> = {}): LockVisibility => ({
-  lockTable: true,
-  pidNamespace: 'initial',
-  hiddenLocksOnSystem: 0,
-  fullScan: true,
-  processesScanned: 120,
-  unreadableProcesses: 0,
-  unreadableHolders: [],
-  hidepid: false,
-  runningAsRoot: true,
-  ofdLocks: 0,
-  ofdHolders: [],
-  ...patch,
-});
+const visibility = lockVisibility;
 
 function facts(v: Partial<LockVisibility> | null, source: '/proc/locks' | 'lsof' | 'none' = '/proc/locks'): AuditFacts {
   const base = makeFacts();

@@ -1,11 +1,12 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import check from '../../checks/wal-size.js';
-import { buildAbandonedWal, type Holder, holdState, makeTempDir, removeDir } from '../../fixtures/databases.js';
+import { buildAbandonedWal, holdState } from '../../fixtures/databases.js';
 import { gatherAuditFacts } from '../../src/facts/gather-audit.js';
 import type { AppSettings, AuditFacts } from '../../src/facts/types.js';
 import { runCheck } from '../../src/runner.js';
 import { makeFacts } from '../helpers/facts.js';
+import { scratchPerTest } from '../helpers/scratch.js';
 
 const MIB = 1024 * 1024;
 const run = (facts: AuditFacts, app: AppSettings = {}, thresholds?: Record<string, number>) =>
@@ -21,13 +22,8 @@ function walFacts(frames: number, mxFrame: number, nBackfill: number, trusted = 
   });
 }
 
+const { holders, tempDir } = scratchPerTest();
 let dir = '';
-const holders: Holder[] = [];
-afterEach(async () => {
-  for (const h of holders.splice(0)) await h.stop();
-  if (dir) removeDir(dir);
-  dir = '';
-});
 
 describe('wal-size (facts tables)', () => {
   it('skips a rollback-journal database', () => {
@@ -93,7 +89,7 @@ describe('wal-size (facts tables)', () => {
 
 describe('wal-size on real files', () => {
   it('an abandoned WAL (nobody attached): frames from the -wal itself', () => {
-    dir = makeTempDir();
+    dir = tempDir();
     const db = join(dir, 'app.db');
     buildAbandonedWal(db, 30);
     const facts = gatherAuditFacts(db);
@@ -106,7 +102,7 @@ describe('wal-size on real files', () => {
   });
 
   it('a WAL with a process attached: frames from the live -shm header', async () => {
-    dir = makeTempDir();
+    dir = tempDir();
     const db = join(dir, 'app.db');
     buildAbandonedWal(db, 30);
     holders.push(await holdState(db, 'wal-idle'));

@@ -1,24 +1,20 @@
 /** --checkpoint on real databases and real holder processes: what it reports, what it wrote, how long it waits. */
 import { chmodSync, chownSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { buildAbandonedWal, buildDatabase, type Holder, holdState, makeTempDir, removeDir } from '../../fixtures/databases.js';
+import { describe, expect, it } from 'vitest';
+import { buildAbandonedWal, buildDatabase, type Holder, holdState } from '../../fixtures/databases.js';
 import { buildStaleWal, commitMore } from '../../fixtures/journals.js';
 import { runCheckpoint } from '../../src/facts/checkpoint.js';
 import { gatherAuditFacts } from '../../src/facts/gather-audit.js';
 import { runCli, sha256, snapshotDir, nobodyCanRunCli, AS_NOBODY } from '../helpers/cli.js';
+import { scratchPerTest } from '../helpers/scratch.js';
 
+const { holders, tempDir } = scratchPerTest();
 let dir = '';
-const holders: Holder[] = [];
-afterEach(async () => {
-  for (const h of holders.splice(0)) await h.stop();
-  if (dir) removeDir(dir);
-  dir = '';
-});
 
 /** A WAL database whose reader pins frame n while another process commits 5 more frames. */
 async function pinnedWal(): Promise<{ db: string; reader: Holder }> {
-  dir = makeTempDir();
+  dir = tempDir();
   const db = join(dir, 'app.db');
   buildAbandonedWal(db, 20);
   const reader = await holdState(db, 'wal-read');
@@ -29,7 +25,7 @@ async function pinnedWal(): Promise<{ db: string; reader: Holder }> {
 
 describe('runCheckpoint', () => {
   it('a reader on read mark 0 (it began on a fully checkpointed WAL): nothing copied, and it says so', async () => {
-    dir = makeTempDir();
+    dir = tempDir();
     const db = join(dir, 'app.db');
     buildDatabase(db, { journalMode: 'wal' }); // cleanly closed: the WAL is empty when the reader begins
     const reader = await holdState(db, 'wal-read');
@@ -79,7 +75,7 @@ describe('runCheckpoint', () => {
   });
 
   it('describes a completed TRUNCATE and PASSIVE truthfully', () => {
-    dir = makeTempDir();
+    dir = tempDir();
     const db = join(dir, 'app.db');
     buildAbandonedWal(db, 20);
     const t = runCheckpoint(gatherAuditFacts(db), 'truncate', 200);
@@ -94,7 +90,7 @@ describe('runCheckpoint', () => {
   });
 
   it('a cleanly closed WAL database: the WAL was empty; the connection created -wal/-shm and removed them', () => {
-    dir = makeTempDir();
+    dir = tempDir();
     const db = join(dir, 'app.db');
     buildDatabase(db, { journalMode: 'wal' });
     const c = runCheckpoint(gatherAuditFacts(db), 'truncate', 200);
@@ -104,7 +100,7 @@ describe('runCheckpoint', () => {
   });
 
   it('never opens a rollback-mode database with a stray -wal (opening would apply it): files unchanged', () => {
-    dir = makeTempDir();
+    dir = tempDir();
     const db = buildStaleWal(dir, 'own');
     const files = () => [db, `${db}-wal`, `${db}-shm`, `${db}-journal`].map(sha256);
     const before = files();
@@ -115,7 +111,7 @@ describe('runCheckpoint', () => {
   });
 
   it.runIf(nobodyCanRunCli())('refuses, naming the -shm, when the -shm is not writable (run as nobody)', () => {
-    dir = makeTempDir();
+    dir = tempDir();
     chmodSync(dir, 0o755);
     const db = join(dir, 'app.db');
     buildAbandonedWal(db, 5);

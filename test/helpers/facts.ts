@@ -2,7 +2,7 @@
  * A healthy baseline of audit facts for check tests: a WAL database on ext4, nobody attached,
  * WAL empty. Tests override only what their case is about.
  */
-import type { AuditFacts } from '../../src/facts/types.js';
+import type { AuditFacts, LockVisibility } from '../../src/facts/types.js';
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> | T[K] : T[K] };
 
@@ -109,4 +109,22 @@ function merge<T>(base: T, patch: unknown): T {
 /** The baseline with `patch` deep-merged in (objects merge, arrays and scalars replace, null replaces). */
 export function makeFacts(patch: DeepPartial<AuditFacts> = {}): AuditFacts {
   return merge(baseFacts(), patch);
+}
+
+/** What lockscope could see of the lock table: everything, as root in the initial PID namespace; `patch` narrows it. */
+export function lockVisibility(patch: Partial<LockVisibility> = {}): LockVisibility {
+  return {
+    lockTable: true,
+    pidNamespace: 'initial',
+    hiddenLocksOnSystem: 0,
+    fullScan: true,
+    processesScanned: 120,
+    unreadableProcesses: 0,
+    unreadableHolders: [],
+    hidepid: false,
+    runningAsRoot: true,
+    ofdLocks: 0,
+    ofdHolders: [],
+    ...patch,
+  };
 }

@@ -5,19 +5,16 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Holder, buildDatabase, holdState, makeTempDir, python, removeDir } from '../../fixtures/databases.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { buildDatabase, holdState, python } from '../../fixtures/databases.js';
 import { hold } from '../../fixtures/holders.js';
 import { BIN, ROOT, cleanEnv, runCli, snapshotDir } from '../helpers/cli.js';
+import { scratchPerTest } from '../helpers/scratch.js';
 
 let dir = '';
-const holders: Holder[] = [];
+const { holders, tempDir } = scratchPerTest();
 beforeEach(() => {
-  dir = makeTempDir('lockscope-locks-cli-');
-});
-afterEach(async () => {
-  for (const h of holders.splice(0)) await h.stop();
-  removeDir(dir);
+  dir = tempDir('lockscope-locks-cli-');
 });
 
 function walDb(name = 'app.db'): string {

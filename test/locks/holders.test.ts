@@ -3,20 +3,17 @@
  * the sqlite3 CLI) hold each lock state, and lockscope must name the state and the pid.
  */
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Holder, buildDatabase, holdState, makeTempDir, python, removeDir } from '../../fixtures/databases.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { buildDatabase, holdState, python } from '../../fixtures/databases.js';
 import { type HolderStack, hold, waitFor } from '../../fixtures/holders.js';
 import { gatherAuditFacts } from '../../src/facts/gather-audit.js';
 import { type LockHolder, isGatherError } from '../../src/facts/types.js';
+import { scratchPerTest } from '../helpers/scratch.js';
 
 let dir = '';
-const holders: Holder[] = [];
+const { holders, tempDir } = scratchPerTest();
 beforeEach(() => {
-  dir = makeTempDir('lockscope-holders-');
-});
-afterEach(async () => {
-  for (const h of holders.splice(0)) await h.stop();
-  removeDir(dir);
+  dir = tempDir('lockscope-holders-');
 });
 
 function snapshot(db: string) {

@@ -1,21 +1,18 @@
 /** Sampling against real processes: hold times, acquisitions, pinned readers, and progress. */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Holder, buildDatabase, holdState, makeTempDir, python, removeDir } from '../../fixtures/databases.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { buildDatabase, holdState, python } from '../../fixtures/databases.js';
 import { holdNode } from '../../fixtures/holders.js';
 import { gatherAuditFacts, statDatabaseFiles } from '../../src/facts/gather-audit.js';
 import { sampleLocks } from '../../src/facts/sampler.js';
 import { isGatherError } from '../../src/facts/types.js';
+import { scratchPerTest } from '../helpers/scratch.js';
 
 let dir = '';
-const holders: Holder[] = [];
+const { holders, tempDir } = scratchPerTest();
 beforeEach(() => {
-  dir = makeTempDir('lockscope-sampler-');
-});
-afterEach(async () => {
-  for (const h of holders.splice(0)) await h.stop();
-  removeDir(dir);
+  dir = tempDir('lockscope-sampler-');
 });
 
 function walDb(): string {
