@@ -23,6 +23,7 @@ import stressUpgradeTrap from './stress-upgrade-trap.js';
 import sqliteVersion from './sqlite-version.js';
 import staleWal from './stale-wal.js';
 import synchronous from './synchronous.js';
+import transactionMode from './transaction-mode.js';
 import walAutocheckpoint from './wal-autocheckpoint.js';
 import walSize from './wal-size.js';
 
@@ -30,6 +31,7 @@ export const REGISTRY: readonly AnyCheck[] = [
   // Settings: stored in the file, or declared by the app.
   journalMode,
   busyTimeout,
+  transactionMode,
   synchronous,
   walAutocheckpoint,
   journalSizeLimit,

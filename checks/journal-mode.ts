@@ -1,5 +1,6 @@
 import { defineCheck } from '../src/check.js';
-import { walModeFix } from '../src/fixes.js';
+import { immediateTransactionFixes, walModeFix } from '../src/fixes.js';
+import { upgradeTrapVerdict } from '../src/stacks.js';
 
 export default defineCheck({
   id: 'journal-mode',
@@ -7,7 +8,7 @@ export default defineCheck({
   failureTitle: 'Readers and writers block each other (rollback journal)',
   description: 'Whether WAL is stored in the database header (file format versions 2/2) or a rollback journal is used.',
   requires: ['header'] as const,
-  run({ header }, { app }) {
+  run({ header }, { app, stack }) {
     const evidence = {
       writeVersion: header.writeVersion,
       readVersion: header.readVersion,
@@ -38,6 +39,23 @@ export default defineCheck({
         message: `The app declares WAL, but the file says rollback journal (header bytes 18-19 are ${header.writeVersion}/${header.readVersion}): the switch to WAL has not happened yet, or failed (it needs a moment with no other connection).`,
         evidence,
         fixes: [walModeFix()],
+      };
+    }
+    // WAL stops readers and the writer blocking each other, not the deferred upgrade trap (sqlite-lock-facts §6:
+    // SQLITE_BUSY_SNAPSHOT in WAL): unless the app's transactions are known not to be trapped, say so and list
+    // BEGIN IMMEDIATE beside WAL.
+    const trap = upgradeTrapVerdict(app, stack);
+    if (trap.trapped !== 'no') {
+      const why =
+        trap.trapped === 'yes'
+          ? `the app's transactions are deferred (${trap.source === 'declared' ? 'declared' : `${stack}'s default`}) and begin before they read`
+          : 'the transaction mode is not declared, and deferred transactions that begin before they read are the common case';
+      return {
+        status: 'warn',
+        messageId: 'rollback-deferred',
+        message: `Rollback journal (header bytes 18-19 are ${header.writeVersion}/${header.readVersion}): a writer's commit waits for every reader to finish, and new readers are refused while it commits, so concurrent readers and writers get SQLITE_BUSY. WAL alone does not stop the read-then-write failures: ${why}, and in WAL such a transaction still fails at once (SQLITE_BUSY_SNAPSHOT) whatever the busy timeout (see transaction-mode). Switch to WAL and begin read-then-write transactions with BEGIN IMMEDIATE.`,
+        evidence: { ...evidence, transactionModeSource: trap.source, upgradeTrap: trap.trapped },
+        fixes: [walModeFix(), ...immediateTransactionFixes()],
       };
     }
     return {

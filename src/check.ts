@@ -4,7 +4,7 @@
  */
 import type { AuditFacts, GatherError } from './facts/types.js';
 import type { AppSettings } from './facts/types.js';
-import type { Evidence, Fix, Status } from './model.js';
+import type { Evidence, Fix, Stack, Status } from './model.js';
 
 export type FactKey = keyof AuditFacts;
 
@@ -24,6 +24,8 @@ export interface CheckContext {
   app: AppSettings;
   /** This check's thresholds: defaults merged with the user's overrides. */
   thresholds: Record<string, number>;
+  /** The app's stack (--stack / config `stack`): its defaults (src/stacks.ts) stand in for undeclared settings. */
+  stack?: Stack;
 }
 
 export interface CheckResult {
@@ -34,6 +36,11 @@ export interface CheckResult {
   message: string;
   evidence?: Evidence;
   fixes?: Fix[];
+  /**
+   * A title for this result when neither the check's title nor its failureTitle reads right (e.g. an `info`
+   * that must not print the passing title). Absent: title for pass/info/skip, failureTitle for warn/fail.
+   */
+  title?: string;
 }
 
 export interface CheckDef<K extends FactKey = FactKey> {

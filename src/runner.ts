@@ -1,7 +1,7 @@
 /** Runs the registered checks over one database's facts. */
 import type { AnyCheck, CheckContext } from './check.js';
 import { type AppSettings, type AuditFacts, isGatherError } from './facts/types.js';
-import type { Finding } from './model.js';
+import type { Finding, Stack } from './model.js';
 
 /** User overrides: check id → threshold name → value. */
 export type ThresholdOverrides = Record<string, Record<string, number>>;
@@ -12,6 +12,8 @@ export interface RunOptions {
   app: AppSettings;
   thresholds?: ThresholdOverrides;
   severity?: SeverityOverrides;
+  /** The app's stack: its defaults stand in for undeclared settings in the checks that use them. */
+  stack?: Stack;
 }
 
 export function thresholdsFor(check: AnyCheck, overrides: ThresholdOverrides | undefined): Record<string, number> {
@@ -37,12 +39,13 @@ export function runCheck(check: AnyCheck, facts: AuditFacts, options: RunOptions
     }
   }
   const ctx: CheckContext = { app: options.app, thresholds: thresholdsFor(check, options.thresholds) };
+  if (options.stack) ctx.stack = options.stack;
   try {
     const result = check.run(facts, ctx);
     return {
       id: check.id,
       status: result.status,
-      title: result.status === 'warn' || result.status === 'fail' ? check.failureTitle : check.title,
+      title: result.title ?? (result.status === 'warn' || result.status === 'fail' ? check.failureTitle : check.title),
       messageId: result.messageId,
       message: result.message,
       fixes: result.fixes ?? [],

@@ -251,3 +251,44 @@ export function stackSynchronous(stack: Stack, walMode: boolean): SynchronousLev
 export function stacksWithTransaction(behaviour: TransactionBehaviour): Stack[] {
   return (Object.keys(STACK_DEFAULTS) as Stack[]).filter((s) => STACK_DEFAULTS[s].transaction.value === behaviour);
 }
+
+/** Where the transaction mode lockscope reasons about comes from. */
+export type TransactionSource = 'declared' | 'stack-default' | 'undeclared';
+
+/**
+ * Whether the app's read-then-write units of work fall into the deferred upgrade trap (sqlite-lock-facts §6, §14):
+ * `yes` = they begin (deferred) before their first read and more than one connection may write; `no` = they do
+ * not (IMMEDIATE/EXCLUSIVE, one writer, or a BEGIN that waits for the first write); `unknown` = not declared and the
+ * stack does not settle it.
+ */
+export interface UpgradeTrapVerdict {
+  trapped: 'yes' | 'no' | 'unknown';
+  source: TransactionSource;
+  /** The declared mode (--tx / app.transactionMode), when declared. */
+  declaredMode?: 'deferred' | 'immediate' | 'exclusive';
+  /** The stack's default behaviour, when a stack is known and the mode is not declared. */
+  stackBehaviour?: TransactionBehaviour;
+  /** The declared number of writing connections (app.writers), when declared. */
+  writers?: number;
+}
+
+export function upgradeTrapVerdict(
+  app: { transactionMode?: 'deferred' | 'immediate' | 'exclusive'; writers?: number },
+  stack: Stack | undefined,
+): UpgradeTrapVerdict {
+  const base = { ...(app.writers !== undefined ? { writers: app.writers } : {}) };
+  const oneWriter = app.writers === 1;
+  if (app.transactionMode) {
+    const declared = { ...base, source: 'declared' as const, declaredMode: app.transactionMode };
+    if (app.transactionMode !== 'deferred' || oneWriter) return { ...declared, trapped: 'no' };
+    return { ...declared, trapped: 'yes' };
+  }
+  if (stack) {
+    const behaviour = STACK_DEFAULTS[stack].transaction.value;
+    const fromStack = { ...base, source: 'stack-default' as const, stackBehaviour: behaviour };
+    if (oneWriter || behaviour === 'immediate' || behaviour === 'begins-at-first-write') return { ...fromStack, trapped: 'no' };
+    if (behaviour === 'begins-before-read') return { ...fromStack, trapped: 'yes' };
+    return { ...fromStack, trapped: 'unknown' };
+  }
+  return { ...base, source: 'undeclared', trapped: oneWriter ? 'no' : 'unknown' };
+}

@@ -26,6 +26,7 @@ import {
   durationMs,
   nonNegativeInt,
   oneOf,
+  positiveInt,
 } from '../options.js';
 import { buildReport } from '../report.js';
 import { type RunOptions, type SeverityOverrides, type ThresholdOverrides, runChecks } from '../runner.js';
@@ -38,6 +39,8 @@ export interface AuditOptions {
   thresholds?: ThresholdOverrides;
   severity?: SeverityOverrides;
   checkpoint?: { mode: CheckpointMode; timeoutMs: number };
+  /** The app's stack (--stack / config `stack`): fixes are filtered by it, and its defaults change verdicts. */
+  stack?: Stack;
 }
 
 export interface AuditStress {
@@ -66,6 +69,7 @@ export function gatherForAudit(path: string, options: AuditOptions): AuditFacts 
 
 export function checkFacts(path: string, facts: AuditFacts, options: AuditOptions): DatabaseReport {
   const run: RunOptions = { app: options.app, thresholds: options.thresholds, severity: options.severity };
+  if (options.stack) run.stack = options.stack;
   return { path, facts, findings: runChecks(REGISTRY, facts, run) };
 }
 
@@ -147,7 +151,11 @@ export function addOutputFlags(cmd: Command): Command {
     .addOption(new Option('--junit-warn-as <how>', 'junit: a warning is a failure or a property').choices(['failure', 'property']).default('failure'))
     .option('--fail-on <level>', 'exit 1 when a finding is at or above: fail|warn|never', oneOf('--fail-on', FAIL_ON), 'fail')
     .option('--verbose', 'show details and evidence for passing checks too')
-    .option('--stack <stack>', `show fixes for one stack: ${STACK_CHOICES.join('|')}`, oneOf('--stack', STACK_CHOICES))
+    .option(
+      '--stack <stack>',
+      `the app's stack: fixes are shown for it only, and in audit its defaults (busy timeout, when transactions begin) stand in for undeclared settings, which can change a verdict: ${STACK_CHOICES.join('|')}`,
+      oneOf('--stack', STACK_CHOICES),
+    )
     .option('--threshold <check.name=value>', 'override a check threshold (repeatable), e.g. wal-size.warnBytes=128MiB', collectThreshold);
 }
 
@@ -239,6 +247,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
     )
     .option('--stress', 'WRITES a scratch database next to each db: run a short stress (4 writers, 2 s, read-then-write, the declared settings) and add its findings')
     .option('--checkpoint-timeout <ms>', `busy wait of --checkpoint (blocks the app's writers while it waits)`, durationMs('--checkpoint-timeout'), DEFAULT_CHECKPOINT_TIMEOUT_MS)
+    .option('--writers <n>', "how many of the app's connections write concurrently (config app.writers): 1 rules out the deferred upgrade trap", positiveInt('--writers'))
     .action(async (args: string[], opts: AppFlagValues & OutputOptions & { config?: string; threshold?: ThresholdOverrides; checkpoint?: string; checkpointTimeout: number; stress?: boolean }) => {
       let checkpoint: AuditOptions['checkpoint'];
       if (opts.checkpoint !== undefined) {
@@ -267,12 +276,16 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         return setExit(2);
       }
       const spinner = await startSpinner(io, `auditing ${targets.length} database(s)`, Boolean(opts.json || opts.format === 'json'));
+      const declared = appSettingsFrom(opts);
+      if (opts.writers !== undefined) declared.writers = opts.writers;
       const options: AuditOptions = {
-        app: mergeApp(config?.app, appSettingsFrom(opts)),
+        app: mergeApp(config?.app, declared),
         thresholds: mergeThresholds(config?.thresholds, opts.threshold),
         severity: config?.severity ?? {},
         checkpoint,
       };
+      const stack = opts.stack ?? config?.stack;
+      if (stack) options.stack = stack;
       let report: Report;
       if (opts.stress) {
         spinner?.stop();
@@ -296,7 +309,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
             return s && !isGatherError(s) ? ['', style.bold('stress (scratch database, short run)'), ...stressTextSection(s, null, style)] : [];
           }
         : undefined;
-      const written = emitReport(report, { ...opts, stack: opts.stack ?? config?.stack }, io, extra);
+      const written = emitReport(report, { ...opts, stack }, io, extra);
       reportErrors(report, io);
       setExit(written ? report.exitCode : 2);
     });
