@@ -24,7 +24,7 @@ export interface RenderOptions {
   style?: Style;
   /** text, markdown: details of passing checks too. */
   verbose?: boolean;
-  /** text, junit, sarif, github, markdown: fixes for this stack only. */
+  /** every format (json included): fixes for this stack only. */
   stack?: Stack;
   /** junit: a warning is a <failure> (default) or a <property> on a passing testcase. */
   warnAs?: 'failure' | 'property';
@@ -37,7 +37,7 @@ export interface RenderOptions {
 export function renderReport(report: Report, format: Format, opts: RenderOptions = {}): string {
   switch (format) {
     case 'json':
-      return formatJson(report);
+      return formatJson(report, { stack: opts.stack });
     case 'junit':
       return formatJunit(report, { warnAs: opts.warnAs, stack: opts.stack });
     case 'sarif':

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import check from '../../checks/busy-timeout.js';
 import { runCheck } from '../../src/runner.js';
+import type { AppSettings } from '../../src/facts/types.js';
+import type { Stack } from '../../src/model.js';
 import { makeFacts } from '../helpers/facts.js';
 
-const run = (app: { busyTimeoutMs?: number }, thresholds?: Record<string, number>) =>
-  runCheck(check, makeFacts(), { app, thresholds: thresholds ? { 'busy-timeout': thresholds } : undefined })!;
+const run = (app: AppSettings, thresholds?: Record<string, number>, stack?: Stack) =>
+  runCheck(check, makeFacts(), { app, thresholds: thresholds ? { 'busy-timeout': thresholds } : undefined, ...(stack ? { stack } : {}) })!;
 
 describe('busy-timeout', () => {
   it('warns when undeclared, explaining it is per connection, with a fix per driver', () => {
@@ -33,5 +35,31 @@ describe('busy-timeout', () => {
   it('passes at or above the threshold, and the threshold can be overridden', () => {
     expect(run({ busyTimeoutMs: 1000 }).status).toBe('pass');
     expect(run({ busyTimeoutMs: 1000 }, { minMs: 3000 }).status).toBe('warn');
+  });
+
+  it('never says connections wait when deferred read-then-write transactions fail at once: info, own title, points at transaction-mode', () => {
+    for (const [app, stack] of [[{ busyTimeoutMs: 30000, transactionMode: 'deferred' }, undefined], [{ busyTimeoutMs: 30000 }, 'django']] as const) {
+      const f = run(app, undefined, stack);
+      expect(f.status).toBe('info');
+      expect(f.messageId).toBe('set-but-upgrade-trap');
+      expect(f.title).not.toBe(check.title);
+      expect(f.title).toMatch(/transaction-mode/);
+      expect(f.message).toMatch(/fail at once whatever the timeout/);
+    }
+    expect(run({ busyTimeoutMs: 30000, transactionMode: 'deferred', writers: 1 }).status).toBe('pass');
+    expect(run({ busyTimeoutMs: 30000, transactionMode: 'immediate' }, undefined, 'django').status).toBe('pass');
+  });
+
+  it('uses the stack default when none is declared, saying so', () => {
+    const cli = run({}, undefined, 'sqlite3-cli');
+    expect(cli.status).toBe('fail');
+    expect(cli.messageId).toBe('stack-default-zero');
+    expect(cli.message).toMatch(/the sqlite3 CLI's default, not declared/);
+    expect(run({}, undefined, 'python').messageId).toBe('stack-default-ok');
+    expect(run({}, undefined, 'peewee').messageId).toBe('stack-default-set-but-upgrade-trap');
+    // Unknown default (Rails): still undeclared.
+    expect(run({}, undefined, 'rails').messageId).toBe('undeclared');
+    // A declaration wins over the stack default.
+    expect(run({ busyTimeoutMs: 0 }, undefined, 'python').messageId).toBe('zero');
   });
 });

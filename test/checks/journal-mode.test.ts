@@ -13,12 +13,24 @@ describe('journal-mode', () => {
     expect(f.evidence.walEnabled).toBe(true);
   });
 
-  it('warns on a rollback journal, with the WAL pragma as the fix', () => {
-    const f = run(makeFacts({ header: { writeVersion: 1, readVersion: 1, walEnabled: false } }));
+  it('warns on a rollback journal, with the WAL pragma as the fix (transactions that cannot fall into the upgrade trap)', () => {
+    const f = run(makeFacts({ header: { writeVersion: 1, readVersion: 1, walEnabled: false } }), { transactionMode: 'immediate' });
     expect(f.status).toBe('warn');
     expect(f.messageId).toBe('rollback');
     expect(f.title).toBe(check.failureTitle);
     expect(f.fixes.map((x) => x.sql)).toContain('PRAGMA journal_mode = WAL;');
+  });
+
+  it.each([
+    ['undeclared', {}, undefined],
+    ['declared deferred', { transactionMode: 'deferred' }, undefined],
+    ['the stack default (Django)', {}, 'django'],
+  ] as const)('on a rollback journal with %s transactions, says WAL alone does not stop the read-then-write failures and lists BEGIN IMMEDIATE beside WAL', (_name, app, stack) => {
+    const f = runCheck(check, makeFacts({ header: { writeVersion: 1, readVersion: 1, walEnabled: false } }), { app, ...(stack ? { stack } : {}) })!;
+    expect(f.status).toBe('warn');
+    expect(f.messageId).toBe('rollback-deferred');
+    expect(f.message).toMatch(/WAL alone does not stop the read-then-write failures/);
+    expect(f.fixes.map((x) => x.sql)).toEqual(expect.arrayContaining(['PRAGMA journal_mode = WAL;', 'BEGIN IMMEDIATE;']));
   });
 
   it('warns when the app declares WAL but the file is not in WAL mode', () => {
