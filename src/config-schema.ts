@@ -14,16 +14,16 @@ const numberOrUnit = { anyOf: [{ type: 'number', minimum: 0 }, { type: 'string',
 export const CONFIG_KEYS: readonly [string, string, string][] = [
   ['databases', 'string[]', 'database paths or globs, relative to the config file; audited when no path is given on the command line'],
   ['app.busyTimeoutMs', 'integer ≥ 0', "the app's busy_timeout in ms (as --busy-timeout)"],
-  ['app.transactionMode', 'deferred | immediate | exclusive', 'how the app begins write transactions (as --tx)'],
+  ['app.transactionMode', 'deferred | immediate | exclusive', "how the app's transactions begin (as --tx)"],
   ['app.synchronous', 'off | normal | full | extra', "the app's PRAGMA synchronous"],
   ['app.journalMode', 'delete | truncate | persist | memory | wal | off', "the app's PRAGMA journal_mode"],
   ['app.walAutocheckpointPages', 'integer ≥ 0', "the app's PRAGMA wal_autocheckpoint (0 = never)"],
   ['app.journalSizeLimitBytes', 'integer ≥ -1 or size', "the app's PRAGMA journal_size_limit (-1 = no limit)"],
-  ['app.writers', 'integer ≥ 1', 'how many connections write concurrently (the default for stress --writers)'],
+  ['app.writers', 'integer ≥ 1', 'how many connections write concurrently (as audit --writers; the default for stress --writers); 1 rules out the deferred upgrade trap'],
   ['thresholds', 'object', 'check id → threshold name → number or "64MiB"/"5s" (see `lockscope checks`)'],
   ['checks', 'object', 'check id → off | info | warn | fail: the severity a non-passing finding is given'],
   ['stress', 'object', 'the default stress workload: the long names of the stress flags (writers, readers, duration, …)'],
-  ['stack', STACKS.join(' | '), 'show fixes for this stack only (as --stack)'],
+  ['stack', STACKS.join(' | '), "the app's stack (as --stack): fixes for it only, and its defaults stand in for undeclared settings"],
 ];
 
 export function buildConfigSchema(registry: readonly AnyCheck[], stressKeys: Record<string, object>): object {

@@ -18,14 +18,20 @@ export function detectStack(dir: string): Stack | undefined {
   };
   const pkg = read('package.json');
   if (/"@prisma\/client"|"prisma"/.test(pkg)) return 'prisma';
+  // ORMs before the drivers they run on: the ORM decides when transactions begin (src/stacks.ts).
+  if (/"drizzle-orm"/.test(pkg)) return 'drizzle';
+  if (/"sequelize"/.test(pkg)) return 'sequelize';
+  if (/"knex"/.test(pkg)) return 'knex';
   if (/"better-sqlite3"/.test(pkg)) return 'better-sqlite3';
   if (/"sqlite3"/.test(pkg)) return 'node-sqlite3';
   const python = read('requirements.txt') + read('pyproject.toml') + read('Pipfile') + read('setup.py');
   if (/\bdjango\b/i.test(python)) return 'django';
   if (/\bsqlalchemy\b/i.test(python)) return 'sqlalchemy';
+  if (/\bpeewee\b/i.test(python)) return 'peewee';
   if (python.length > 0 || existsSync(join(dir, 'manage.py'))) return 'python';
   if (/mattn\/go-sqlite3|modernc\.org\/sqlite/.test(read('go.mod'))) return 'go';
   if (/\brails\b/.test(read('Gemfile'))) return 'rails';
+  if (/"laravel\/framework"/.test(read('composer.json'))) return 'laravel';
   return undefined;
 }
 
@@ -62,7 +68,8 @@ export function starterConfig(databases: readonly string[], stack: Stack | undef
     "journal-mode": "fail"
   }${stack ? `,
 
-  // Show fixes for this stack only.
+  // Your stack: fixes are shown for it only, and its defaults (busy timeout, when transactions begin) stand in
+  // for undeclared app settings, which can change a verdict.
   "stack": "${stack}"` : ''}
 }
 `;

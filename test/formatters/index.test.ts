@@ -33,4 +33,24 @@ describe('renderReport', () => {
     expect(renderReport(r, 'sarif', { stack: 'go' })).toBe(formatSarif(r, { stack: 'go' }));
     expect(renderReport(r, 'text', { extraSections: (db) => [`extra for ${db.path}`] })).toContain('extra for db/app.db');
   });
+
+  // --stack: every format shows the same fixes as the text report, no format ignores it (issue 8).
+  it.each(FORMATS.map((f) => [f]))('%s honours --stack: the other stacks\' fixes are left out, the stack-independent ones kept', (format) => {
+    const r = mixedReport();
+    const all = renderReport(r, format, { verbose: true });
+    const go = renderReport(r, format, { stack: 'go', verbose: true });
+    expect(all).toContain('sqlite3.connect(path, timeout=5)');
+    expect(go).not.toContain('sqlite3.connect(path, timeout=5)');
+    expect(go).toContain('_busy_timeout=5000');
+    expect(go).toContain('PRAGMA busy_timeout = 5000;');
+  });
+
+  it('json --stack: the fixes array holds only that stack\'s and the stack-independent fixes; the rest of the report is unchanged', () => {
+    const r = mixedReport();
+    const parsed = JSON.parse(formatJson(r, { stack: 'go' }));
+    const busy = parsed.databases[0].findings.find((f: { id: string }) => f.id === 'busy-timeout');
+    expect(busy.fixes.map((x: { stack?: string }) => x.stack ?? null)).toEqual([null, 'go']);
+    const strip = (x: typeof r) => JSON.stringify({ ...x, databases: x.databases.map((d) => ({ ...d, findings: d.findings?.map((f) => ({ ...f, fixes: [] })) })) });
+    expect(strip(parsed)).toBe(strip(r));
+  });
 });
