@@ -25,7 +25,7 @@ export default defineCheck({
   run(facts, { app, stack }) {
     const verdict = upgradeTrapVerdict(app, stack);
     const header = facts.header && !isGatherError(facts.header) ? facts.header : null;
-    const busyCode = header?.walEnabled ? 'SQLITE_BUSY, or SQLITE_BUSY_SNAPSHOT (517) once the other connection has committed (WAL)' : 'SQLITE_BUSY';
+    const busyCode = header?.walEnabled ? 'SQLITE_BUSY (SQLITE_BUSY_SNAPSHOT, 517, once the other connection has committed: WAL)' : 'SQLITE_BUSY';
     const defaults = stack ? stackDefaults(stack) : undefined;
     const evidence = {
       declaredTransactionMode: app.transactionMode ?? null,
@@ -58,7 +58,7 @@ export default defineCheck({
       return {
         status: 'fail',
         messageId: 'deferred-upgrade-trap',
-        message: `Transactions are deferred (declared --tx deferred) and ${app.writers !== undefined ? `${app.writers} connections write` : 'more than one connection may write (app.writers not declared)'}: a transaction that reads and then writes gets ${busyCode} at once when another connection holds the write lock or has committed since its read, whatever the busy timeout: ${MECHANISM} (measured here: 0 ms with busy_timeout 5000 ms). ${NOT_TRAPPED} Begin read-then-write transactions with BEGIN IMMEDIATE.`,
+        message: `Transactions are deferred (declared --tx deferred) and ${app.writers !== undefined ? `${app.writers} connections write` : 'more than one connection may write (app.writers not declared)'}: a transaction that reads and then writes fails at once with ${busyCode} when another connection holds the write lock or has committed since its read, whatever the busy timeout: ${MECHANISM} (measured here: 0 ms with busy_timeout 5000 ms). ${NOT_TRAPPED} Begin read-then-write transactions with BEGIN IMMEDIATE.`,
         evidence,
         fixes,
       };
@@ -80,7 +80,7 @@ export default defineCheck({
           return {
             status: 'fail',
             messageId: 'stack-default-upgrade-trap',
-            message: `${defaults.name}'s default: ${tx.helper} begins a deferred transaction before its first statement (${tx.source}). With more than one writing connection, a unit of work that reads and then writes gets ${busyCode} at once when another connection holds the write lock or has committed since its read, whatever the busy timeout: ${MECHANISM}. ${NOT_TRAPPED} Make ${tx.helper} begin with BEGIN IMMEDIATE (the fix below), then declare --tx immediate.`,
+            message: `${defaults.name}'s default: ${tx.helper} begins a deferred transaction before its first statement (${tx.source}). With more than one writing connection, a unit of work that reads and then writes fails at once with ${busyCode} when another connection holds the write lock or has committed since its read, whatever the busy timeout: ${MECHANISM}. ${NOT_TRAPPED} Make ${tx.helper} begin with BEGIN IMMEDIATE (the fix below), then declare --tx immediate.`,
             evidence,
             fixes,
           };

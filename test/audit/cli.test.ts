@@ -71,10 +71,28 @@ describe('lockscope audit CLI', () => {
   });
 
   it('--stack shows only that stack\'s fixes (and the SQL ones)', () => {
-    const r = runCli(['audit', `${dir}/wal.db`, '--stack', 'go']);
+    // --busy-timeout 0: with --stack alone, Go's verified 5000 ms default would stand in and busy-timeout would print no fix.
+    const r = runCli(['audit', `${dir}/wal.db`, '--stack', 'go', '--busy-timeout', '0']);
     expect(r.stdout).toContain('_busy_timeout=5000');
     expect(r.stdout).not.toContain('sqlite3.connect(path, timeout=5)');
     expect(r.stdout).toContain('PRAGMA busy_timeout = 5000;');
+  });
+
+  it('--stack changes verdicts: its verified defaults stand in for undeclared settings (transaction-mode, busy-timeout)', () => {
+    const ids = (args: string[]) =>
+      Object.fromEntries(
+        (JSON.parse(runCli(['audit', `${dir}/wal.db`, '--json', ...args]).stdout).databases[0].findings as { id: string; status: string; messageId: string }[]).map((f) => [f.id, `${f.status}:${f.messageId}`]),
+      );
+    const plain = ids([]);
+    expect(plain['transaction-mode']).toBe('warn:undeclared');
+    expect(plain['busy-timeout']).toBe('warn:undeclared');
+    const django = ids(['--stack', 'django']);
+    expect(django['transaction-mode']).toBe('fail:stack-default-upgrade-trap');
+    expect(django['busy-timeout']).toBe('info:stack-default-set-but-upgrade-trap');
+    expect(ids(['--stack', 'django', '--tx', 'immediate'])['busy-timeout']).toBe('pass:stack-default-ok');
+    expect(ids(['--stack', 'django', '--writers', '1'])['transaction-mode']).toBe('pass:stack-default-single-writer');
+    expect(runCli(['audit', `${dir}/wal.db`, '--stack', 'django']).code).toBe(1);
+    expect(runCli(['audit', `${dir}/wal.db`, '--busy-timeout', '30000', '--tx', 'deferred']).code).toBe(1);
   });
 
   it('the exit code does not depend on the format; --output writes the file; github appends the step summary', () => {
