@@ -88,6 +88,7 @@ export default defineCheck({
           return {
             status: 'warn',
             messageId: 'stack-default-begins-at-first-write',
+            title: `${defaults.name} begins at the first write: not trapped, but the read runs outside the transaction`,
             message: `${defaults.name}'s default (${tx.helper}) issues BEGIN only before the first write (${tx.source}): a SELECT then a write is not trapped (the write's BEGIN waits in the busy handler), but the read runs outside the transaction, so the read-modify-write is not atomic. An app that begins explicitly before reading is trapped (${tx.note ?? 'an explicit BEGIN'}): declare --tx deferred or --tx immediate for what the app really does.`,
             evidence,
             fixes,
@@ -103,6 +104,7 @@ export default defineCheck({
           return {
             status: 'warn',
             messageId: 'stack-explicit-begin',
+            title: `${defaults.name} has no transaction helper: a plain BEGIN is deferred (declare --tx)`,
             message: `${defaults.name} has no transaction helper: the app writes BEGIN itself (${tx.source}). A plain BEGIN is deferred, and a transaction that reads and then writes fails at once with SQLITE_BUSY whatever the busy timeout when more than one connection writes. ${NOT_TRAPPED} Use BEGIN IMMEDIATE for read-then-write work and declare --tx immediate (or --tx deferred to have lockscope judge it).`,
             evidence,
             fixes,
@@ -111,6 +113,7 @@ export default defineCheck({
           return {
             status: 'warn',
             messageId: 'stack-unknown',
+            title: `When ${defaults.name} begins its transactions is not verified: declare --tx`,
             message: `lockscope has not verified when ${defaults.name}'s ${tx.helper} begins its transaction${tx.note ? ` (${tx.note})` : ''}: declare --tx deferred|immediate|exclusive. A deferred transaction that reads then writes fails at once with SQLITE_BUSY whatever the busy timeout.`,
             evidence,
             fixes,
@@ -131,6 +134,7 @@ export default defineCheck({
     return {
       status: 'warn',
       messageId: 'undeclared',
+      title: 'Transaction mode not declared: deferred read-then-write transactions would fail at once',
       message: `The transaction mode is not declared (--tx, or --stack for the stack's default). By default these begin a deferred transaction before the first read, so a read-then-write fails at once with SQLITE_BUSY whatever the busy timeout: ${before}. These begin only at the first write (not trapped, not atomic): ${atWrite}. ${NOT_TRAPPED}`,
       evidence,
       fixes,

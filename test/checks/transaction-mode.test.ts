@@ -80,6 +80,7 @@ describe('transaction-mode', () => {
     const f = run({ busyTimeoutMs: 5000 });
     expect(f.status).toBe('warn');
     expect(f.messageId).toBe('undeclared');
+    expect(f.title).toMatch(/not declared/); // a warning must not read as the failure title
     for (const name of ['Django', 'better-sqlite3', 'peewee', 'SQLAlchemy (pysqlite)', 'Python sqlite3']) expect(f.message).toContain(name);
   });
 
