@@ -124,7 +124,7 @@ export const STACK_DEFAULTS: Readonly<Record<Stack, StackDefaults>> = {
     busyTimeoutMs: { value: 1000, source: 'node-sqlite3 src/database.cc:175 (6.0.1): sqlite3_busy_timeout(db, 1000) at open; measured here: PRAGMA busy_timeout read 1000' },
     synchronousWal: { value: 'full', source: 'measured here: PRAGMA synchronous through sqlite3 6.0.1 on a WAL database read 2' },
     synchronousRollback: { value: 'full', source: 'measured here: same on a rollback database read 2' },
-    transaction: { value: 'explicit', helper: "db.run('BEGIN')", source: 'node-sqlite3 has no transaction helper: https://github.com/TryGhost/node-sqlite3/wiki/API (the app runs BEGIN itself; a plain BEGIN is deferred)' },
+    transaction: { value: 'explicit', helper: "db.run('BEGIN')", source: 'node-sqlite3 6.0.1 has no transaction helper (its lib/sqlite3.js and lib/sqlite3.d.ts name no transaction or BEGIN): the app runs BEGIN itself, and a plain BEGIN is deferred (https://www.sqlite.org/lang_transaction.html)' },
   },
   go: {
     id: 'go',
@@ -148,7 +148,7 @@ export const STACK_DEFAULTS: Readonly<Record<Stack, StackDefaults>> = {
       value: 'unknown',
       helper: 'ActiveRecord::Base.transaction',
       source:
-        'activerecord/lib/active_record/connection_adapters/sqlite3/database_statements.rb (rails/rails main, commit 082a7c23): begin_db_transaction → internal_begin_transaction(:immediate); older releases began DEFERRED (https://github.com/rails/rails/pull/50371)',
+        'activerecord/lib/active_record/connection_adapters/sqlite3/database_statements.rb: rails/rails main (commit 082a7c23) and 8.0.0 (https://apidock.com/rails/v8.0.0/ActiveRecord/ConnectionAdapters/SQLite3/DatabaseStatements/begin_db_transaction) begin with internal_begin_transaction(:immediate); 6.0 began with @connection.transaction, a deferred BEGIN (https://apidock.com/rails/v6.0.0/ActiveRecord/ConnectionAdapters/SQLite3/DatabaseStatements/begin_db_transaction); changed by https://github.com/rails/rails/pull/50371',
       note: 'depends on the Rails version: declare --tx',
     },
   },
