@@ -132,7 +132,7 @@ export function loadCommandConfig(io: Io, explicit?: string): LoadedConfig | nul
 export function addAppSettingFlags(cmd: Command): Command {
   return cmd
     .option('--busy-timeout <ms>', "the app's busy_timeout in ms (per connection: lockscope cannot read it)", nonNegativeInt('--busy-timeout'))
-    .option('--tx <mode>', "the app's transaction mode: deferred|immediate|exclusive", oneOf('--tx', TX_MODES))
+    .option('--tx <mode>', "how the app's transactions begin: deferred (a plain BEGIN, before the first read)|immediate|exclusive", oneOf('--tx', TX_MODES))
     .option('--synchronous <mode>', "the app's PRAGMA synchronous: off|normal|full|extra", oneOf('--synchronous', SYNC_MODES))
     .option('--journal-mode <mode>', "the app's PRAGMA journal_mode: delete|truncate|persist|memory|wal|off", oneOf('--journal-mode', JOURNAL_MODES))
     .option('--wal-autocheckpoint <pages>', "the app's PRAGMA wal_autocheckpoint (0 = never)", nonNegativeInt('--wal-autocheckpoint'))
