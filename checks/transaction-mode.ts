@@ -66,17 +66,16 @@ export default defineCheck({
 
     if (verdict.source === 'stack-default' && defaults) {
       const tx = defaults.transaction;
-      const oneWriter = app.writers === 1;
+      if (app.writers === 1) {
+        return {
+          status: 'pass',
+          messageId: 'stack-default-single-writer',
+          message: `Only one connection writes (app.writers = 1): whatever ${defaults.name}'s ${tx.helper} does (${tx.source}), the upgrade trap needs a second writer, so it cannot happen.`,
+          evidence,
+        };
+      }
       switch (tx.value) {
         case 'begins-before-read':
-          if (oneWriter) {
-            return {
-              status: 'pass',
-              messageId: 'stack-default-single-writer',
-              message: `${defaults.name}'s ${tx.helper} begins a deferred transaction before its first read (its default: ${tx.source}), but only one connection writes (app.writers = 1), so the upgrade trap cannot happen.`,
-              evidence,
-            };
-          }
           return {
             status: 'fail',
             messageId: 'stack-default-upgrade-trap',

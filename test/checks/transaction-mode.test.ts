@@ -51,8 +51,10 @@ describe('transaction-mode', () => {
     },
   );
 
-  it('undeclared on a begins-before-read stack with one writer passes', () => {
-    expect(run({ writers: 1 }, 'django').messageId).toBe('stack-default-single-writer');
+  it.each(['django', 'python', 'node-sqlite3', 'prisma'] as const)('undeclared on %s with one declared writer passes: the trap needs a second writer', (stack) => {
+    const f = run({ writers: 1 }, stack);
+    expect(f.status).toBe('pass');
+    expect(f.messageId).toBe('stack-default-single-writer');
   });
 
   it.each(['python', 'sqlalchemy'] as const)('undeclared on %s warns: not trapped by default, not atomic, trapped once the app begins itself', (stack) => {
