@@ -25,7 +25,7 @@ export function busyTimeoutFixes(ms = 5000): Fix[] {
     { summary: 'drizzle (better-sqlite3): set the timeout on the Database you hand to drizzle', stack: 'drizzle', code: `const sqlite = new Database('app.db', { timeout: ${ms} });\nconst db = drizzle(sqlite);` },
     { summary: 'node:sqlite: the timeout option in ms (default 0; Node 22.16+/23.10+)', stack: 'node-sqlite', code: `const db = new DatabaseSync('app.db', { timeout: ${ms} });`, docs: 'https://nodejs.org/api/sqlite.html#new-databasesyncpath-options' },
     { summary: 'sqlite3 CLI: .timeout in ms (default 0), first thing in the session or script', stack: 'sqlite3-cli', shell: `sqlite3 -cmd '.timeout ${ms}' app.db` },
-    { summary: "Laravel: 'busy_timeout' in the sqlite connection of config/database.php (ms); unset, PDO's 60 s applies", stack: 'laravel', code: `'sqlite' => [\n    'driver' => 'sqlite',\n    'database' => database_path('database.sqlite'),\n    'busy_timeout' => ${ms},\n],` },
+    { summary: "Laravel 12: 'busy_timeout' in the sqlite connection of config/database.php (ms); unset, PDO's 60 s applies", stack: 'laravel', docs: 'https://github.com/laravel/framework/pull/54588', code: `'sqlite' => [\n    'driver' => 'sqlite',\n    'database' => database_path('database.sqlite'),\n    'busy_timeout' => ${ms},\n],` },
     {
       summary: 'Prisma: run the PRAGMA through the client; with connection_limit=1 in the URL every query uses that one connection',
       stack: 'prisma',
@@ -152,8 +152,9 @@ export function perConnectionPragmaFixes(summary: string, pragma: string, docs: 
     { summary: 'node:sqlite: right after opening', stack: 'node-sqlite', code: `const db = new DatabaseSync('app.db');\ndb.exec('PRAGMA ${pragma}');` },
     { summary: 'sqlite3 CLI: -cmd runs it before the session', stack: 'sqlite3-cli', shell: `sqlite3 -cmd 'PRAGMA ${pragma}' app.db` },
     {
-      summary: "Laravel: the 'pragmas' array of the sqlite connection (run on every connection by SQLiteConnector)",
+      summary: "Laravel 12.29+: the 'pragmas' array of the sqlite connection (run on every connection by SQLiteConnector)",
       stack: 'laravel',
+      docs: 'https://github.com/laravel/framework/pull/56962',
       code: `'pragmas' => ['${pragma.split('=')[0]!.trim()}' => '${(pragma.split('=')[1] ?? '').trim()}'],`,
     },
     {

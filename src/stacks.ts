@@ -223,7 +223,7 @@ export const STACK_DEFAULTS: Readonly<Record<Stack, StackDefaults>> = {
     busyTimeoutMs: {
       value: 60000,
       source:
-        "Laravel runs PRAGMA busy_timeout only when 'busy_timeout' is configured (src/Illuminate/Database/Connectors/SQLiteConnector.php:110-116, laravel/framework commit bd71b45f); otherwise PDO's: php-src ext/pdo_sqlite/sqlite_driver.c pdo_sqlite_handle_factory, timeout = 60 s → sqlite3_busy_timeout(60000)",
+        "Laravel 12 runs PRAGMA busy_timeout only when 'busy_timeout' is configured (src/Illuminate/Database/Connectors/SQLiteConnector.php:110-116, laravel/framework commit bd71b45f; there since v12.0.0, #54588); otherwise PDO's: php-src ext/pdo_sqlite/sqlite_driver.c pdo_sqlite_handle_factory, timeout = 60 s → sqlite3_busy_timeout(60000)",
     },
     synchronousWal: { value: null, source: 'not measured (follows the libsqlite3 PHP links)' },
     synchronousRollback: { value: null, source: 'not measured' },
