@@ -5,7 +5,9 @@
  *
  * A `source` is a URL, a repository file:line (with the version or commit read), or "measured here: <how>"
  * (on this machine, see /work/shared/sqlite-lock-facts.md §9, §13, §14). A value nobody verified is null /
- * 'unknown', never a guess.
+ * 'unknown', never a guess. test/stacks.test.ts reads the busy timeout and synchronous values back from every stack
+ * installed here (Python sqlite3, Django, SQLAlchemy, peewee, better-sqlite3, node-sqlite3, the sqlite3 CLI), and
+ * test/apps/upgrade-trap.test.ts checks the transaction behaviour of the trapped ones against the real stack.
  */
 import type { Stack } from './model.js';
 

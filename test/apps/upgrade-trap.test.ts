@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type AppStack, appCommand, buildAppDatabase, driveApp } from '../../fixtures/apps/drive.js';
 import type { Finding, Fix } from '../../src/model.js';
+import { STACK_DEFAULTS } from '../../src/stacks.js';
 import { runCli } from '../helpers/cli.js';
 import { scratchPerTest } from '../helpers/scratch.js';
 
@@ -48,6 +49,9 @@ describe('real stacks in the deferred upgrade trap', () => {
     expect(trapped.ok, JSON.stringify(trapped)).toBe(false);
     expect(trapped.error).toMatch(/database is locked/);
     expect(trapped.busyTimeoutMs).toBeGreaterThanOrEqual(1000);
+    // Every app keeps its stack's default busy timeout: it must be the one src/stacks.ts records (null = depends on the driver).
+    const recorded = STACK_DEFAULTS[stack].busyTimeoutMs.value;
+    if (recorded !== null) expect(trapped.busyTimeoutMs).toBe(recorded);
 
     // Plain audit with what the app declares (its busy timeout, read back from its own connection).
     const before = audit(db, ['--stack', stack, '--busy-timeout', String(trapped.busyTimeoutMs), ...declared]);
