@@ -30,7 +30,7 @@ import {
 import { buildReport } from '../report.js';
 import { type RunOptions, type SeverityOverrides, type ThresholdOverrides, runChecks } from '../runner.js';
 import { ConfigError, type LoadedConfig, loadConfig, mergeApp, mergeThresholds } from '../config.js';
-import { expandDatabases } from '../databases.js';
+import { dedupeByFile, expandDatabases } from '../databases.js';
 import type { FailOn } from '../exit-code.js';
 
 export interface AuditOptions {
@@ -108,7 +108,8 @@ export function resolveTargets(args: readonly string[], config: LoadedConfig | n
     const list = fromConfig ? expandDatabases([entry], config.dir, 'relative-to-cwd', cwd) : expandDatabases([entry], cwd, 'as-given', cwd);
     targets.push(...list.paths, ...list.unmatched);
   }
-  return targets;
+  // The same file named twice (or through a link) is audited once, under the first spelling.
+  return dedupeByFile(targets, cwd);
 }
 
 /** Loads the config for a command; a broken config is a usage error (exit 2) naming the file and key. */
