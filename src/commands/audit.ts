@@ -7,7 +7,8 @@ import { AuditInputError, gatherAuditFacts } from '../facts/gather-audit.js';
 import { type AppSettings, type AuditFacts, type GatherError, isGatherError } from '../facts/types.js';
 import type { StressFacts } from '../stress/types.js';
 import { escapeControl } from '../escape.js';
-import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
+import { OutputRefused, outputRefusal, writeReportFile } from '../output-file.js';
 import { resolve as resolvePath } from 'node:path';
 import { loadCatalogue } from '../catalogue.js';
 import { FORMATS, type Format, type RenderOptions, formatGithubSummary, isFormat, renderReport } from '../formatters/index.js';
@@ -179,17 +180,37 @@ export function render(report: Report, opts: OutputOptions, io: Io, extraSection
   return renderReport(report, format, renderOpts);
 }
 
-/** Writes rendered output to stdout, or to --output <file>. False (after one line on stderr) when the file cannot be written. */
-export function writeOutput(text: string, opts: OutputOptions, io: Io): boolean {
+/**
+ * False (after one line on stderr) when --output names a file the report must not replace: one of
+ * `databases`, their -wal/-shm/-journal, a file holding SQLite data, a FIFO (src/output-file.ts).
+ * Commands call it before their work, so a refused run reads and writes nothing.
+ */
+export function checkOutputTarget(opts: Pick<OutputOptions, 'output'>, databases: readonly string[], io: Io): boolean {
+  if (!opts.output) return true;
+  const reason = outputRefusal(opts.output, databases, io.cwd);
+  if (reason === null) return true;
+  io.stderr(`lockscope: refusing --output ${escapeControl(opts.output)}: ${escapeControl(reason)}; nothing was written\n`);
+  return false;
+}
+
+/**
+ * Writes rendered output to stdout, or to --output <file> unless it is one of `databases` or their side files
+ * or holds SQLite data. False (after one line on stderr) when the file cannot or must not be written.
+ */
+export function writeOutput(text: string, opts: OutputOptions, io: Io, databases: readonly string[] = []): boolean {
   if (!opts.output) {
     io.stdout(text);
     return true;
   }
   try {
-    writeFileSync(resolvePath(io.cwd, opts.output), text);
-    io.stderr(`lockscope: wrote the ${outputFormat(opts)} report to ${opts.output}\n`);
+    writeReportFile(opts.output, text, databases, io.cwd);
+    io.stderr(`lockscope: wrote the ${outputFormat(opts)} report to ${escapeControl(opts.output)}\n`);
     return true;
   } catch (err) {
+    if (err instanceof OutputRefused) {
+      io.stderr(`lockscope: refusing --output ${escapeControl(opts.output)}: ${escapeControl(err.message)}; nothing was written\n`);
+      return false;
+    }
     const e = err as NodeJS.ErrnoException;
     io.stderr(`lockscope: cannot write ${e.path ?? opts.output}: ${e.code ?? e.message}\n`);
     return false;
@@ -202,7 +223,8 @@ export function writeOutput(text: string, opts: OutputOptions, io: Io): boolean 
  * be written (the caller exits 2).
  */
 export function emitReport(report: Report, opts: OutputOptions, io: Io, extraSections?: (db: DatabaseReport) => string[]): boolean {
-  if (!writeOutput(render(report, opts, io, extraSections), opts, io)) return false;
+  const databases = report.databases.map((db) => db.path);
+  if (!writeOutput(render(report, opts, io, extraSections), opts, io, databases)) return false;
   const summaryFile = io.env.GITHUB_STEP_SUMMARY;
   if (outputFormat(opts) !== 'github' || !summaryFile) return true;
   try {
@@ -259,6 +281,8 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
       const config = loadCommandConfig(io, opts.config);
       if (config === 'error') return setExit(2);
       const targets = resolveTargets(args, config, io.cwd);
+      const paths = targets.filter((t): t is string => typeof t === 'string');
+      if (!checkOutputTarget(opts, paths, io)) return setExit(2);
       if (targets.length === 0) {
         io.stderr(
           config
