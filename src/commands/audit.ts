@@ -44,6 +44,16 @@ export interface AuditOptions {
 export interface AuditStress {
   /** Runs the short stress for one database's facts (lockscope stress's runStressForAudit). */
   run: (facts: AuditFacts) => Promise<StressFacts | GatherError>;
+  /** The signal that interrupted the run (SIGINT, SIGTERM, SIGHUP), or null while none has. */
+  interrupted?: () => string | null;
+}
+
+/**
+ * A stress cut short by a signal measured a fraction of its workload: its numbers are not judged as a
+ * measurement. The stress checks are skipped with this reason and the JSON carries it as the stress error.
+ */
+function interruptedStress(signal: string): GatherError {
+  return { error: { code: 'INTERRUPTED', message: `interrupted by ${signal}: the stress was cut short, so lockscope does not judge its numbers (run it again to the end)` } };
 }
 
 function inputError(path: string, err: unknown): DatabaseReport {
@@ -89,12 +99,19 @@ export async function runAuditWithStress(targets: readonly (string | DatabaseRep
       databases.push(target);
       continue;
     }
+    const before = stress.interrupted?.();
+    if (before) {
+      databases.push({ path: target, error: { code: 'INTERRUPTED', message: `${target}: not audited: interrupted by ${before}` } });
+      continue;
+    }
     const facts = gatherForAudit(target, options);
     if (!('header' in facts)) {
       databases.push(facts as DatabaseReport);
       continue;
     }
-    const withStress: AuditFacts = { ...(facts as AuditFacts), stress: await stress.run(facts as AuditFacts) };
+    const measured = await stress.run(facts as AuditFacts);
+    const signal = stress.interrupted?.();
+    const withStress: AuditFacts = { ...(facts as AuditFacts), stress: signal ? interruptedStress(signal) : measured };
     databases.push(checkFacts(target, withStress, options));
   }
   return buildReport('audit', databases, failOn);
@@ -299,16 +316,27 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         checkpoint,
       };
       let report: Report;
+      let interrupted: string | null = null;
+      let interruptedExit = 2;
       if (opts.stress) {
         spinner?.stop();
         const { runStressForAudit } = await import('../stress/run.js');
         const { knobsFromConfig } = await import('./stress.js');
+        const { signalExitCode, withInterruptSignals } = await import('../stress/signals.js');
         // The config's stress workload replaces the short default's knobs it names.
         const flags = knobsFromConfig(config?.stress);
-        const stress: AuditStress = {
-          run: (facts) => runStressForAudit(facts, options.app, { flags, onNotice: (m: string) => io.stderr(`lockscope: ${escapeControl(m)}\n`) }),
-        };
-        report = await runAuditWithStress(targets, options, stress, opts.failOn);
+        // One signal handler for the whole audit, as `stress` has: the first SIGINT/SIGTERM stops the
+        // threads and removes the scratch database; the databases not yet reached are not audited.
+        report = await withInterruptSignals(async (control) => {
+          const stress: AuditStress = {
+            run: (facts) => runStressForAudit(facts, options.app, { flags, control, onNotice: (m: string) => io.stderr(`lockscope: ${escapeControl(m)}\n`) }),
+            interrupted: () => control.interrupted,
+          };
+          const r = await runAuditWithStress(targets, options, stress, opts.failOn);
+          interrupted = control.interrupted;
+          if (interrupted) interruptedExit = signalExitCode(interrupted);
+          return r;
+        });
       } else {
         report = runAudit(targets, options, opts.failOn);
         spinner?.stop();
@@ -318,11 +346,17 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
       const extra = stressTextSection
         ? (db: DatabaseReport) => {
             const s = (db.facts as AuditFacts | undefined)?.stress;
-            return s && !isGatherError(s) ? ['', style.bold('stress (scratch database, short run)'), ...stressTextSection(s, null, style)] : [];
+            if (!s) return [];
+            const head = ['', style.bold('stress (scratch database, short run)')];
+            return isGatherError(s) ? [...head, `  ${style.yellow(escapeControl(s.error.message))}`] : [...head, ...stressTextSection(s, null, style)];
           }
         : undefined;
       const written = emitReport(report, { ...opts, stack: opts.stack ?? config?.stack }, io, extra);
       reportErrors(report, io);
+      if (interrupted) {
+        io.stderr(`lockscope: interrupted by ${interrupted}; the stress threads stopped and lockscope removed what it had created\n`);
+        return setExit(interruptedExit);
+      }
       setExit(written ? report.exitCode : 2);
     });
 }
