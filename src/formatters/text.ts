@@ -3,7 +3,7 @@
  * evidence and `→ fix` lines for what is not passing, one summary line at the end.
  */
 import Table from 'cli-table3';
-import { escapeControl } from '../escape.js';
+import { EVIDENCE_MAX_CHARS, cutText, escapeControl } from '../escape.js';
 import type { AuditFacts } from '../facts/types.js';
 import { isGatherError } from '../facts/types.js';
 import type { DatabaseReport, Finding, Fix, Report, Stack, Status } from '../model.js';
@@ -66,7 +66,7 @@ export function formatFinding(f: Finding, opts: TextOptions): string[] {
   // Evidence backs a problem (warn, fail, error); for info and skip the message says enough unless --verbose.
   const problem = f.status === 'warn' || f.status === 'fail' || f.status === 'error';
   if (entries.length > 0 && (problem || opts.verbose)) {
-    lines.push(`    ${style.dim(entries.map(([k, v]) => `${k}=${escapeControl(evidenceValue(v))}`).join('  '))}`);
+    lines.push(`    ${style.dim(entries.map(([k, v]) => `${k}=${escapeControl(cutText(evidenceValue(v), EVIDENCE_MAX_CHARS))}`).join('  '))}`);
   }
   if (f.status !== 'pass') for (const fix of fixesFor(f.fixes, opts.stack)) lines.push(...fixLines(fix, style));
   return lines;
