@@ -202,11 +202,11 @@ export function render(report: Report, opts: OutputOptions, io: Io, extraSection
  * `databases`, their -wal/-shm/-journal, a file holding SQLite data, a FIFO (src/output-file.ts).
  * Commands call it before their work, so a refused run reads and writes nothing.
  */
-export function checkOutputTarget(opts: Pick<OutputOptions, 'output'>, databases: readonly string[], io: Io): boolean {
+export function checkOutputTarget(opts: Pick<OutputOptions, 'output'>, databases: readonly string[], io: Io, label = '--output'): boolean {
   if (!opts.output) return true;
   const reason = outputRefusal(opts.output, databases, io.cwd);
   if (reason === null) return true;
-  io.stderr(`lockscope: refusing --output ${escapeControl(opts.output)}: ${escapeControl(reason)}; nothing was written\n`);
+  io.stderr(`lockscope: refusing ${label} ${escapeControl(opts.output)}: ${escapeControl(reason)}; nothing was written\n`);
   return false;
 }
 
@@ -244,6 +244,8 @@ export function emitReport(report: Report, opts: OutputOptions, io: Io, extraSec
   if (!writeOutput(render(report, opts, io, extraSections), opts, io, databases)) return false;
   const summaryFile = io.env.GITHUB_STEP_SUMMARY;
   if (outputFormat(opts) !== 'github' || !summaryFile) return true;
+  // The summary is appended, not replaced, but appended bytes would still corrupt a database or WAL.
+  if (!checkOutputTarget({ output: summaryFile }, databases, io, '$GITHUB_STEP_SUMMARY')) return false;
   try {
     appendFileSync(summaryFile, formatGithubSummary(report, opts.stack ? { stack: opts.stack } : {}));
     return true;

@@ -131,6 +131,15 @@ describe('--output refuses the audited database and its side files', () => {
     expect(committedRows(db)).toBe('50');
   });
 
+  it('$GITHUB_STEP_SUMMARY pointing at the WAL is refused too (appended bytes would corrupt it)', () => {
+    const walBefore = sha256(`${db}-wal`);
+    const r = runCli(['audit', 'app.db', '--format', 'github'], { cwd: dir, env: { GITHUB_STEP_SUMMARY: join(dir, 'app.db-wal') } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/refusing \$GITHUB_STEP_SUMMARY .*app\.db-wal: it is the WAL file of app\.db/);
+    expect(sha256(`${db}-wal`)).toBe(walBefore);
+    expect(committedRows(db)).toBe('50');
+  });
+
   it('a config-listed database is protected too', () => {
     writeFileSync(join(dir, 'lockscope.config.json'), JSON.stringify({ databases: ['*.db'] }));
     const walBefore = sha256(`${db}-wal`);

@@ -58,6 +58,15 @@ describe('globs', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('past its time bound: the same one line, naming the time', () => {
+    const r = runCli(['audit', '/**/*.sqlite'], { cwd: dir, env: { LOCKSCOPE_GLOB_MAX_MS: '1' }, timeoutMs: 60_000 });
+    expect(r.signal, 'must not hang').toBeNull();
+    expect(r.code).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toEqual([
+      'lockscope: /**/*.sqlite: the pattern ran for more than 0.001 s under / without finishing; start it from the directory the databases are in (e.g. /srv/app/data/*.db) or name the files',
+    ]);
+  });
+
   it('the same in-process: GlobLimitError, not a partial list', () => {
     for (let i = 0; i < 30; i += 1) writeFileSync(join(dir, `g${i}.txt`), '');
     expect(() => expandDatabases(['**/*.db'], dir, 'as-given', dir, { LOCKSCOPE_GLOB_MAX_ENTRIES: '10' })).toThrow(GlobLimitError);
