@@ -1,8 +1,8 @@
 /**
  * Lock holders in words, shared by the lock checks and the `locks` text output: "PID 4242 (python3
  * worker.py, user app, running 3 h)". Pure: ages are computed against a time taken from the facts.
- * Command lines were escaped when they were read (src/facts/processes.ts); they are escaped again here
- * because facts can also come from a saved file.
+ * Command lines are kept as read in the facts (the JSON carries them whole); they are escaped and cut here,
+ * where they become text.
  */
 import { cutText, escapeControl } from './escape.js';
 import { formatMs } from './units.js';

@@ -32,5 +32,7 @@ describe('hostile command lines of lock holders', () => {
     const h = json.databases[0].holders.find((x: { pid: number }) => x.pid === holder.pid);
     expect(h.command.length).toBeGreaterThan(100_000);
     expect(h.command).toContain(long);
+    // JSON keeps the string as read (JSON.stringify escapes control characters, not U+202E).
+    expect(h.command).toContain('\u202e\u2066evil');
   });
 });
