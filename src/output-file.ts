@@ -125,8 +125,26 @@ function readHead(path: string): Buffer {
   }
 }
 
+/**
+ * `--output /dev/stdout` (or /dev/stderr, /dev/fd/N, /proc/self/fd/N) on a pipe, socket or terminal: a
+ * descriptor lockscope already has, so writing cannot wait for a reader that never comes. Such a pipe has no
+ * name to resolve (its link reads "pipe:[123]"): it is written through its /dev name, as before.
+ */
+function ownStream(abs: string): boolean {
+  const m = /^\/(?:dev\/(stdout|stderr)|dev\/fd\/(\d+)|proc\/self\/fd\/(\d+))$/.exec(abs);
+  if (!m) return false;
+  const fd = m[1] === 'stdout' ? 1 : m[1] === 'stderr' ? 2 : Number(m[2] ?? m[3]);
+  try {
+    const st = fstatSync(fd);
+    return st.isFIFO() || st.isSocket() || st.isCharacterDevice();
+  } catch {
+    return false;
+  }
+}
+
 /** Why the report must not go to `output`, or null. Opens nothing for writing and creates nothing. */
 export function outputRefusal(output: string, databases: readonly string[], cwd: string): string | null {
+  if (ownStream(resolve(cwd, output))) return null;
   try {
     const target = targetPath(resolve(cwd, output));
     const prot = protectedFiles(databases, cwd);
@@ -152,6 +170,10 @@ export function outputRefusal(output: string, databases: readonly string[], cwd:
 export function writeReportFile(output: string, text: string, databases: readonly string[], cwd: string): void {
   const early = outputRefusal(output, databases, cwd);
   if (early) throw new OutputRefused(early);
+  if (ownStream(resolve(cwd, output))) {
+    writeFileSync(resolve(cwd, output), text);
+    return;
+  }
   const target = targetPath(resolve(cwd, output));
   // O_NOFOLLOW: the resolved path must not have become a symlink since. O_NONBLOCK: opening a FIFO that
   // appeared since must not wait for a reader. No O_TRUNC: nothing is lost until the checks below pass.

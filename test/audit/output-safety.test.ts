@@ -162,6 +162,12 @@ describe('--output still writes ordinary files', () => {
     expect(runCli(['audit', 'app.db', '--output', '/dev/null'], { cwd: dir }).code).not.toBe(2);
   });
 
+  it('/dev/stdout on a pipe (the test runner reads a pipe) is written, not refused as a FIFO', () => {
+    const r = runCli(['audit', 'app.db', '--json', '--output', '/dev/stdout'], { cwd: dir });
+    expect(r.code).not.toBe(2);
+    expect(JSON.parse(r.stdout).databases[0].path).toBe('app.db');
+  });
+
   it('a symlink to an ordinary file is written through', () => {
     writeFileSync(join(dir, 'target.txt'), 'old');
     symlinkSync('target.txt', join(dir, 'report-link'));
