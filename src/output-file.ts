@@ -128,18 +128,23 @@ function readHead(path: string): Buffer {
 /**
  * `--output /dev/stdout` (or /dev/stderr, /dev/fd/N, /proc/self/fd/N) on a pipe, socket or terminal: a
  * descriptor lockscope already has, so writing cannot wait for a reader that never comes. Such a pipe has no
- * name to resolve (its link reads "pipe:[123]"): it is written through its /dev name, as before.
+ * name to resolve (its link reads "pipe:[123]"), and a socket (what Node gives a child as stdio) cannot be
+ * opened by name at all: the caller writes to the descriptor itself (its stdout/stderr stream).
  */
-function ownStream(abs: string): boolean {
-  const m = /^\/(?:dev\/(stdout|stderr)|dev\/fd\/(\d+)|proc\/self\/fd\/(\d+))$/.exec(abs);
-  if (!m) return false;
+export function ownStreamFd(output: string, cwd: string): number | null {
+  const m = /^\/(?:dev\/(stdout|stderr)|dev\/fd\/(\d+)|proc\/self\/fd\/(\d+))$/.exec(resolve(cwd, output));
+  if (!m) return null;
   const fd = m[1] === 'stdout' ? 1 : m[1] === 'stderr' ? 2 : Number(m[2] ?? m[3]);
   try {
     const st = fstatSync(fd);
-    return st.isFIFO() || st.isSocket() || st.isCharacterDevice();
+    return st.isFIFO() || st.isSocket() || st.isCharacterDevice() ? fd : null;
   } catch {
-    return false;
+    return null;
   }
+}
+
+function ownStream(abs: string): boolean {
+  return ownStreamFd(abs, '/') !== null;
 }
 
 /** Why the report must not go to `output`, or null. Opens nothing for writing and creates nothing. */

@@ -8,7 +8,7 @@ import { type AppSettings, type AuditFacts, type GatherError, isGatherError } fr
 import type { StressFacts } from '../stress/types.js';
 import { escapeControl } from '../escape.js';
 import { appendFileSync, existsSync } from 'node:fs';
-import { OutputRefused, outputRefusal, writeReportFile } from '../output-file.js';
+import { OutputRefused, outputRefusal, ownStreamFd, writeReportFile } from '../output-file.js';
 import { resolve as resolvePath } from 'node:path';
 import { loadCatalogue } from '../catalogue.js';
 import { FORMATS, type Format, type RenderOptions, formatGithubSummary, isFormat, renderReport } from '../formatters/index.js';
@@ -220,6 +220,12 @@ export function writeOutput(text: string, opts: OutputOptions, io: Io, databases
     return true;
   }
   try {
+    // --output /dev/stdout or /dev/stderr on a pipe, socket or terminal: the stream lockscope already has.
+    const fd = ownStreamFd(opts.output, io.cwd);
+    if (fd === 1 || fd === 2) {
+      (fd === 1 ? io.stdout : io.stderr)(text);
+      return true;
+    }
     writeReportFile(opts.output, text, databases, io.cwd);
     io.stderr(`lockscope: wrote the ${outputFormat(opts)} report to ${escapeControl(opts.output)}\n`);
     return true;
