@@ -1,3 +1,4 @@
+import { shortCommand } from '../src/lock-words.js';
 import { defineCheck } from '../src/check.js';
 import { type DecodedLock, type LockFacts, type LockHolder, type ShmHeader, isGatherError } from '../src/facts/types.js';
 import { periodicCheckpointFix, perConnectionPragmaFixes, shellArg } from '../src/fixes.js';
@@ -50,7 +51,7 @@ function pin(holder: LockHolder, slot: number, pinsFrame: number | null, framesH
 }
 
 export function describePin(p: Pin): string {
-  const who = `pid ${p.pid}${p.command ? ` (${p.command})` : ''}`;
+  const who = `pid ${p.pid}${p.command ? ` (${shortCommand(p.command)})` : ''}`;
   if (p.slot === 0) {
     return `${who} holds read mark 0: it reads only the database file, and while it does no checkpoint can copy any frame back (${formatCount(p.framesHeldBack)} frames wait)`;
   }

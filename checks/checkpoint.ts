@@ -1,3 +1,4 @@
+import { shortCommand } from '../src/lock-words.js';
 import { defineCheck } from '../src/check.js';
 import type { CheckpointFacts, LockHolder } from '../src/facts/types.js';
 import { shellArg } from '../src/fixes.js';
@@ -8,7 +9,7 @@ import { describePin, readersHoldingBack } from './checkpoint-lag.js';
 const DOCS = 'https://www.sqlite.org/pragma.html#pragma_wal_checkpoint';
 
 function who(h: LockHolder): string {
-  return `pid ${h.pid}${h.command ? ` (${h.command})` : ''}`;
+  return `pid ${h.pid}${h.command ? ` (${shortCommand(h.command)})` : ''}`;
 }
 
 function holding(blockers: readonly LockHolder[], name: string): LockHolder[] {

@@ -1,3 +1,4 @@
+import { shortCommand } from '../src/lock-words.js';
 import { defineCheck } from '../src/check.js';
 import { isGatherError } from '../src/facts/types.js';
 import { shellArg } from '../src/fixes.js';
@@ -59,7 +60,7 @@ export default defineCheck({
       };
     }
     if (writers.length > 0) {
-      const names = writers.map((h) => `pid ${h.pid}${h.command ? ` (${h.command})` : ''}`).join(', ');
+      const names = writers.map((h) => `pid ${h.pid}${h.command ? ` (${shortCommand(h.command)})` : ''}`).join(', ');
       return {
         status: 'pass',
         messageId: 'writer-active',

@@ -3,7 +3,7 @@
  * in package.json), validated when loaded with errors that name the file, the key and what was expected.
  * Comments (// and /* *\/) are allowed, so `lockscope init` can write a commented starting config.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
@@ -62,6 +62,64 @@ interface RawConfig {
   stack?: Stack;
 }
 
+/**
+ * Bounds on a config file, so a hostile or mistaken file gives one line naming it instead of a hang or a
+ * stack overflow: a config is a few hundred bytes and a few levels deep (package.json a few KiB).
+ */
+export const CONFIG_MAX_BYTES = 1024 * 1024;
+export const CONFIG_MAX_DEPTH = 64;
+
+/**
+ * Reads a config (or package.json) without blocking on a FIFO and without reading more than
+ * CONFIG_MAX_BYTES; anything that is not a regular file is refused.
+ */
+export function readConfigText(file: string): string {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(`${file}: cannot read: ${code === 'EISDIR' ? 'it is a directory' : (code ?? (err as Error).message)}`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new ConfigError(`${file}: cannot read: it is a directory`);
+    if (!st.isFile()) throw new ConfigError(`${file}: cannot read: not a regular file (${st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : 'a device'})`);
+    if (st.size > CONFIG_MAX_BYTES) throw new ConfigError(`${file}: too large (${st.size.toLocaleString('en-US')} bytes; a config may be at most ${CONFIG_MAX_BYTES.toLocaleString('en-US')} bytes)`);
+    // The size may grow while reading: read at most one byte past the limit to notice.
+    const buf = Buffer.alloc(Math.min(st.size, CONFIG_MAX_BYTES) + 1);
+    let length = 0;
+    for (let n = 1; n > 0 && length < buf.length; length += n) n = readSync(fd, buf, length, buf.length - length, length);
+    if (length > CONFIG_MAX_BYTES) throw new ConfigError(`${file}: too large (a config may be at most ${CONFIG_MAX_BYTES.toLocaleString('en-US')} bytes)`);
+    return buf.subarray(0, length).toString('utf8');
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The deepest nesting of arrays and objects in JSON text (strings skipped); stops counting past `limit`. */
+export function jsonDepth(text: string, limit: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i += 1; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      depth += 1;
+      if (depth > deepest) deepest = depth;
+      if (deepest > limit) return deepest;
+    } else if (c === 0x7d || c === 0x5d) depth -= 1;
+  }
+  return deepest;
+}
+
 /** Where the config is: --config, else the nearest lockscope.config.json or package.json "lockscope" upwards. */
 export function findConfig(cwd: string, explicit?: string): { file: string; fromPackageJson: boolean } | null {
   if (explicit) {
@@ -76,7 +134,9 @@ export function findConfig(cwd: string, explicit?: string): { file: string; from
     const pkg = join(dir, 'package.json');
     if (existsSync(pkg)) {
       try {
-        const parsed = JSON.parse(readFileSync(pkg, 'utf8')) as Record<string, unknown>;
+        const text = readConfigText(pkg);
+        if (jsonDepth(text, CONFIG_MAX_DEPTH) > CONFIG_MAX_DEPTH) throw new ConfigError(`${pkg}: nested too deeply`);
+        const parsed = JSON.parse(text) as Record<string, unknown>;
         if (parsed && typeof parsed === 'object' && 'lockscope' in parsed) return { file: pkg, fromPackageJson: true };
       } catch {
         // A broken package.json that is not ours to judge: keep looking upwards.
@@ -173,8 +233,11 @@ function toNumber(value: number | string): number {
 /** Parses and validates config text; `label` names the file in errors. */
 export function parseConfig(text: string, label: string, fromPackageJson = false): RawConfig {
   let data: unknown;
+  const json = stripJsonComments(text, { trailingCommas: true });
+  // JSON.parse and the schema validator recurse: 100,000 levels end in "Maximum call stack size exceeded".
+  if (jsonDepth(json, CONFIG_MAX_DEPTH) > CONFIG_MAX_DEPTH) throw new ConfigError(`${label}: nested more than ${CONFIG_MAX_DEPTH} levels deep (a config needs 3)`);
   try {
-    data = JSON.parse(stripJsonComments(text, { trailingCommas: true }));
+    data = JSON.parse(json);
   } catch (err) {
     throw new ConfigError(`${label}: not valid JSON: ${(err as Error).message}`);
   }
@@ -190,12 +253,7 @@ export function parseConfig(text: string, label: string, fromPackageJson = false
 export function loadConfig(cwd: string, explicit?: string): LoadedConfig | null {
   const found = findConfig(cwd, explicit);
   if (!found) return null;
-  let text: string;
-  try {
-    text = readFileSync(found.file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`${found.file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
+  const text = readConfigText(found.file);
   const raw = parseConfig(text, found.file, found.fromPackageJson);
   const thresholds: ThresholdOverrides = {};
   for (const [id, values] of Object.entries(raw.thresholds ?? {})) {

@@ -2,6 +2,7 @@
  * Driver- and framework-specific fixes, shared by the checks that recommend the same change.
  * Each snippet names the real option of that stack; `sql` fixes apply to any stack.
  */
+import { escapeControlHex } from './escape.js';
 import type { Fix } from './model.js';
 
 export function busyTimeoutFixes(ms = 5000): Fix[] {
@@ -94,17 +95,11 @@ export function walModeFix(): Fix {
  * filesystem), then single-quoted unless it only holds characters a shell leaves alone.
  */
 export function shellArg(text: string): string {
-  const safe = escapeControlChars(text);
+  const safe = escapeControlHex(text);
   if (/^[A-Za-z0-9_./:@%+=,-]+$/.test(safe)) return safe;
   return `'${safe.replace(/'/g, `'\\''`)}'`;
 }
 
-// Same character class as src/escape.ts escapeControl; kept local so fixes.ts keeps no import cycle.
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/g;
-function escapeControlChars(text: string): string {
-  return text.replace(CONTROL_CHARS, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
 
 /**
  * A checkpoint run from one place on a schedule, for apps that turn automatic checkpoints off or need the

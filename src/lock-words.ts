@@ -1,21 +1,20 @@
 /**
  * Lock holders in words, shared by the lock checks and the `locks` text output: "PID 4242 (python3
  * worker.py, user app, running 3 h)". Pure: ages are computed against a time taken from the facts.
- * Command lines were escaped when they were read (src/facts/processes.ts); they are escaped again here
- * because facts can also come from a saved file.
+ * Command lines are kept as read in the facts (the JSON carries them whole); they are escaped and cut here,
+ * where they become text.
  */
-import { escapeControl } from './escape.js';
+import { cutText, escapeControl } from './escape.js';
 import { formatMs } from './units.js';
 import { describeLock, isWriteLock, readSlot } from './facts/proc-locks.js';
 import type { DecodedLock, LockHolder, LockSampleFacts } from './facts/types.js';
 
-/** Longer command lines (Java class paths…) are cut in messages; the JSON keeps them whole. */
+/** Longer command lines (Java class paths…) are cut in messages, with "… (+N chars)"; the JSON's facts keep them whole. */
 export const COMMAND_MAX_CHARS = 100;
 
 export function shortCommand(command: string | undefined): string | undefined {
   if (command === undefined) return undefined;
-  const safe = escapeControl(command);
-  return safe.length > COMMAND_MAX_CHARS ? `${safe.slice(0, COMMAND_MAX_CHARS - 1)}…` : safe;
+  return cutText(escapeControl(command), COMMAND_MAX_CHARS);
 }
 
 /** "45 s", "12 min", "3 h", "2 d". */

@@ -7,7 +7,8 @@ import { AuditInputError, gatherAuditFacts } from '../facts/gather-audit.js';
 import { type AppSettings, type AuditFacts, type GatherError, isGatherError } from '../facts/types.js';
 import type { StressFacts } from '../stress/types.js';
 import { escapeControl } from '../escape.js';
-import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
+import { OutputRefused, outputRefusal, ownStreamFd, writeReportFile } from '../output-file.js';
 import { resolve as resolvePath } from 'node:path';
 import { loadCatalogue } from '../catalogue.js';
 import { FORMATS, type Format, type RenderOptions, formatGithubSummary, isFormat, renderReport } from '../formatters/index.js';
@@ -31,7 +32,7 @@ import {
 import { buildReport } from '../report.js';
 import { type RunOptions, type SeverityOverrides, type ThresholdOverrides, runChecks } from '../runner.js';
 import { ConfigError, type LoadedConfig, loadConfig, mergeApp, mergeThresholds } from '../config.js';
-import { expandDatabases } from '../databases.js';
+import { dedupeByFile, expandDatabases } from '../databases.js';
 import type { FailOn } from '../exit-code.js';
 
 export interface AuditOptions {
@@ -46,6 +47,16 @@ export interface AuditOptions {
 export interface AuditStress {
   /** Runs the short stress for one database's facts (lockscope stress's runStressForAudit). */
   run: (facts: AuditFacts) => Promise<StressFacts | GatherError>;
+  /** The signal that interrupted the run (SIGINT, SIGTERM, SIGHUP), or null while none has. */
+  interrupted?: () => string | null;
+}
+
+/**
+ * A stress cut short by a signal measured a fraction of its workload: its numbers are not judged as a
+ * measurement. The stress checks are skipped with this reason and the JSON carries it as the stress error.
+ */
+function interruptedStress(signal: string): GatherError {
+  return { error: { code: 'INTERRUPTED', message: `interrupted by ${signal}: the stress was cut short, so lockscope does not judge its numbers (run it again to the end)` } };
 }
 
 function inputError(path: string, err: unknown): DatabaseReport {
@@ -92,12 +103,19 @@ export async function runAuditWithStress(targets: readonly (string | DatabaseRep
       databases.push(target);
       continue;
     }
+    const before = stress.interrupted?.();
+    if (before) {
+      databases.push({ path: target, error: { code: 'INTERRUPTED', message: `${target}: not audited: interrupted by ${before}` } });
+      continue;
+    }
     const facts = gatherForAudit(target, options);
     if (!('header' in facts)) {
       databases.push(facts as DatabaseReport);
       continue;
     }
-    const withStress: AuditFacts = { ...(facts as AuditFacts), stress: await stress.run(facts as AuditFacts) };
+    const measured = await stress.run(facts as AuditFacts);
+    const signal = stress.interrupted?.();
+    const withStress: AuditFacts = { ...(facts as AuditFacts), stress: signal ? interruptedStress(signal) : measured };
     databases.push(checkFacts(target, withStress, options));
   }
   return buildReport('audit', databases, failOn);
@@ -112,7 +130,8 @@ export function resolveTargets(args: readonly string[], config: LoadedConfig | n
     const list = fromConfig ? expandDatabases([entry], config.dir, 'relative-to-cwd', cwd) : expandDatabases([entry], cwd, 'as-given', cwd);
     targets.push(...list.paths, ...list.unmatched);
   }
-  return targets;
+  // The same file named twice (or through a link) is audited once, under the first spelling.
+  return dedupeByFile(targets, cwd);
 }
 
 /** Loads the config for a command; a broken config is a usage error (exit 2) naming the file and key. */
@@ -186,17 +205,43 @@ export function render(report: Report, opts: OutputOptions, io: Io, extraSection
   return renderReport(report, format, renderOpts);
 }
 
-/** Writes rendered output to stdout, or to --output <file>. False (after one line on stderr) when the file cannot be written. */
-export function writeOutput(text: string, opts: OutputOptions, io: Io): boolean {
+/**
+ * False (after one line on stderr) when --output names a file the report must not replace: one of
+ * `databases`, their -wal/-shm/-journal, a file holding SQLite data, a FIFO (src/output-file.ts).
+ * Commands call it before their work, so a refused run reads and writes nothing.
+ */
+export function checkOutputTarget(opts: Pick<OutputOptions, 'output'>, databases: readonly string[], io: Io, label = '--output'): boolean {
+  if (!opts.output) return true;
+  const reason = outputRefusal(opts.output, databases, io.cwd);
+  if (reason === null) return true;
+  io.stderr(`lockscope: refusing ${label} ${escapeControl(opts.output)}: ${escapeControl(reason)}; nothing was written\n`);
+  return false;
+}
+
+/**
+ * Writes rendered output to stdout, or to --output <file> unless it is one of `databases` or their side files
+ * or holds SQLite data. False (after one line on stderr) when the file cannot or must not be written.
+ */
+export function writeOutput(text: string, opts: OutputOptions, io: Io, databases: readonly string[] = []): boolean {
   if (!opts.output) {
     io.stdout(text);
     return true;
   }
   try {
-    writeFileSync(resolvePath(io.cwd, opts.output), text);
-    io.stderr(`lockscope: wrote the ${outputFormat(opts)} report to ${opts.output}\n`);
+    // --output /dev/stdout or /dev/stderr on a pipe, socket or terminal: the stream lockscope already has.
+    const fd = ownStreamFd(opts.output, io.cwd);
+    if (fd === 1 || fd === 2) {
+      (fd === 1 ? io.stdout : io.stderr)(text);
+      return true;
+    }
+    writeReportFile(opts.output, text, databases, io.cwd);
+    io.stderr(`lockscope: wrote the ${outputFormat(opts)} report to ${escapeControl(opts.output)}\n`);
     return true;
   } catch (err) {
+    if (err instanceof OutputRefused) {
+      io.stderr(`lockscope: refusing --output ${escapeControl(opts.output)}: ${escapeControl(err.message)}; nothing was written\n`);
+      return false;
+    }
     const e = err as NodeJS.ErrnoException;
     io.stderr(`lockscope: cannot write ${e.path ?? opts.output}: ${e.code ?? e.message}\n`);
     return false;
@@ -209,9 +254,12 @@ export function writeOutput(text: string, opts: OutputOptions, io: Io): boolean 
  * be written (the caller exits 2).
  */
 export function emitReport(report: Report, opts: OutputOptions, io: Io, extraSections?: (db: DatabaseReport) => string[]): boolean {
-  if (!writeOutput(render(report, opts, io, extraSections), opts, io)) return false;
+  const databases = report.databases.map((db) => db.path);
+  if (!writeOutput(render(report, opts, io, extraSections), opts, io, databases)) return false;
   const summaryFile = io.env.GITHUB_STEP_SUMMARY;
   if (outputFormat(opts) !== 'github' || !summaryFile) return true;
+  // The summary is appended, not replaced, but appended bytes would still corrupt a database or WAL.
+  if (!checkOutputTarget({ output: summaryFile }, databases, io, '$GITHUB_STEP_SUMMARY')) return false;
   try {
     appendFileSync(summaryFile, formatGithubSummary(report, opts.stack ? { stack: opts.stack } : {}));
     return true;
@@ -267,6 +315,8 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
       const config = loadCommandConfig(io, opts.config);
       if (config === 'error') return setExit(2);
       const targets = resolveTargets(args, config, io.cwd);
+      const paths = targets.filter((t): t is string => typeof t === 'string');
+      if (!checkOutputTarget(opts, paths, io)) return setExit(2);
       if (targets.length === 0) {
         io.stderr(
           config
@@ -287,16 +337,27 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
       const stack = opts.stack ?? config?.stack;
       if (stack) options.stack = stack;
       let report: Report;
+      let interrupted: string | null = null;
+      let interruptedExit = 2;
       if (opts.stress) {
         spinner?.stop();
         const { runStressForAudit } = await import('../stress/run.js');
         const { knobsFromConfig } = await import('./stress.js');
+        const { signalExitCode, withInterruptSignals } = await import('../stress/signals.js');
         // The config's stress workload replaces the short default's knobs it names.
         const flags = knobsFromConfig(config?.stress);
-        const stress: AuditStress = {
-          run: (facts) => runStressForAudit(facts, options.app, { flags, onNotice: (m: string) => io.stderr(`lockscope: ${escapeControl(m)}\n`) }),
-        };
-        report = await runAuditWithStress(targets, options, stress, opts.failOn);
+        // One signal handler for the whole audit, as `stress` has: the first SIGINT/SIGTERM stops the
+        // threads and removes the scratch database; the databases not yet reached are not audited.
+        report = await withInterruptSignals(async (control) => {
+          const stress: AuditStress = {
+            run: (facts) => runStressForAudit(facts, options.app, { flags, control, onNotice: (m: string) => io.stderr(`lockscope: ${escapeControl(m)}\n`) }),
+            interrupted: () => control.interrupted,
+          };
+          const r = await runAuditWithStress(targets, options, stress, opts.failOn);
+          interrupted = control.interrupted;
+          if (interrupted) interruptedExit = signalExitCode(interrupted);
+          return r;
+        });
       } else {
         report = runAudit(targets, options, opts.failOn);
         spinner?.stop();
@@ -306,11 +367,17 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
       const extra = stressTextSection
         ? (db: DatabaseReport) => {
             const s = (db.facts as AuditFacts | undefined)?.stress;
-            return s && !isGatherError(s) ? ['', style.bold('stress (scratch database, short run)'), ...stressTextSection(s, null, style)] : [];
+            if (!s) return [];
+            const head = ['', style.bold('stress (scratch database, short run)')];
+            return isGatherError(s) ? [...head, `  ${style.yellow(escapeControl(s.error.message))}`] : [...head, ...stressTextSection(s, null, style)];
           }
         : undefined;
       const written = emitReport(report, { ...opts, stack }, io, extra);
       reportErrors(report, io);
+      if (interrupted) {
+        io.stderr(`lockscope: interrupted by ${interrupted}; the stress threads stopped and lockscope removed what it had created\n`);
+        return setExit(interruptedExit);
+      }
       setExit(written ? report.exitCode : 2);
     });
 }

@@ -21,7 +21,7 @@ import type { DatabaseReport, Report } from '../model.js';
 import { durationMs, positiveInt } from '../options.js';
 import { buildReport } from '../report.js';
 import { type SeverityOverrides, type ThresholdOverrides, runChecks } from '../runner.js';
-import { type OutputOptions, addOutputFlags, emitReport, loadCommandConfig, outputFormat, reportErrors, resolveTargets, startSpinner, writeOutput } from './audit.js';
+import { type OutputOptions, addOutputFlags, checkOutputTarget, emitReport, loadCommandConfig, outputFormat, reportErrors, resolveTargets, startSpinner, writeOutput } from './audit.js';
 
 /** The checks `locks` runs, in display order (all are also in the audit registry). */
 export const LOCK_CHECKS: readonly AnyCheck[] = [lockHolders, longWriteLock, longReader, lockStall, lockVisibility];
@@ -141,7 +141,7 @@ export function renderLocksText(report: Report, opts: OutputOptions, io: Io): st
  */
 export function emitLocksReport(report: Report, opts: OutputOptions, io: Io): boolean {
   if (outputFormat(opts) !== 'text') return emitReport(report, opts, io);
-  return writeOutput(renderLocksText(report, opts, io), opts, io);
+  return writeOutput(renderLocksText(report, opts, io), opts, io, report.databases.map((db) => db.path));
 }
 
 type LocksFlags = OutputOptions & { config?: string; threshold?: ThresholdOverrides; for?: number; hz?: number };
@@ -171,6 +171,7 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
       const config = loadCommandConfig(io, opts.config);
       if (config === 'error') return setExit(2);
       const targets = resolveTargets(args, config, io.cwd);
+      if (!checkOutputTarget(opts, targets.filter((t): t is string => typeof t === 'string'), io)) return setExit(2);
       if (targets.length === 0) {
         io.stderr('lockscope: no database given: lockscope locks <db...>, or list them in lockscope.config.json\n');
         return setExit(2);

@@ -29,7 +29,7 @@ import { PATTERNS, type StressKnobFlags } from '../stress/knobs.js';
 import { KnobError, type StressOutcome, runStress } from '../stress/run.js';
 import { signalExitCode, withInterruptSignals } from '../stress/signals.js';
 import type { CompareArm, StressFacts, StressPattern } from '../stress/types.js';
-import { addAppSettingFlags, addOutputFlags, emitReport, loadCommandConfig, type OutputOptions, outputFormat, reportErrors, writeOutput } from './audit.js';
+import { addAppSettingFlags, addOutputFlags, checkOutputTarget, emitReport, loadCommandConfig, type OutputOptions, outputFormat, reportErrors, writeOutput } from './audit.js';
 
 /** The stress checks, in display order (also registered in checks/index.ts for `audit --stress`). */
 export const STRESS_CHECKS: readonly AnyCheck[] = [stressBusy, stressUpgradeTrap, stressLatency, stressStarvation, stressCheckpointStarvation, stressScratchFilesystem];
@@ -177,7 +177,7 @@ function progressText(arm: string, p: Progress, compare: boolean): string {
 function writeReport(report: Report, opts: OutputOptions, io: Io): boolean {
   if (outputFormat(opts) !== 'text') return emitReport(report, opts, io);
   const style = makeStyle(opts.output ? 0 : colorLevel(io.env, io.stdoutIsTTY));
-  return writeOutput(formatStressText(report, opts, style), opts, io);
+  return writeOutput(formatStressText(report, opts, style), opts, io, report.databases.map((db) => db.path));
 }
 
 function errorReport(path: string, err: unknown): DatabaseReport {
@@ -215,6 +215,7 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
       const app = mergeApp(config?.app, appSettingsFrom(opts));
       const flags = mergeKnobs(knobsFromConfig(config?.stress), knobFlags(opts));
       const output: OutputOptions = { ...opts, stack: opts.stack ?? config?.stack };
+      if (!checkOutputTarget(output, [path], io)) return setExit(2);
       if (opts.live && !opts.yes) {
         if (!io.stdinIsTTY || !io.stderrIsTTY) {
           io.stderr(`lockscope: --live writes to ${escapeControl(path)}; confirm with --yes when not running on a terminal\n`);

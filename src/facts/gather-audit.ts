@@ -187,7 +187,7 @@ function gatherLocksWithoutTable(files: DatabaseFiles, err: NodeJS.ErrnoExceptio
     .filter((h) => h.pid !== process.pid)
     .map((h) => {
       const holder: LockHolder = { pid: h.pid, files: HOLDER_FILE_ORDER.filter((f) => h.files.includes(f)), locks: [] };
-      if (h.command !== undefined) holder.command = escapeControl(h.command);
+      if (h.command !== undefined) holder.command = h.command;
       if (h.uid !== undefined) {
         holder.uid = h.uid;
         holder.user = escapeControl(userName(h.uid) ?? String(h.uid));

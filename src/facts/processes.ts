@@ -1,5 +1,5 @@
 /**
- * Process identity and activity from /proc/<pid>: command line (escaped), user, start time, and the
+ * Process identity and activity from /proc/<pid>: command line (as read; escaped when printed), user, start time, and the
  * counters `lock-stall` uses to tell a stuck process from a busy one. Read-only; a process that is gone
  * or unreadable gives `undefined`/`null`, never an exception.
  */
@@ -17,9 +17,11 @@ export function processCommand(pid: number): string | undefined {
   try {
     const raw = readFileSync(`/proc/${pid}/cmdline`);
     const text = raw.toString('utf8').replace(/\u0000+$/, '').split('\u0000').join(' ');
-    if (text.length > 0) return escapeControl(text);
+    // Kept as read: JSON carries it whole (JSON.stringify escapes control characters); every text format
+    // escapes it when it prints it (src/escape.ts).
+    if (text.length > 0) return text;
     // Kernel threads and zombies have an empty cmdline: fall back to comm.
-    return escapeControl(`[${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()}]`);
+    return `[${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()}]`;
   } catch {
     return undefined;
   }

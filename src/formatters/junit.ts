@@ -24,14 +24,16 @@ export interface JunitOptions {
  * Characters XML 1.0 does not allow anywhere (§2.2 Char): C0 controls other than \t \n \r, lone surrogates,
  * U+FFFE and U+FFFF. DEL and C1 controls are allowed but are terminal escapes, so they go too.
  * Each is written visibly (\x1b, \ud800) rather than dropped, so two paths differing by one stay distinct.
+ * Unicode format characters (bidi overrides, zero-width) and U+2028/9 are made visible too, as src/escape.ts does.
  */
 // eslint-disable-next-line no-control-regex
-const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffe\uffff]|[\ud800-\udfff]/gu;
+const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffe\uffff\u2028\u2029\p{Cf}]|[\ud800-\udfff]/gu;
 
 function xmlSafe(text: string): string {
   return text.replace(NOT_XML, (c) => {
-    const code = c.charCodeAt(0);
-    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+    const code = c.codePointAt(0)!;
+    if (code <= 0xff) return `\\x${code.toString(16).padStart(2, '0')}`;
+    return code <= 0xffff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\u{${code.toString(16)}}`;
   });
 }
 

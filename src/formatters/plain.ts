@@ -2,19 +2,12 @@
  * Plain-text pieces shared by the CI formats (JUnit, GitHub, Markdown): a finding's details without colour,
  * and control characters made visible while keeping line breaks for the formats that carry them.
  */
+import { EVIDENCE_MAX_CHARS, cutText, visibleControls } from '../escape.js';
 import type { Finding, Fix, Stack } from '../model.js';
 import { fixesFor } from './text.js';
 
-// C0 controls except \t and \n, DEL, C1 controls: \x1b[2J in a message must not reach a log viewer raw.
-// eslint-disable-next-line no-control-regex
-const CONTROL_EXCEPT_TAB_LF = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-
-/** Line breaks normalised to \n, other control characters written as \xNN (as escapeControl does). */
-export function visibleControls(text: string): string {
-  return text
-    .replace(/\r\n?/g, '\n')
-    .replace(CONTROL_EXCEPT_TAB_LF, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
+// Line breaks kept, control, format and bidi characters made visible: one escaping module (src/escape.ts).
+export { visibleControls };
 
 export function evidenceValue(value: unknown): string {
   if (value === null) return 'null';
@@ -25,7 +18,7 @@ export function evidenceValue(value: unknown): string {
 /** `key=value  key=value`, or '' when there is no evidence. */
 export function evidenceLine(evidence: Finding['evidence']): string {
   return Object.entries(evidence ?? {})
-    .map(([k, v]) => `${k}=${evidenceValue(v)}`)
+    .map(([k, v]) => `${k}=${cutText(evidenceValue(v), EVIDENCE_MAX_CHARS)}`)
     .join('  ');
 }
 

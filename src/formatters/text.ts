@@ -3,7 +3,7 @@
  * evidence and `→ fix` lines for what is not passing, one summary line at the end.
  */
 import Table from 'cli-table3';
-import { escapeControl } from '../escape.js';
+import { EVIDENCE_MAX_CHARS, cutText, escapeControl, visibleControls } from '../escape.js';
 import type { AuditFacts } from '../facts/types.js';
 import { isGatherError } from '../facts/types.js';
 import type { DatabaseReport, Finding, Fix, Report, Stack, Status } from '../model.js';
@@ -47,18 +47,19 @@ export function fixesFor(fixes: readonly Fix[], stack: Stack | undefined): Fix[]
 }
 
 function fixLines(fix: Fix, style: Style): string[] {
-  const lines = [`    ${style.bold('→')} ${fix.stack ? `${style.dim(`[${fix.stack}]`)} ` : ''}${fix.summary}`];
+  // Fixes can quote paths and command lines from outside: escaped like the message.
+  const lines = [`    ${style.bold('→')} ${fix.stack ? `${style.dim(`[${fix.stack}]`)} ` : ''}${escapeControl(fix.summary)}`];
   for (const snippet of [fix.sql, fix.code, fix.shell]) {
-    if (snippet) for (const l of snippet.split('\n')) lines.push(`        ${style.cyan(l)}`);
+    if (snippet) for (const l of visibleControls(snippet).split('\n')) lines.push(`        ${style.cyan(l)}`);
   }
-  if (fix.caution) lines.push(`        ${style.dim(`caution: ${fix.caution}`)}`);
-  if (fix.docs) lines.push(`        ${style.dim(fix.docs)}`);
+  if (fix.caution) lines.push(`        ${style.dim(`caution: ${escapeControl(fix.caution)}`)}`);
+  if (fix.docs) lines.push(`        ${style.dim(escapeControl(fix.docs))}`);
   return lines;
 }
 
 export function formatFinding(f: Finding, opts: TextOptions): string[] {
   const { style } = opts;
-  const head = `${paint(style, f.status, SYMBOL[f.status])} ${style.bold(f.title)} ${style.dim(`(${f.id})`)}`;
+  const head = `${paint(style, f.status, SYMBOL[f.status])} ${style.bold(escapeControl(f.title))} ${style.dim(`(${f.id})`)}`;
   const showDetail = f.status !== 'pass' || opts.verbose;
   if (!showDetail) return [head];
   const lines = [head, `    ${escapeControl(f.message)}`];
@@ -66,7 +67,7 @@ export function formatFinding(f: Finding, opts: TextOptions): string[] {
   // Evidence backs a problem (warn, fail, error); for info and skip the message says enough unless --verbose.
   const problem = f.status === 'warn' || f.status === 'fail' || f.status === 'error';
   if (entries.length > 0 && (problem || opts.verbose)) {
-    lines.push(`    ${style.dim(entries.map(([k, v]) => `${k}=${escapeControl(evidenceValue(v))}`).join('  '))}`);
+    lines.push(`    ${style.dim(entries.map(([k, v]) => `${k}=${escapeControl(cutText(evidenceValue(v), EVIDENCE_MAX_CHARS))}`).join('  '))}`);
   }
   if (f.status !== 'pass') for (const fix of fixesFor(f.fixes, opts.stack)) lines.push(...fixLines(fix, style));
   return lines;

@@ -1,8 +1,10 @@
 /** `audit --stress`: the audit plus a short stress on a scratch database, in one report, leaving nothing behind. */
-import { readdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDatabase, makeTempDir, removeDir } from '../../fixtures/databases.js';
-import { runCli, snapshotDir } from '../helpers/cli.js';
+import { BIN, type CliResult, cleanEnv, runCli, snapshotDir } from '../helpers/cli.js';
 
 let dir: string;
 beforeAll(() => {
@@ -45,5 +47,76 @@ describe('audit --stress', () => {
     const r = runCli(['audit', `${dir}/rollback.db`, '--stress'], { timeoutMs: 60_000 });
     expect(r.stdout).toContain('stress (scratch database, short run)');
     expect(r.stdout.trim().split('\n').filter((l) => /^\d+ databases? · /.test(l))).toHaveLength(1);
+  });
+});
+
+describe('audit --stress and signals', () => {
+  /** Starts the audit in its own process; resolves with its output once it exits. */
+  function start(args: string[], cwd: string): { kill: (s: NodeJS.Signals) => void; done: Promise<CliResult> } {
+    const started = Date.now();
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const done = new Promise<CliResult>((resolve) => child.once('exit', (code, signal) => resolve({ stdout, stderr, code, signal, ms: Date.now() - started })));
+    return { kill: (signal) => child.kill(signal), done };
+  }
+
+  /** Readiness: the scratch database's -wal exists, so the stress threads are writing. */
+  async function stressRunning(where: string): Promise<void> {
+    const until = Date.now() + 20_000;
+    while (!readdirSync(where).some((n) => n.includes('lockscope-stress') && n.endsWith('-wal'))) {
+      if (Date.now() > until) throw new Error('the stress never started');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s: exit %i, the cut-short run is not judged, later databases are not audited, nothing is left', async (signal, exitCode) => {
+    const here = makeTempDir();
+    try {
+      buildDatabase(join(here, 'a.db'), { journalMode: 'wal' });
+      buildDatabase(join(here, 'b.db'), { journalMode: 'wal' });
+      // A long stress, so the signal surely arrives while it runs.
+      writeFileSync(join(here, 'lockscope.config.json'), JSON.stringify({ stress: { duration: '30s' } }));
+      const before = snapshotDir(here);
+      const run = start(['audit', 'a.db', 'b.db', '--stress', '--json'], here);
+      await stressRunning(here);
+      run.kill(signal);
+      const r = await run.done;
+      expect(r.code).toBe(exitCode);
+      expect(r.stderr).toContain(`lockscope: interrupted by ${signal}; the stress threads stopped`);
+      const report = JSON.parse(r.stdout) as { databases: { path: string; error?: { code: string }; facts?: { stress?: { error?: { code: string; message: string } } }; findings?: { id: string; status: string }[] }[] };
+      const [a, b] = report.databases;
+      expect(a!.facts!.stress!.error!.code).toBe('INTERRUPTED');
+      expect(a!.facts!.stress!.error!.message).toMatch(new RegExp(`^interrupted by ${signal}: the stress was cut short`));
+      const stressFindings = a!.findings!.filter((f) => f.id.startsWith('stress-'));
+      expect(stressFindings.length).toBeGreaterThan(0);
+      expect(stressFindings.every((f) => f.status === 'skip')).toBe(true);
+      expect(b!.error!.code).toBe('INTERRUPTED');
+      expect(snapshotDir(here)).toEqual(before);
+    } finally {
+      removeDir(here);
+    }
+  });
+
+  it('text output says interrupted in the stress section', async () => {
+    const here = makeTempDir();
+    try {
+      buildDatabase(join(here, 'a.db'), { journalMode: 'wal' });
+      writeFileSync(join(here, 'lockscope.config.json'), JSON.stringify({ stress: { duration: '30s' } }));
+      const run = start(['audit', 'a.db', '--stress'], here);
+      await stressRunning(here);
+      run.kill('SIGINT');
+      const r = await run.done;
+      expect(r.code).toBe(130);
+      expect(r.stdout).toMatch(/stress \(scratch database, short run\)\n\s+interrupted by SIGINT: the stress was cut short/);
+      expect(r.stdout).not.toMatch(/✖ .*\(stress-/);
+    } finally {
+      removeDir(here);
+    }
   });
 });

@@ -1,4 +1,5 @@
 /** lockscope.config.json: discovery, validation naming the key, precedence, globs, init. Real files, built CLI. */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -126,5 +127,44 @@ describe('the schema and the README stay in step', () => {
     const checks = Object.fromEntries(REGISTRY.map((c) => [c.id, 'warn']));
     expect(() => parseConfig(JSON.stringify({ thresholds, checks }), 'x.json')).not.toThrow();
     expect(() => parseConfig(JSON.stringify({ checks: { 'no-such-check': 'off' } }), 'x.json')).toThrow(/no-such-check: unknown key/);
+  });
+});
+
+describe('hostile config files: one line naming the file, exit 2, never a hang or a stack overflow', () => {
+  const cases: [string, (file: string) => void, RegExp][] = [
+    ['nested 100,000 levels deep', (f) => writeFileSync(f, `{"app": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`), /: nested more than 64 levels deep \(a config needs 3\)$/],
+    ['larger than 1 MiB', (f) => writeFileSync(f, JSON.stringify({ databases: Array.from({ length: 150_000 }, () => 'app.db') })), /: too large \([\d,]+ bytes; a config may be at most 1,048,576 bytes\)$/],
+    ['a FIFO (must not block)', (f) => execFileSync('mkfifo', [f]), /: cannot read: not a regular file \(a FIFO\)$/],
+    ['a directory', (f) => mkdirSync(f), /: cannot read: it is a directory$/],
+  ];
+
+  it.each(cases)('%s, given with --config', (_name, make, message) => {
+    const file = join(dir, 'hostile.json');
+    make(file);
+    const r = runCli(['audit', join(dir, 'data', 'a.db'), '--config', file], { timeoutMs: 20_000 });
+    expect(r.signal, 'must not hang').toBeNull();
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.startsWith(`lockscope: ${file}: `)).toBe(true);
+    expect(lines[0]).toMatch(message);
+    expect(r.stderr).not.toContain('Maximum call stack');
+  });
+
+  it.each(cases)('%s, found as lockscope.config.json', (_name, make, message) => {
+    const file = join(dir, 'lockscope.config.json');
+    make(file);
+    const r = runCli(['audit', join(dir, 'data', 'a.db')], { cwd: dir, timeoutMs: 20_000 });
+    expect(r.signal, 'must not hang').toBeNull();
+    expect(r.code).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr.trimEnd()).toMatch(message);
+    expect(r.stderr).toContain(file);
+  });
+
+  it('deep nesting inside a string is only text: no error', () => {
+    const file = join(dir, 'strings.json');
+    writeFileSync(file, JSON.stringify({ databases: [`${'['.repeat(1000)}.db`] }));
+    expect(() => loadConfig(dir, file)).not.toThrow();
   });
 });

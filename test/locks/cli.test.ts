@@ -79,11 +79,11 @@ describe('lockscope locks (snapshot)', () => {
     expect(r.stdout).toContain('tab\\there');
     expect(r.stdout).not.toContain('\u001b');
     expect(r.stderr).not.toContain('\u001b');
-    // JSON is escaped too (the command field is escaped text, and JSON escapes what is left).
+    // JSON keeps the command line as read; JSON.stringify writes the ESC as \u001b, never the raw byte.
     const j = runCli(['locks', db, '--json']);
     expect(j.stdout).not.toContain('\u001b');
     const holder = JSON.parse(j.stdout).databases[0].holders.find((x: { pid: number }) => x.pid === h.pid);
-    expect(holder.command).toContain('\\x1b[2J');
+    expect(holder.command).toContain('\u001b[2J');
   });
 
   it('bad paths: one line on stderr each, exit 2, the other databases still reported', () => {
