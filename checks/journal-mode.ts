@@ -1,41 +1,19 @@
 import { defineCheck } from '../src/check.js';
-import { shellArg, walModeFix } from '../src/fixes.js';
+import { walModeFix } from '../src/fixes.js';
 
 export default defineCheck({
   id: 'journal-mode',
   title: 'WAL is enabled in the file',
   failureTitle: 'Readers and writers block each other (rollback journal)',
-  description: 'Whether WAL is stored in the database header (file format versions 2/2) or a rollback journal is used.',
+  description: 'Whether WAL is stored in the database header (read format version, byte 19, is 2) or a rollback journal is used.',
   requires: ['header'] as const,
-  run({ header, files }, { app }) {
+  run({ header }, { app }) {
     const evidence = {
       writeVersion: header.writeVersion,
       readVersion: header.readVersion,
       walEnabled: header.walEnabled,
-      readOnly: header.readOnly,
-      versionsFromWal: header.versionsFromWal ?? false,
       declaredJournalMode: app.journalMode ?? null,
     };
-    // btree.c lockBtree: a write version above 2 sets BTS_READ_ONLY (checks/journal-mode.md cites the lines).
-    if (header.readOnly) {
-      return {
-        status: 'fail',
-        messageId: 'read-only-format',
-        message: `Header byte 18 (the write format version) is ${header.writeVersion}: SQLite opens the file read-only, and every write fails with "attempt to write a readonly database" (SQLITE_READONLY), whatever the locks. It opens in ${header.walEnabled ? 'WAL' : 'rollback-journal'} mode (byte 19 is ${header.readVersion}).`,
-        evidence,
-        fixes: [
-          {
-            summary: 'Copy the data into a new file (reading still works), then put the new file in place with the app stopped',
-            shell: `sqlite3 ${shellArg(files.db.path)} .dump | sqlite3 ${shellArg(`${files.db.path}.new`)}`,
-          },
-          {
-            summary: `Or, with a backup of the file and no process using it, set byte 18 back to ${header.walEnabled ? 2 : 1} (SQLite itself only writes 1 or 2 there)`,
-            shell: `printf '\\00${header.walEnabled ? 2 : 1}' | dd of=${shellArg(files.db.path)} bs=1 seek=18 conv=notrunc`,
-            caution: 'Find out first what wrote it: a newer, incompatible file format, or damage.',
-          },
-        ],
-      };
-    }
     if (app.journalMode === 'memory' || app.journalMode === 'off') {
       return {
         status: 'fail',

@@ -3,6 +3,7 @@ import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import checkpointLag from '../../checks/checkpoint-lag.js';
+import fileFormat from '../../checks/file-format.js';
 import journalMode from '../../checks/journal-mode.js';
 import staleWal from '../../checks/stale-wal.js';
 import walSize from '../../checks/wal-size.js';
@@ -156,7 +157,7 @@ describe('header bytes 18/19 as btree.c lockBtree reads them', () => {
     buildDatabase(db, { journalMode: 'delete' });
     patch(db, 18, Buffer.from([3]));
     expect(python(db, `c = sqlite3.connect(db)\ntry:\n    c.execute("INSERT INTO t(v) VALUES ('x')")\nexcept sqlite3.Error as e: print(e)`).trim()).toBe('attempt to write a readonly database');
-    const f = run(journalMode, gatherAuditFacts(db));
+    const f = run(fileFormat, gatherAuditFacts(db));
     expect(f).toMatchObject({ status: 'fail', messageId: 'read-only-format', evidence: { readOnly: true } });
     expect(f.message).toMatch(/read-only/);
   });
