@@ -55,6 +55,15 @@ export function parseDbHeader(buf: Buffer, fileSize: number): DbHeader {
   if (buf[21] !== 64 || buf[22] !== 32 || buf[23] !== 32) {
     throw new HeaderError('CORRUPT_HEADER', 'corrupt header: payload fractions at offsets 21-23 are not 64/32/32');
   }
+  // prepare.c sqlite3InitOne (sqlite3.c:148100-148113 in 3.53.2): the schema format number is taken as its low
+  // byte (`(u8)meta[BTREE_FILE_FORMAT-1]`), 0 counts as 1, above SQLITE_MAX_FILE_FORMAT (4) the schema is not read.
+  const schemaFormatByte = buf.readUInt32BE(44) & 0xff;
+  if (schemaFormatByte > 4) {
+    throw new HeaderError(
+      'UNREADABLE_FORMAT',
+      `SQLite refuses to read this file ("unsupported file format"): the schema format number (header offset 44) is ${buf.readUInt32BE(44)}, and SQLite reads only formats 1 to 4 (prepare.c sqlite3InitOne)`,
+    );
+  }
   const fileChangeCounter = buf.readUInt32BE(24);
   const versionValidFor = buf.readUInt32BE(92);
   const largestRootPage = buf.readUInt32BE(52);

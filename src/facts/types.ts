@@ -55,7 +55,7 @@ export interface DbHeader {
   walEnabled: boolean;
   /** Write version above 2: SQLite opens the file read-only, every write fails (SQLITE_READONLY). */
   readOnly: boolean;
-  /** Bytes 0-23 (magic to format versions) were taken from the newest committed page-1 image in the -wal, which SQLite reads instead of the file's. */
+  /** The header was taken from the newest committed page-1 image in the -wal, which SQLite reads instead of the file's. */
   versionsFromWal?: boolean;
   reservedBytesPerPage: number;
   fileChangeCounter: number;
@@ -123,8 +123,8 @@ export interface WalFacts {
    */
   unverifiedCommitFrame: number | null;
   /**
-   * The first 24 bytes (magic, page size, format versions, payload fractions) of the newest committed page-1
-   * image in the WAL, hex: SQLite reads page 1 from the WAL, so lockBtree checks these instead of the file's.
+   * The 100-byte database header of the newest committed page-1 image in the WAL, hex: SQLite reads page 1 from
+   * the WAL, so lockBtree and the schema loader check this header instead of the file's.
    */
   page1Head?: string;
 }

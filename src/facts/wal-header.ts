@@ -124,7 +124,7 @@ export interface FrameChain {
   commitPages: number;
   /** The running checksum after the last valid frame (to continue the chain with the next block). */
   checksum: [number, number];
-  /** The newest page-1 image among the committed frames: its first 24 bytes (magic, page size, versions, fractions). */
+  /** The newest page-1 image among the committed frames: its 100-byte database header. */
   page1Head?: Buffer;
   /** True when a frame failed (the walk stopped on it), false when it ran out of frames to check. */
   broken: boolean;
@@ -154,7 +154,7 @@ export function walkFrames(block: Buffer, firstFrame: number, header: WalHeader,
     }
     out.checksum = sum;
     out.validFrames = frame;
-    if (pgno === 1) pendingPage1 = Buffer.from(block.subarray(off + WAL_FRAME_HEADER_BYTES, off + WAL_FRAME_HEADER_BYTES + 24));
+    if (pgno === 1) pendingPage1 = Buffer.from(block.subarray(off + WAL_FRAME_HEADER_BYTES, off + WAL_FRAME_HEADER_BYTES + 100));
     const dbPages = block.readUInt32BE(off + 4);
     if (dbPages !== 0) {
       out.lastCommitFrame = frame;
