@@ -8,7 +8,7 @@ import journalMode from '../../checks/journal-mode.js';
 import staleWal from '../../checks/stale-wal.js';
 import walSize from '../../checks/wal-size.js';
 import { buildAbandonedWal, buildDatabase, holdState, python } from '../../fixtures/databases.js';
-import { AuditInputError, gatherAuditFacts } from '../../src/facts/gather-audit.js';
+import { AuditInputError, gatherAuditFacts, readWal, statDatabaseFiles } from '../../src/facts/gather-audit.js';
 import { shmHeaderChecksum } from '../../src/facts/shm-header.js';
 import type { AuditFacts } from '../../src/facts/types.js';
 import { walChecksum } from '../../src/facts/wal-header.js';
@@ -103,6 +103,23 @@ describe('WAL header validated as recovery does', () => {
     const f = run(walSize, facts);
     expect(f.evidence).toMatchObject({ committedFrames: wal.lastCommitFrame, framesCertain: true });
     expect(f.message).toMatch(/SQLite will ignore the \d+ frame\(s\) after them/);
+  });
+});
+
+describe('checksums verified up to a bound', () => {
+  it('beyond the bound, committed frames are a lower bound (verified) and an upper bound (salts), never more', () => {
+    const db = join(tempDir(), 'app.db');
+    buildAbandonedWal(db, 12);
+    const wal = statDatabaseFiles(db).wal;
+    const full = readWal(wal, true)!;
+    expect(full).toMatchObject({ chainComplete: true, framesVerified: full.framesWithCurrentSalt });
+    // A bound of 3 frames: the chain is verified over frames 1-3 only.
+    const bounded = readWal(wal, true, 3 * (full.pageSizeBytes! + 24))!;
+    expect(bounded).toMatchObject({ chainComplete: false, framesVerified: 3, unverifiedCommitFrame: full.lastCommitFrame });
+    expect(bounded.lastCommitFrame).toBeLessThanOrEqual(3);
+    const f = run(walSize, { ...gatherAuditFacts(db), wal: bounded });
+    expect(f.evidence).toMatchObject({ committedFrames: bounded.lastCommitFrame, framesCertain: false });
+    expect(f.message).toMatch(new RegExp(`At least ${bounded.lastCommitFrame} committed frame\\(s\\).*at most ${full.lastCommitFrame}`));
   });
 });
 
