@@ -29,6 +29,7 @@ const result = await runFuzz({
   },
 });
 for (const d of result.disagreements.slice(0, 50)) console.log(JSON.stringify(d));
+console.log(`outcomes: ${JSON.stringify(result.outcomes)}`);
 console.log(
   `seed ${seed}: ${result.variants} variants, ${result.disagreements.length} disagreements ${JSON.stringify(result.byField)}, ${(result.ms / 1000).toFixed(1)} s`,
 );

@@ -15,6 +15,22 @@ export default defineCheck({
       versionsFromWal: header.versionsFromWal ?? false,
     };
     const where = header.versionsFromWal ? 'the newest committed copy of page 1, in the -wal (SQLite reads that one, not the file\'s)' : 'the database header';
+    if (header.sizeBeyondFile) {
+      const { headerPages, pages, from } = header.sizeBeyondFile;
+      return {
+        status: 'fail',
+        messageId: 'malformed-size',
+        message: `The header says the database has ${headerPages} pages (offset 28, valid since offset 92 matches the change counter), but SQLite finds only ${pages}: ${from === 'wal' ? "that is the database size recorded by the -wal's last commit frame" : `the file is ${files.db.sizeBytes ?? 0} bytes`}. SQLite's lockBtree then fails with "database disk image is malformed" (SQLITE_CORRUPT) on every open: the database is unusable, whatever the locks.`,
+        evidence: { ...evidence, headerPages, pagesFound: pages, pagesFrom: from },
+        fixes: [
+          {
+            summary: 'Stop the app, keep a copy of the database and its -wal, and recover what SQLite can still read into a new file',
+            shell: `sqlite3 ${shellArg(files.db.path)} .recover | sqlite3 ${shellArg(`${files.db.path}.recovered`)}`,
+            docs: 'https://www.sqlite.org/recovery.html',
+          },
+        ],
+      };
+    }
     // btree.c lockBtree: `if( page1[18]>2 ) pBt->btsFlags |= BTS_READ_ONLY;` (checks/file-format.md cites the lines).
     if (header.readOnly) {
       const db = files.db.path;

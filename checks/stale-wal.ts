@@ -1,5 +1,5 @@
 import { defineCheck } from '../src/check.js';
-import { describeWalProblem, walReplay } from '../src/facts/recovery.js';
+import { describeWalProblem, pageSizeMismatchText, walReplay } from '../src/facts/recovery.js';
 import { isGatherError } from '../src/facts/types.js';
 import { shellArg } from '../src/fixes.js';
 import { formatBytes, formatCount } from '../src/units.js';
@@ -60,6 +60,20 @@ export default defineCheck({
           {
             summary: 'With no process using the database, move the -wal aside (keep it until you know where it came from)',
             shell: `mv ${walPath} ${shellArg(`${files.wal.path}.unreadable`)}`,
+          },
+        ],
+      };
+    }
+    if (wal.pageSizeMatchesDb === false && (committedFrames ?? 0) > 0) {
+      return {
+        status: 'fail',
+        messageId: 'wal-page-size',
+        message: `The header says rollback journal, but SQLite opens the non-empty -wal beside it anyway. ${pageSizeMismatchText(wal.pageSizeBytes ?? 0, header.pageSizeBytes, committedFrames ?? 0)}`,
+        evidence: { ...evidence, walPageSizeBytes: wal.pageSizeBytes ?? null, pageSizeBytes: header.pageSizeBytes },
+        fixes: [
+          {
+            summary: 'With no process using the database, move the -wal aside (keep it until you know where it came from)',
+            shell: `mv ${walPath} ${shellArg(`${files.wal.path}.other-page-size`)}`,
           },
         ],
       };

@@ -4,7 +4,7 @@ import { periodicCheckpointFix, perConnectionPragmaFixes, shellArg } from '../sr
 import type { Fix } from '../src/model.js';
 import type { CheckResult } from '../src/check.js';
 import { WAL_VERIFY_MAX_BYTES } from '../src/facts/gather-audit.js';
-import { describeWalProblem, walReplay } from '../src/facts/recovery.js';
+import { describeWalProblem, pageSizeMismatchText, walReplay } from '../src/facts/recovery.js';
 import type { WalFacts } from '../src/facts/types.js';
 import { formatBytes, formatCount } from '../src/units.js';
 
@@ -55,6 +55,21 @@ export default defineCheck({
     const replay = walReplay(wal);
     if (!wal.headerValid && wal.headerProblem !== 'short' && wal.headerProblem !== null) {
       return walHeaderFinding(wal, files.wal.path, wal.headerProblem, replay.ignored);
+    }
+    const mismatchFrames = live ? live.mxFrame : (replay.frames ?? 0);
+    if (wal.pageSizeMatchesDb === false && mismatchFrames > 0) {
+      return {
+        status: 'fail',
+        messageId: 'wal-page-size',
+        message: pageSizeMismatchText(wal.pageSizeBytes ?? 0, pageSize, mismatchFrames),
+        evidence: { walBytes: wal.sizeBytes, walPageSizeBytes: wal.pageSizeBytes ?? null, pageSizeBytes: pageSize, committedFrames: mismatchFrames },
+        fixes: [
+          {
+            summary: 'With no process using the database, move the -wal and -shm aside (keep them until you know where they came from)',
+            shell: `mv ${shellArg(files.wal.path)} ${shellArg(`${files.wal.path}.other-page-size`)}${files.shm.exists ? ` && mv ${shellArg(files.shm.path)} ${shellArg(`${files.shm.path}.other-page-size`)}` : ''}`,
+          },
+        ],
+      };
     }
     if (!wal.headerValid) {
       committedFrames = 0;

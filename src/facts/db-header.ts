@@ -55,15 +55,6 @@ export function parseDbHeader(buf: Buffer, fileSize: number): DbHeader {
   if (buf[21] !== 64 || buf[22] !== 32 || buf[23] !== 32) {
     throw new HeaderError('CORRUPT_HEADER', 'corrupt header: payload fractions at offsets 21-23 are not 64/32/32');
   }
-  // prepare.c sqlite3InitOne (sqlite3.c:148100-148113 in 3.53.2): the schema format number is taken as its low
-  // byte (`(u8)meta[BTREE_FILE_FORMAT-1]`), 0 counts as 1, above SQLITE_MAX_FILE_FORMAT (4) the schema is not read.
-  const schemaFormatByte = buf.readUInt32BE(44) & 0xff;
-  if (schemaFormatByte > 4) {
-    throw new HeaderError(
-      'UNREADABLE_FORMAT',
-      `SQLite refuses to read this file ("unsupported file format"): the schema format number (header offset 44) is ${buf.readUInt32BE(44)}, and SQLite reads only formats 1 to 4 (prepare.c sqlite3InitOne)`,
-    );
-  }
   const fileChangeCounter = buf.readUInt32BE(24);
   const versionValidFor = buf.readUInt32BE(92);
   const largestRootPage = buf.readUInt32BE(52);
@@ -83,6 +74,9 @@ export function parseDbHeader(buf: Buffer, fileSize: number): DbHeader {
     freelistPages: buf.readUInt32BE(36),
     schemaCookie: buf.readUInt32BE(40),
     schemaFormat: buf.readUInt32BE(44),
+    // prepare.c sqlite3InitOne (sqlite3.c:148104-148113 in 3.53.2) takes the low byte (`(u8)meta[BTREE_FILE_FORMAT-1]`),
+    // 0 counts as 1, and refuses above SQLITE_MAX_FILE_FORMAT (4) with "unsupported file format".
+    schemaFormatSupported: (buf.readUInt32BE(44) & 0xff) <= 4,
     autoVacuum: largestRootPage === 0 ? 'none' : incremental !== 0 ? 'incremental' : 'full',
     textEncoding: encoding === 1 ? 'utf-8' : encoding === 2 ? 'utf-16le' : encoding === 3 ? 'utf-16be' : encoding === 0 ? 'utf-8' : 'unknown',
     userVersion: buf.readUInt32BE(60),

@@ -359,6 +359,7 @@ export function readWal(wal: FileInfo, scan: boolean, verifyMaxBytes = WAL_VERIF
       if (block.length < count * frameBytes) break;
     }
     facts.framesVerified = chain.validFrames;
+    facts.commitPages = chain.commitPages;
     facts.lastCommitFrame = chain.lastCommitFrame;
     facts.chainComplete = chain.broken || chain.validFrames >= lo;
     if (chain.page1Head) facts.page1Head = chain.page1Head.toString('hex');
@@ -489,6 +490,23 @@ export function gatherFormat(realPath: string, files: DatabaseFiles, locks: Gath
   if (page1) header = parseRawDbHeader(raw, page1);
   else if (fileHeader) header = fileHeader;
   else throw headerError!;
+  const walFacts = !isGatherError(wal) ? wal : null;
+  if (walFacts) walFacts.pageSizeMatchesDb = walFacts.headerValid ? walFacts.pageSizeBytes === header.pageSizeBytes : null;
+  // btree.c lockBtree: nPage = the in-header size when valid, else the pager's; nPage > the pager's size is
+  // SQLITE_CORRUPT. The pager's size is the last WAL commit's database size when the WAL has committed frames
+  // (sqlite3WalDbsize), else the file's size in pages. This comes before the schema is read.
+  const filePages = Math.ceil(raw.size / header.pageSizeBytes);
+  const walPages = walFacts && walFacts.sizeBytes > 0 && walFacts.chainComplete && (walFacts.lastCommitFrame ?? 0) > 0 ? (walFacts.commitPages ?? 0) : 0;
+  const pages = walPages > 0 ? walPages : filePages;
+  const pagesKnown = !walFacts || walFacts.sizeBytes === 0 || !walFacts.headerValid || walFacts.chainComplete === true;
+  if (header.pageCountValid && header.pageCount > pages && pagesKnown) {
+    header.sizeBeyondFile = { headerPages: header.pageCount, pages, from: walPages > 0 ? 'wal' : 'file' };
+  } else if (!header.schemaFormatSupported) {
+    throw new AuditInputError(
+      'UNREADABLE_FORMAT',
+      `SQLite refuses to read this file ("unsupported file format"): the schema format number (header offset 44) is ${header.schemaFormat}, and SQLite reads only formats 1 to 4 (prepare.c sqlite3InitOne)`,
+    );
+  }
   return { header, wal, shm };
 }
 

@@ -18,6 +18,11 @@ export interface WalReplay {
   headerProblem: WalFacts['headerProblem'];
   /** The version field is unknown with a correct checksum: recovery fails with SQLITE_CANTOPEN. */
   blocksOpen: boolean;
+  /**
+   * Committed frames kept from a -wal whose page size is not the database's: SQLite reports "database disk image
+   * is malformed" (SQLITE_CORRUPT from sqlite3WalCheckpoint and sqlite3WalFrames; a first read fails too, measured).
+   */
+  corruptsOpen: boolean;
 }
 
 const PROBLEM_TEXT: Record<NonNullable<WalFacts['headerProblem']>, string> = {
@@ -36,9 +41,9 @@ export function describeWalProblem(problem: NonNullable<WalFacts['headerProblem'
 export function walReplay(wal: WalFacts): WalReplay {
   if (!wal.headerValid) {
     const held = wal.framesWithCurrentSalt ?? wal.framesInFile;
-    return { frames: 0, certain: true, atMost: null, ignored: held, headerProblem: wal.headerProblem, blocksOpen: wal.headerProblem === 'version' };
+    return { frames: 0, certain: true, atMost: null, ignored: held, headerProblem: wal.headerProblem, blocksOpen: wal.headerProblem === 'version', corruptsOpen: false };
   }
-  if (wal.lastCommitFrame === null) return { frames: null, certain: false, atMost: null, ignored: 0, headerProblem: null, blocksOpen: false };
+  if (wal.lastCommitFrame === null) return { frames: null, certain: false, atMost: null, ignored: 0, headerProblem: null, blocksOpen: false, corruptsOpen: false };
   const certain = wal.chainComplete === true;
   const current = wal.framesWithCurrentSalt ?? wal.lastCommitFrame;
   return {
@@ -48,12 +53,13 @@ export function walReplay(wal: WalFacts): WalReplay {
     ignored: certain ? Math.max(0, current - wal.lastCommitFrame) : 0,
     headerProblem: null,
     blocksOpen: false,
+    corruptsOpen: wal.pageSizeMatchesDb === false && wal.lastCommitFrame > 0,
   };
 }
 
 export interface FormatClaims {
-  /** rw = opens read-write; ro = opens, writes fail (SQLITE_READONLY); no = does not open. */
-  open: 'rw' | 'ro' | 'no';
+  /** rw = opens read-write; ro = opens, writes fail (SQLITE_READONLY); no = does not open; corrupt = "malformed". */
+  open: 'rw' | 'ro' | 'no' | 'corrupt';
   /** The journal mode the next connection runs in. */
   mode: 'wal' | 'rollback' | null;
   /** Frames recovery keeps (0 outside WAL mode); null = unknown. */
@@ -73,9 +79,14 @@ export function formatClaims(header: DbHeader | { unreadable: string }, wal: Wal
   // unixAccess(SQLITE_ACCESS_EXISTS) counts a 0-byte file as missing (os_unix.c), so an empty -wal changes nothing.
   const mode = header.walEnabled || (wal !== null && wal.sizeBytes > 0) ? 'wal' : 'rollback';
   return {
-    open: header.readOnly ? 'ro' : 'rw',
+    open: header.sizeBeyondFile || (mode === 'wal' && replay?.corruptsOpen) ? 'corrupt' : header.readOnly ? 'ro' : 'rw',
     mode,
     frames: mode === 'rollback' || !replay ? 0 : replay.frames,
     framesCertain: mode === 'rollback' || !replay ? true : replay.certain,
   };
+}
+
+/** The finding's words for a -wal of another page size with committed frames (wal-size and stale-wal). */
+export function pageSizeMismatchText(walPageSize: number, dbPageSize: number, frames: number): string {
+  return `The -wal's page size (${walPageSize} bytes, header bytes 8-11) is not the database's (${dbPageSize} bytes), and it holds ${frames} committed frame(s) that recovery keeps: every checkpoint then fails with "database disk image is malformed" (SQLITE_CORRUPT: sqlite3WalCheckpoint refuses a WAL of another page size), automatic ones and the one at the last close included, so the frames are never copied back and the -wal never resets; reads can fail the same way (measured here: the first read failed when the frames did not hold page 1). Such a -wal belongs to another database, or to this one before its page size changed.`;
 }

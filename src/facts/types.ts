@@ -66,6 +66,13 @@ export interface DbHeader {
   freelistPages: number;
   schemaCookie: number;
   schemaFormat: number;
+  /** The schema format's low byte is at most 4: otherwise SQLite says "unsupported file format" when it loads the schema. */
+  schemaFormatSupported: boolean;
+  /**
+   * The in-header database size (offset 28, when valid) is larger than the pages SQLite finds (the file's size, or
+   * the last WAL commit's database size): lockBtree fails with SQLITE_CORRUPT, "database disk image is malformed".
+   */
+  sizeBeyondFile?: { headerPages: number; pages: number; from: 'file' | 'wal' };
   autoVacuum: 'none' | 'full' | 'incremental';
   textEncoding: 'utf-8' | 'utf-16le' | 'utf-16be' | 'unknown';
   userVersion: number;
@@ -93,6 +100,11 @@ export interface WalFacts {
   checkpointSequence?: number;
   salt1?: number;
   salt2?: number;
+  /**
+   * The header's page size equals the database's (null: no valid header, or not compared). With committed frames
+   * and a different size SQLite reports the database as malformed (wal.c sqlite3WalCheckpoint, sqlite3WalFrames).
+   */
+  pageSizeMatchesDb?: boolean | null;
   /** Magic 0x377f0683: checksums on big-endian words. */
   bigEndianChecksum?: boolean;
   /** 24-byte frame header + one page. */
@@ -109,6 +121,8 @@ export interface WalFacts {
    * header is not valid). Exact when `chainComplete`; otherwise a lower bound. null = not scanned.
    */
   lastCommitFrame: number | null;
+  /** The database size in pages recorded by the last verified commit frame (0: none). */
+  commitPages?: number;
   /** Frames whose salts, page number and chained checksums were verified (null = not scanned). */
   framesVerified: number | null;
   /**

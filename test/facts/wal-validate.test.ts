@@ -8,6 +8,8 @@ import journalMode from '../../checks/journal-mode.js';
 import staleWal from '../../checks/stale-wal.js';
 import walSize from '../../checks/wal-size.js';
 import { buildAbandonedWal, buildDatabase, holdState, python } from '../../fixtures/databases.js';
+import { reframe } from '../../fixtures/format-fuzz.js';
+import { writeFileSync } from 'node:fs';
 import { AuditInputError, gatherAuditFacts, readWal, statDatabaseFiles } from '../../src/facts/gather-audit.js';
 import { shmHeaderChecksum } from '../../src/facts/shm-header.js';
 import type { AuditFacts } from '../../src/facts/types.js';
@@ -31,8 +33,8 @@ const u32be = (v: number) => {
   b.writeUInt32BE(v >>> 0);
   return b;
 };
-/** Rows SQLite sees in a COPY of the files (the copy is opened by python3, never the original). */
-function rowsInCopy(db: string): string {
+/** What SQLite answers to `sql` on a COPY of the files (the copy is opened by python3, never the original). */
+function rowsInCopy(db: string, sql = 'SELECT count(*) FROM t'): string {
   return python(
     db,
     `import shutil, tempfile, os
@@ -40,7 +42,7 @@ d = tempfile.mkdtemp()
 for s in ("", "-wal"):
     if os.path.exists(db + s): shutil.copy(db + s, d + "/c.db" + s)
 try:
-    print(sqlite3.connect(d + "/c.db").execute("SELECT count(*) FROM t").fetchone()[0])
+    print(sqlite3.connect(d + "/c.db").execute(${JSON.stringify(sql)}).fetchone()[0])
 except sqlite3.Error as e:
     print("error: " + str(e))
 shutil.rmtree(d)`,
@@ -103,6 +105,41 @@ describe('WAL header validated as recovery does', () => {
     const f = run(walSize, facts);
     expect(f.evidence).toMatchObject({ committedFrames: wal.lastCommitFrame, framesCertain: true });
     expect(f.message).toMatch(/SQLite will ignore the \d+ frame\(s\) after them/);
+  });
+});
+
+describe('a -wal of another page size', () => {
+  it('with committed frames: SQLite cannot checkpoint it (malformed), wal-size fails; stale-wal too beside a rollback header', () => {
+    const db = join(tempDir(), 'app.db');
+    buildDatabase(db, { rows: 1 });
+    buildAbandonedWal(db, 6); // small rows: page 1 stays in the file, the -wal holds only the table's pages
+    expect((gatherAuditFacts(db).wal as { page1Head?: string }).page1Head).toBeUndefined();
+    writeFileSync(`${db}-wal`, reframe(readFileSync(`${db}-wal`), 4096, 8192));
+    expect(rowsInCopy(db, 'PRAGMA wal_checkpoint(PASSIVE)')).toBe('error: database disk image is malformed');
+    const f = run(walSize, gatherAuditFacts(db));
+    expect(f).toMatchObject({ status: 'fail', messageId: 'wal-page-size', evidence: { walPageSizeBytes: 8192, pageSizeBytes: 4096 } });
+    expect(f.message).toMatch(/every checkpoint then fails with "database disk image is malformed"/);
+    patch(db, 18, Buffer.from([1, 1]));
+    expect(run(staleWal, gatherAuditFacts(db))).toMatchObject({ status: 'fail', messageId: 'wal-page-size' });
+  });
+});
+
+describe('the in-header database size', () => {
+  it('larger than the file: SQLite says malformed on open, file-format fails with malformed-size', () => {
+    const db = join(tempDir(), 'app.db');
+    buildDatabase(db, { journalMode: 'delete', rows: 5 });
+    patch(db, 28, u32be(999));
+    expect(rowsInCopy(db)).toBe('error: database disk image is malformed');
+    const f = run(fileFormat, gatherAuditFacts(db));
+    expect(f).toMatchObject({ status: 'fail', messageId: 'malformed-size', evidence: { headerPages: 999, pagesFrom: 'file' } });
+  });
+
+  it('a schema format above 4: "unsupported file format", the audit stops with exit-2 input error', () => {
+    const db = join(tempDir(), 'app.db');
+    buildDatabase(db, { journalMode: 'delete', rows: 1 });
+    patch(db, 44, u32be(12));
+    expect(rowsInCopy(db)).toBe('error: unsupported file format');
+    expect(() => gatherAuditFacts(db)).toThrow(/unsupported file format/);
   });
 });
 
