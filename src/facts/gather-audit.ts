@@ -133,7 +133,9 @@ export function shmAgainstWal(shm: ShmFacts, wal: WalFacts | null): Pick<ShmFact
   if (!shm.valid || h === null) return {};
   const frames = wal === null ? 0 : wal.headerValid ? wal.framesInFile : 0;
   const walWhat = wal === null ? 'there is no -wal' : wal.headerValid ? `the -wal (${wal.sizeBytes} bytes) holds ${frames} frame(s)` : `the -wal has no valid header (${wal.headerProblem}), so it holds no frames`;
-  if (h.mxFrame > frames) {
+  // A closing connection checkpoints everything (nBackfill = mxFrame), deletes the -wal, then the -shm: in between,
+  // a fully backfilled header with no -wal is normal.
+  if (h.mxFrame > frames && !(wal === null && h.nBackfill === h.mxFrame)) {
     return { problem: 'corrupt', problemDetail: `mxFrame is ${h.mxFrame} but ${walWhat}` };
   }
   if (h.nBackfill > h.mxFrame) {
@@ -474,12 +476,25 @@ export function gatherFormat(realPath: string, files: DatabaseFiles, locks: Gath
     if (!(err instanceof AuditInputError && err.code === 'UNREADABLE_FORMAT' && files.wal.exists)) throw err;
     headerError = err;
   }
-  const shm = attempt(() => readShm(files.shm, shmAttached(locks)));
+  let shm = attempt(() => readShm(files.shm, shmAttached(locks)));
   const shmTrusted = !isGatherError(shm) && shm !== null && shm.trusted;
   let wal = attempt(() => readWal(files.wal, !shmTrusted || headerError !== null));
   if (!isGatherError(shm) && shm !== null && !isGatherError(wal)) {
-    const verdict = shmAgainstWal(shm, wal);
+    const attached = shm.attached;
+    let verdict = shmAgainstWal(shm, wal);
     if (verdict.problem) {
+      // A writer may have restarted the WAL between the two reads: read both again before calling it wrong.
+      const shm2 = attempt(() => readShm(files.shm, attached));
+      const wal2 = attempt(() => readWal(files.wal, false));
+      if (!isGatherError(shm2) && shm2 !== null && !isGatherError(wal2)) {
+        verdict = shmAgainstWal(shm2, wal2);
+        if (!verdict.problem) {
+          shm = shm2;
+          wal = attempt(() => readWal(files.wal, !shm2.trusted || headerError !== null));
+        }
+      }
+    }
+    if (verdict.problem && !isGatherError(shm) && shm !== null) {
       Object.assign(shm, verdict, { trusted: false });
       // The -shm cannot give the committed frames: find them in the -wal itself.
       if (shmTrusted) wal = attempt(() => readWal(files.wal, true));
