@@ -149,7 +149,7 @@ function walHeaderFinding(wal: WalFacts, walPath: string, problem: 'magic' | 'pa
   return {
     status: 'warn',
     messageId: 'wal-ignored',
-    message: `SQLite will ignore this whole ${formatBytes(wal.sizeBytes)} -wal: ${describeWalProblem(problem)}, and recovery (wal.c walIndexRecover) then keeps no frame. The ${formatCount(frames)} frame(s) in it are not committed data for SQLite: any changes they held are lost once a connection opens the database, and lockscope counts none of them.`,
+    message: `SQLite will ignore this whole ${formatBytes(wal.sizeBytes)} -wal: ${describeWalProblem(problem)}, and recovery (wal.c walIndexRecover) then keeps no frame. ${frames > 0 ? `The ${formatCount(frames)} frame(s) in it are` : 'Whatever frames it holds (without a valid page size they cannot even be counted) are'} not committed data for SQLite, and lockscope counts none of them: any changes they held are gone for good once a connection writes (SQLite rewrites the -wal from the start) or is the last to close (it deletes the -wal).`,
     evidence,
     fixes: [
       {
