@@ -3,6 +3,7 @@ import { defineCheck } from '../src/check.js';
 import { type DecodedLock, type LockFacts, type LockHolder, type ShmHeader, isGatherError } from '../src/facts/types.js';
 import { periodicCheckpointFix, perConnectionPragmaFixes, shellArg } from '../src/fixes.js';
 import type { Fix } from '../src/model.js';
+import { describeWalProblem, walReplay } from '../src/facts/recovery.js';
 import { formatCount } from '../src/units.js';
 
 /** A lag up to this many autocheckpoint sizes is normal with a large declared autocheckpoint. */
@@ -91,8 +92,37 @@ export default defineCheck({
     const failFrames = Math.max(thresholds.failFrames ?? 100_000, warnFrames);
     const hdr = shm?.header ?? null;
 
+    if (shm !== null && shm.problem && hdr !== null) {
+      const committed = scanned ? walReplay(scanned) : null;
+      const live = shm.attached === true;
+      const word = shm.problem === 'corrupt' ? 'corrupt' : 'stale';
+      return {
+        status: live ? 'warn' : 'info',
+        messageId: 'shm-inconsistent',
+        message: `The -shm header is ${word}: ${shm.problemDetail ?? 'it contradicts the -wal'}. lockscope does not use its numbers (mxFrame ${formatCount(hdr.mxFrame)}, nBackfill ${formatCount(hdr.nBackfill)}) as frames waiting to be copied back.${committed && committed.frames !== null ? ` The -wal itself holds ${committed.certain ? '' : 'at least '}${formatCount(committed.frames)} committed frame(s).` : ''}${live ? ' Processes are attached right now, and SQLite trusts this header while any is: something other than SQLite wrote the -shm or the -wal (a copy, a restore, a tool) under a running app.' : ' No process is attached: the next connection to open the database truncates the -shm and rebuilds it from the -wal, so this header will not be used.'}`,
+        evidence: {
+          shmProblem: shm.problem,
+          shmProblemDetail: shm.problemDetail ?? null,
+          shmAttached: shm.attached,
+          mxFrame: hdr.mxFrame,
+          nBackfill: hdr.nBackfill,
+          walFramesInFile: scanned?.framesInFile ?? 0,
+          committedFramesInWal: committed?.frames ?? null,
+        },
+        fixes: live
+          ? [
+              { summary: 'See which processes have the database open', shell: `lockscope locks ${shellArg(files.db.path)}` },
+              {
+                summary: 'Stop them all, copy the database, -wal and -shm somewhere safe, and check the copy; the next opener rebuilds the -shm from the -wal',
+                shell: `d=$(mktemp -d) && cp ${shellArg(files.db.path)} "$d/app.db" && cp ${shellArg(files.wal.path)} "$d/app.db-wal" && sqlite3 "$d/app.db" 'PRAGMA integrity_check'`,
+              },
+            ]
+          : [],
+      };
+    }
     if (shm === null || !shm.trusted || hdr === null) {
-      const committed = scanned && scanned.headerValid ? scanned.lastCommitFrame : scanned ? 0 : null;
+      const replay = scanned ? walReplay(scanned) : null;
+      const committed = replay ? replay.frames : null;
       const why =
         shm === null
           ? 'There is no -shm: no process is attached'
@@ -105,7 +135,7 @@ export default defineCheck({
       const fromWal =
         committed === null
           ? ''
-          : ` The -wal itself holds ${formatCount(committed)} committed frame(s) of its current generation: the next connection to open the database runs recovery, which marks all of them as not yet copied back, and its first checkpoint copies them.`;
+          : ` The -wal itself holds ${replay?.certain === false ? 'at least ' : ''}${formatCount(committed)} committed frame(s) of its current generation${replay && replay.ignored > 0 ? ` (SQLite will ignore ${formatCount(replay.ignored)} more: ${scanned?.headerValid ? 'no commit follows them, or their checksum chain breaks' : `the whole -wal, ${describeWalProblem(scanned!.headerProblem ?? 'short')}`})` : ''}: the next connection to open the database runs recovery, which marks all of them as not yet copied back, and its first checkpoint copies them.`;
       return {
         status: 'info',
         messageId: 'not-live',

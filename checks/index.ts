@@ -4,6 +4,7 @@ import busyTimeout from './busy-timeout.js';
 import checkpoint from './checkpoint.js';
 import checkpointLag from './checkpoint-lag.js';
 import directoryWritable from './directory-writable.js';
+import fileFormat from './file-format.js';
 import fileOwnership from './file-ownership.js';
 import hotJournal from './hot-journal.js';
 import journalMode from './journal-mode.js';
@@ -29,6 +30,7 @@ import walSize from './wal-size.js';
 
 export const REGISTRY: readonly AnyCheck[] = [
   // Settings: stored in the file, or declared by the app.
+  fileFormat,
   journalMode,
   busyTimeout,
   transactionMode,

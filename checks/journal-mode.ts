@@ -6,7 +6,7 @@ export default defineCheck({
   id: 'journal-mode',
   title: 'WAL is enabled in the file',
   failureTitle: 'Readers and writers block each other (rollback journal)',
-  description: 'Whether WAL is stored in the database header (file format versions 2/2) or a rollback journal is used.',
+  description: 'Whether WAL is stored in the database header (read format version, byte 19, is 2) or a rollback journal is used.',
   requires: ['header'] as const,
   run({ header }, { app, stack }) {
     const evidence = {
@@ -28,7 +28,7 @@ export default defineCheck({
       return {
         status: 'pass',
         messageId: 'wal',
-        message: 'Header bytes 18-19 are 2/2: WAL mode is stored in the file, so every connection uses it. Readers do not block the writer and the writer does not block readers.',
+        message: `Header byte 19 (the read format version) is 2 (bytes 18-19 are ${header.writeVersion}/${header.readVersion}): SQLite opens the file in WAL mode, so every connection uses it. Readers do not block the writer and the writer does not block readers.`,
         evidence,
       };
     }

@@ -1,5 +1,5 @@
 import { defineCheck } from '../src/check.js';
-import { COMMIT_SEARCH_MAX_FRAMES } from '../src/facts/gather-audit.js';
+import { describeWalProblem, pageSizeMismatchText, walReplay } from '../src/facts/recovery.js';
 import { isGatherError } from '../src/facts/types.js';
 import { shellArg } from '../src/fixes.js';
 import { formatBytes, formatCount } from '../src/units.js';
@@ -30,9 +30,10 @@ export default defineCheck({
       };
     }
     const liveShm = !isGatherError(shm) && shm !== null && shm.trusted && shm.header !== null ? shm.header : null;
-    // readWal looks back at most COMMIT_SEARCH_MAX_FRAMES frames for a commit: beyond that, 0 means "not found".
-    const searchCut = wal.lastCommitFrame === 0 && (wal.framesWithCurrentSalt ?? 0) > COMMIT_SEARCH_MAX_FRAMES;
-    const committedFrames = !wal.headerValid ? 0 : liveShm ? liveShm.mxFrame : searchCut ? null : wal.lastCommitFrame;
+    const replay = walReplay(wal);
+    // Frames beyond lockscope's checksum bound may hold commits: with none verified, the count is unknown.
+    const committedFrames = !wal.headerValid ? 0 : liveShm ? liveShm.mxFrame : replay.frames === 0 && !replay.certain ? null : replay.frames;
+    const atLeast = !liveShm && !replay.certain && committedFrames !== null;
     const attached = isGatherError(locks) ? [] : locks.holders.map((h) => h.pid);
     const evidence = {
       walEnabled: false,
@@ -40,14 +41,45 @@ export default defineCheck({
       walHeaderValid: wal.headerValid,
       framesInFile: wal.framesInFile,
       framesWithCurrentSalt: wal.framesWithCurrentSalt,
+      walHeaderProblem: wal.headerProblem,
       committedFrames,
+      framesCertain: liveShm !== null || replay.certain,
+      framesIgnored: liveShm ? 0 : replay.ignored,
       frameSource: liveShm ? 'shm' : 'wal-file',
       shmLive: liveShm !== null,
       processesWithLocks: attached,
     };
     const walPath = shellArg(files.wal.path);
+    if (wal.headerProblem === 'version') {
+      return {
+        status: 'fail',
+        messageId: 'wal-blocks-open',
+        message: `A ${formatBytes(wal.sizeBytes)} -wal beside this rollback-journal database has a header SQLite cannot read: ${describeWalProblem('version')}. SQLite opens any non-empty -wal it finds, and recovery then fails with SQLITE_CANTOPEN ("unable to open database file"): the database cannot be opened while this -wal is beside it.`,
+        evidence,
+        fixes: [
+          {
+            summary: 'With no process using the database, move the -wal aside (keep it until you know where it came from)',
+            shell: `mv ${walPath} ${shellArg(`${files.wal.path}.unreadable`)}`,
+          },
+        ],
+      };
+    }
+    if (wal.pageSizeMatchesDb === false && (committedFrames ?? 0) > 0) {
+      return {
+        status: 'fail',
+        messageId: 'wal-page-size',
+        message: `The header says rollback journal, but SQLite opens the non-empty -wal beside it anyway. ${pageSizeMismatchText(wal.pageSizeBytes ?? 0, header.pageSizeBytes, committedFrames ?? 0)}`,
+        evidence: { ...evidence, walPageSizeBytes: wal.pageSizeBytes ?? null, pageSizeBytes: header.pageSizeBytes },
+        fixes: [
+          {
+            summary: 'With no process using the database, move the -wal aside (keep it until you know where it came from)',
+            shell: `mv ${walPath} ${shellArg(`${files.wal.path}.other-page-size`)}`,
+          },
+        ],
+      };
+    }
     if (committedFrames === null || committedFrames > 0) {
-      const count = committedFrames === null ? 'an unknown number of' : `${formatCount(committedFrames)}`;
+      const count = committedFrames === null ? 'an unknown number of' : `${atLeast ? 'at least ' : ''}${formatCount(committedFrames)}`;
       const live = liveShm
         ? ` A process is attached to its -shm right now: SQLite is using this -wal at this moment.`
         : '';
@@ -78,7 +110,7 @@ export default defineCheck({
     return {
       status: 'info',
       messageId: 'stray-empty-wal',
-      message: `The header says rollback journal, and a ${formatBytes(wal.sizeBytes)} -wal beside it holds no committed frames (${wal.headerValid ? 'none of its frames belongs to a committed transaction' : 'it has no valid WAL header'}): SQLite finds nothing in it to apply, and opening the database leaves the data unchanged.`,
+      message: `The header says rollback journal, and a ${formatBytes(wal.sizeBytes)} -wal beside it holds no committed frames (${wal.sizeBytes === 0 ? 'it is empty, and SQLite does not even open an empty -wal' : wal.headerValid ? 'none of its frames belongs to a committed transaction with an unbroken checksum chain' : `SQLite ignores the whole file: ${describeWalProblem(wal.headerProblem ?? 'short')}`}): SQLite finds nothing in it to apply, and opening the database leaves the data unchanged.${replay.ignored > 0 ? ` SQLite will ignore the ${formatCount(replay.ignored)} frame(s) it holds.` : ''}`,
       evidence,
       fixes: [
         {

@@ -2,6 +2,10 @@ import { defineCheck } from '../src/check.js';
 import { isGatherError } from '../src/facts/types.js';
 import { periodicCheckpointFix, perConnectionPragmaFixes, shellArg } from '../src/fixes.js';
 import type { Fix } from '../src/model.js';
+import type { CheckResult } from '../src/check.js';
+import { WAL_VERIFY_MAX_BYTES } from '../src/facts/gather-audit.js';
+import { describeWalProblem, pageSizeMismatchText, walReplay } from '../src/facts/recovery.js';
+import type { WalFacts } from '../src/facts/types.js';
 import { formatBytes, formatCount } from '../src/units.js';
 
 /** SQLITE_DEFAULT_WAL_AUTOCHECKPOINT (sqliteLimit.h): 1000 pages in every driver lockscope knows (lock facts §9). */
@@ -48,21 +52,44 @@ export default defineCheck({
     let committedFrames: number | null;
     let notCheckpointed: number | null;
     let source: string;
+    const replay = walReplay(wal);
+    if (!wal.headerValid && wal.headerProblem !== 'short' && wal.headerProblem !== null) {
+      return walHeaderFinding(wal, files.wal.path, wal.headerProblem, replay.ignored);
+    }
+    const mismatchFrames = live ? live.mxFrame : (replay.frames ?? 0);
+    if (wal.pageSizeMatchesDb === false && mismatchFrames > 0) {
+      return {
+        status: 'fail',
+        messageId: 'wal-page-size',
+        message: pageSizeMismatchText(wal.pageSizeBytes ?? 0, pageSize, mismatchFrames),
+        evidence: { walBytes: wal.sizeBytes, walPageSizeBytes: wal.pageSizeBytes ?? null, pageSizeBytes: pageSize, committedFrames: mismatchFrames },
+        fixes: [
+          {
+            summary: 'With no process using the database, move the -wal and -shm aside (keep them until you know where they came from)',
+            shell: `mv ${shellArg(files.wal.path)} ${shellArg(`${files.wal.path}.other-page-size`)}${files.shm.exists ? ` && mv ${shellArg(files.shm.path)} ${shellArg(`${files.shm.path}.other-page-size`)}` : ''}`,
+          },
+        ],
+      };
+    }
     if (!wal.headerValid) {
       committedFrames = 0;
       notCheckpointed = 0;
-      source = 'SQLite treats a -wal without a valid header as empty: no frames.';
+      source = 'SQLite treats a -wal of 32 bytes or less as empty: no frames.';
     } else if (live) {
       committedFrames = live.mxFrame;
       notCheckpointed = Math.max(0, live.mxFrame - live.nBackfill);
       source = `${formatCount(live.mxFrame)} committed frame(s) (live -shm header), ${formatCount(notCheckpointed)} not yet copied into the database.`;
     } else {
-      committedFrames = wal.lastCommitFrame;
-      notCheckpointed = wal.lastCommitFrame;
+      committedFrames = replay.frames;
+      notCheckpointed = replay.frames;
+      const notLive = 'the -shm is not live (no process is attached), so the next connection to open the database will run recovery';
+      const ignored = replay.ignored > 0 ? ` SQLite will ignore the ${formatCount(replay.ignored)} frame(s) after them (no commit follows them, or their checksum chain breaks).` : '';
       source =
-        committedFrames === null
+        replay.frames === null
           ? 'The -shm is not live and the WAL was not scanned: the committed frame count is unknown.'
-          : `${formatCount(committedFrames)} committed frame(s), read from the -wal itself: the -shm is not live (no process is attached), so the next connection to open the database will run recovery, and all of them will be copied back by the next checkpoint.`;
+          : replay.certain
+            ? `${formatCount(replay.frames)} committed frame(s), read and checksummed from the -wal itself: ${notLive}, which keeps them, and the next checkpoint copies them back.${ignored}`
+            : `At least ${formatCount(replay.frames)} committed frame(s), checksummed in the first ${formatBytes(WAL_VERIFY_MAX_BYTES)} of the -wal (lockscope reads no further)${replay.atMost !== null && replay.atMost > replay.frames ? `, at most ${formatCount(replay.atMost)} by their salts and commit marks` : ''}: ${notLive}.`;
     }
     const evidence = {
       walBytes: wal.sizeBytes,
@@ -70,6 +97,8 @@ export default defineCheck({
       committedFrames,
       framesNotCheckpointed: notCheckpointed,
       frameSource: !wal.headerValid ? 'none' : live ? 'shm' : 'wal-file',
+      framesCertain: live ? true : replay.certain,
+      framesIgnored: live ? 0 : replay.ignored,
       pageSizeBytes: pageSize,
       autocheckpointPages,
       autocheckpointDeclared: app.walAutocheckpointPages !== undefined,
@@ -99,6 +128,37 @@ export default defineCheck({
     };
   },
 });
+
+/** A -wal whose header recovery rejects: SQLite ignores all of it, or (version) refuses to open the database. */
+function walHeaderFinding(wal: WalFacts, walPath: string, problem: 'magic' | 'page-size' | 'checksum' | 'version', frames: number): CheckResult {
+  const evidence = { walBytes: wal.sizeBytes, walHeaderProblem: problem, framesInFile: wal.framesInFile, framesIgnored: frames, committedFrames: 0 };
+  if (problem === 'version') {
+    return {
+      status: 'fail',
+      messageId: 'wal-blocks-open',
+      message: `The -wal header is not one this SQLite can read: ${describeWalProblem(problem)}. The next connection's recovery fails with SQLITE_CANTOPEN ("unable to open database file"): the database cannot be opened while this -wal is beside it.`,
+      evidence,
+      fixes: [
+        {
+          summary: 'With no process using the database, move the -wal aside (keep it: it may hold committed changes) and open the database again',
+          shell: `mv ${shellArg(walPath)} ${shellArg(`${walPath}.unreadable`)}`,
+        },
+      ],
+    };
+  }
+  return {
+    status: 'warn',
+    messageId: 'wal-ignored',
+    message: `SQLite will ignore this whole ${formatBytes(wal.sizeBytes)} -wal: ${describeWalProblem(problem)}, and recovery (wal.c walIndexRecover) then keeps no frame. ${frames > 0 ? `The ${formatCount(frames)} frame(s) in it are` : 'Whatever frames it holds (without a valid page size they cannot even be counted) are'} not committed data for SQLite, and lockscope counts none of them: any changes they held are gone for good once a connection writes (SQLite rewrites the -wal from the start) or is the last to close (it deletes the -wal).`,
+    evidence,
+    fixes: [
+      {
+        summary: 'Before anything opens the database, copy the -wal somewhere safe: it is the only trace of those changes',
+        shell: `cp ${shellArg(walPath)} ${shellArg(`${walPath}.saved`)}`,
+      },
+    ],
+  };
+}
 
 function walSizeFixes(db: string, mostlyHighWater: boolean, declaredAutocheckpoint: number | undefined): Fix[] {
   const fixes: Fix[] = [

@@ -9,7 +9,7 @@ const MAGIC = 'SQLite format 3\u0000';
 
 export class HeaderError extends Error {
   constructor(
-    readonly code: 'EMPTY' | 'TRUNCATED' | 'NOT_SQLITE' | 'CORRUPT_HEADER',
+    readonly code: 'EMPTY' | 'TRUNCATED' | 'NOT_SQLITE' | 'CORRUPT_HEADER' | 'UNREADABLE_FORMAT',
     message: string,
   ) {
     super(message);
@@ -39,12 +39,16 @@ export function parseDbHeader(buf: Buffer, fileSize: number): DbHeader {
   if (pageSizeBytes < 512 || pageSizeBytes > 65536 || (pageSizeBytes & (pageSizeBytes - 1)) !== 0) {
     throw new HeaderError('CORRUPT_HEADER', `corrupt header: page size ${rawPageSize} is not a power of two from 512 to 65536`);
   }
+  // Bytes 18/19 exactly as btree.c lockBtree reads them (sqlite/sqlite src/btree.c; sqlite3.c:76463-76478 in
+  // the 3.53.2 amalgamation): write version > 2 sets BTS_READ_ONLY; read version > 2 fails with
+  // SQLITE_NOTADB ("file is not a database"); read version == 2 opens the WAL. Nothing else is checked: 0 is
+  // accepted, and 1/2 or 3/2 open in WAL mode (measured here with python3's sqlite3 3.40.1 on crafted files).
   const writeVersion = buf.readUInt8(18);
   const readVersion = buf.readUInt8(19);
-  if (writeVersion < 1 || writeVersion > 2 || readVersion < 1 || readVersion > 2) {
+  if (readVersion > 2) {
     throw new HeaderError(
-      'CORRUPT_HEADER',
-      `corrupt header: file format versions ${writeVersion}/${readVersion} (expected 1 = rollback journal or 2 = WAL)`,
+      'UNREADABLE_FORMAT',
+      `SQLite refuses to open this file ("file is not a database"): header byte 19, the read format version, is ${readVersion}, and SQLite reads only versions up to 2 (btree.c lockBtree)`,
     );
   }
   // Offsets 21-23 are fixed payload fractions; anything else means the header is damaged.
@@ -61,7 +65,8 @@ export function parseDbHeader(buf: Buffer, fileSize: number): DbHeader {
     pageSizeBytes,
     writeVersion,
     readVersion,
-    walEnabled: writeVersion === 2 && readVersion === 2,
+    walEnabled: readVersion === 2,
+    readOnly: writeVersion > 2,
     reservedBytesPerPage: buf.readUInt8(20),
     fileChangeCounter,
     pageCount: buf.readUInt32BE(28),
@@ -69,6 +74,9 @@ export function parseDbHeader(buf: Buffer, fileSize: number): DbHeader {
     freelistPages: buf.readUInt32BE(36),
     schemaCookie: buf.readUInt32BE(40),
     schemaFormat: buf.readUInt32BE(44),
+    // prepare.c sqlite3InitOne (sqlite3.c:148104-148113 in 3.53.2) takes the low byte (`(u8)meta[BTREE_FILE_FORMAT-1]`),
+    // 0 counts as 1, and refuses above SQLITE_MAX_FILE_FORMAT (4) with "unsupported file format".
+    schemaFormatSupported: (buf.readUInt32BE(44) & 0xff) <= 4,
     autoVacuum: largestRootPage === 0 ? 'none' : incremental !== 0 ? 'incremental' : 'full',
     textEncoding: encoding === 1 ? 'utf-8' : encoding === 2 ? 'utf-16le' : encoding === 3 ? 'utf-16be' : encoding === 0 ? 'utf-8' : 'unknown',
     userVersion: buf.readUInt32BE(60),

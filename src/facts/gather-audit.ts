@@ -16,6 +16,7 @@ import { processIdentity } from './processes.js';
 import { SHM_HEADER_BYTES, parseShmHeader } from './shm-header.js';
 import {
   type AuditFacts,
+  type DbHeader,
   type DatabaseFiles,
   type DirectoryFacts,
   type FileInfo,
@@ -30,7 +31,7 @@ import {
   type WalFacts,
   isGatherError,
 } from './types.js';
-import { WAL_FRAME_HEADER_BYTES, WAL_HEADER_BYTES, frameOffset, framesInFile, parseWalHeader } from './wal-header.js';
+import { WAL_FRAME_HEADER_BYTES, WAL_HEADER_BYTES, frameOffset, framesInFile, parseWalHeader, startChain, walkFrames } from './wal-header.js';
 
 /** A path that cannot be audited at all: reported as the database's `error`, exit code 2. */
 export class AuditInputError extends Error {
@@ -42,7 +43,7 @@ export class AuditInputError extends Error {
   }
 }
 
-/** How far back from the last current frame to look for a commit frame (one transaction's worth of pages). */
+/** How far back from the last current frame to look for a commit frame beyond the verified ones (one transaction's worth of pages). */
 export const COMMIT_SEARCH_MAX_FRAMES = 65_536;
 /** Re-reads of the -shm header when its two copies differ mid-update (walIndexTryHdr retries too). */
 const SHM_READ_ATTEMPTS = 5;
@@ -71,7 +72,7 @@ export function statDatabaseFiles(dbPath: string): DatabaseFiles {
 }
 
 /** Checks the path is a regular, readable file before anything opens it (a FIFO must never be opened). */
-function resolveDatabase(path: string): { realPath: string; files: DatabaseFiles } {
+export function resolveDatabase(path: string): { realPath: string; files: DatabaseFiles } {
   let realPath: string;
   try {
     realPath = realpathSync(resolve(path));
@@ -93,21 +94,62 @@ function resolveDatabase(path: string): { realPath: string; files: DatabaseFiles
   return { realPath, files };
 }
 
-export function readDbHeader(realPath: string) {
-  let buf: Buffer;
-  let size: number;
+function readRawDbHeader(realPath: string): { buf: Buffer; size: number } {
   try {
-    [buf, size] = withReadOnlyFile(realPath, (fd, sizeBytes) => [readAt(fd, DB_HEADER_BYTES, 0), sizeBytes] as const);
+    return withReadOnlyFile(realPath, (fd, size) => ({ buf: readAt(fd, DB_HEADER_BYTES, 0), size }));
   } catch (err) {
     if (err instanceof FileAccessError) throw new AuditInputError(err.code, err.message);
     throw err;
   }
+}
+
+function parseRawDbHeader(raw: { buf: Buffer; size: number }, page1Head?: string): DbHeader {
+  let buf = raw.buf;
+  if (page1Head && buf.length >= DB_HEADER_BYTES) {
+    buf = Buffer.from(buf);
+    Buffer.from(page1Head, 'hex').copy(buf, 0);
+  }
   try {
-    return parseDbHeader(buf, size);
+    const header = parseDbHeader(buf, raw.size);
+    if (page1Head) header.versionsFromWal = true;
+    return header;
   } catch (err) {
     if (err instanceof HeaderError) throw new AuditInputError(err.code, err.message);
     throw err;
   }
+}
+
+export function readDbHeader(realPath: string): DbHeader {
+  return parseRawDbHeader(readRawDbHeader(realPath));
+}
+
+/**
+ * A valid -shm header checked against the -wal it describes: mxFrame and nBackfill must lie within the frames
+ * the -wal holds, and, once frames are committed, its salts and page size must be the -wal header's (a WAL
+ * restart writes the new salts into the -shm with mxFrame 0 before the -wal header, wal.c walRestartHdr).
+ */
+export function shmAgainstWal(shm: ShmFacts, wal: WalFacts | null): Pick<ShmFacts, 'problem' | 'problemDetail'> {
+  const h = shm.header;
+  if (!shm.valid || h === null) return {};
+  const frames = wal === null ? 0 : wal.headerValid ? wal.framesInFile : 0;
+  const walWhat = wal === null ? 'there is no -wal' : wal.headerValid ? `the -wal (${wal.sizeBytes} bytes) holds ${frames} frame(s)` : `the -wal has no valid header (${wal.headerProblem}), so it holds no frames`;
+  // A closing connection checkpoints everything (nBackfill = mxFrame), deletes the -wal, then the -shm: in between,
+  // a fully backfilled header with no -wal is normal.
+  if (h.mxFrame > frames && !(wal === null && h.nBackfill === h.mxFrame)) {
+    return { problem: 'corrupt', problemDetail: `mxFrame is ${h.mxFrame} but ${walWhat}` };
+  }
+  if (h.nBackfill > h.mxFrame) {
+    return { problem: 'corrupt', problemDetail: `nBackfill (${h.nBackfill}) is beyond mxFrame (${h.mxFrame})` };
+  }
+  if (h.mxFrame > 0 && wal !== null && wal.headerValid) {
+    if (h.salt1 !== wal.salt1 || h.salt2 !== wal.salt2) {
+      return { problem: 'stale', problemDetail: `its salts (${h.salt1}, ${h.salt2}) are not the -wal header's (${wal.salt1}, ${wal.salt2}): it describes another generation of the WAL` };
+    }
+    if (h.pageSizeBytes !== wal.pageSizeBytes) {
+      return { problem: 'stale', problemDetail: `its page size (${h.pageSizeBytes}) is not the -wal header's (${wal.pageSizeBytes})` };
+    }
+  }
+  return {};
 }
 
 export interface GatherLocksOptions {
@@ -242,30 +284,50 @@ export function readShm(shm: FileInfo, attached: boolean | null): ShmFacts | nul
 }
 
 /**
- * Reads the WAL header and, only when `scan` (the -shm header cannot give the committed frame count),
- * locates the current generation's frames from their 24-byte headers, never reading a page body.
+ * How many bytes of frames readWal checksums from frame 1 (whole frames, read in blocks): a bound on the
+ * audit's time. Within it every claim about committed frames is what SQLite's recovery computes; beyond it
+ * frames are located by their salts only and reported as not verified (never as committed).
+ */
+export const WAL_VERIFY_MAX_BYTES = 64 * 1024 * 1024;
+const WAL_READ_BLOCK_BYTES = 1024 * 1024;
+
+/**
+ * Reads and validates the WAL header as SQLite's recovery does (always: 32 bytes), and, only when `scan` (the
+ * -shm header cannot give the committed frame count), finds the frames recovery keeps.
  *
  * A checkpoint that resets the WAL rewrites it from frame 1 with new salts (salt1 is incremented), so the
- * frames whose salts match the header are a prefix of the file: a binary search finds the end of that
- * prefix in O(log n) reads, and the audit's time does not grow with the WAL's size. Frame checksums are
- * not verified (that needs every page); a torn last frame is counted until recovery discards it.
+ * frames whose salts match the header are a prefix of the file: a binary search finds the end of that prefix
+ * in O(log n) reads. Recovery cannot go past it (the next frame's salts differ), so the frames up to it are
+ * then verified as walDecodeFrame does (salts, page number, checksum chained from the header's), up to
+ * `verifyMaxBytes`; the last commit frame of the unbroken chain is recovery's mxFrame.
  */
-export function readWal(wal: FileInfo, scan: boolean): WalFacts | null {
+export function readWal(wal: FileInfo, scan: boolean, verifyMaxBytes = WAL_VERIFY_MAX_BYTES): WalFacts | null {
   if (!wal.exists) return null;
   return withReadOnlyFile(wal.path, (fd, sizeBytes) => {
-    const header = parseWalHeader(readAt(fd, WAL_HEADER_BYTES, 0));
+    const parsed = parseWalHeader(readAt(fd, WAL_HEADER_BYTES, 0));
+    const header = parsed.header;
+    // wal.c walIndexRecover reads a header only `if( nSize>WAL_HDRSIZE )`.
+    const problem = sizeBytes <= WAL_HEADER_BYTES ? 'short' : parsed.problem;
     const facts: WalFacts = {
       sizeBytes,
-      headerValid: header !== null,
+      headerValid: problem === null,
+      headerProblem: problem,
       framesInFile: 0,
       framesWithCurrentSalt: null,
       lastCommitFrame: null,
+      framesVerified: null,
+      chainComplete: null,
+      unverifiedCommitFrame: null,
     };
-    if (!header) return facts;
+    if (!header) {
+      if (scan) Object.assign(facts, { lastCommitFrame: 0, framesVerified: 0, chainComplete: true });
+      return facts;
+    }
     facts.pageSizeBytes = header.pageSizeBytes;
     facts.checkpointSequence = header.checkpointSequence;
     facts.salt1 = header.salt1;
     facts.salt2 = header.salt2;
+    facts.bigEndianChecksum = header.bigEndianChecksum;
     facts.frameSizeBytes = header.pageSizeBytes + WAL_FRAME_HEADER_BYTES;
     facts.framesInFile = framesInFile(sizeBytes, header.pageSizeBytes);
     if (!scan) return facts;
@@ -274,7 +336,7 @@ export function readWal(wal: FileInfo, scan: boolean): WalFacts | null {
       const fh = frameHeader(frame);
       return fh.length === WAL_FRAME_HEADER_BYTES && fh.readUInt32BE(8) === header.salt1 && fh.readUInt32BE(12) === header.salt2;
     };
-    // Largest n in [0, framesInFile] such that frames 1..n carry the current salts.
+    // Largest n in [0, framesInFile] such that frame n carries the current salts and frame n+1 does not.
     let lo = 0;
     let hi = facts.framesInFile;
     while (lo < hi) {
@@ -283,13 +345,33 @@ export function readWal(wal: FileInfo, scan: boolean): WalFacts | null {
       else hi = mid - 1;
     }
     facts.framesWithCurrentSalt = lo;
-    // A commit frame records the database size in pages after the commit (non-zero); frames after the
-    // last one belong to a transaction that never committed.
-    facts.lastCommitFrame = 0;
-    for (let frame = lo; frame >= 1 && frame > lo - COMMIT_SEARCH_MAX_FRAMES; frame -= 1) {
-      if (frameHeader(frame).readUInt32BE(4) !== 0) {
-        facts.lastCommitFrame = frame;
-        break;
+    if (problem !== null) {
+      // SQLite ignores every frame (or, for `version`, does not open the database at all).
+      Object.assign(facts, { lastCommitFrame: 0, framesVerified: 0, chainComplete: true });
+      return facts;
+    }
+    const frameBytes = header.pageSizeBytes + WAL_FRAME_HEADER_BYTES;
+    const verifyFrames = Math.min(lo, Math.max(1, Math.floor(verifyMaxBytes / frameBytes)));
+    const perBlock = Math.max(1, Math.floor(WAL_READ_BLOCK_BYTES / frameBytes));
+    let chain = startChain(header);
+    for (let first = 1; first <= verifyFrames && !chain.broken; first += perBlock) {
+      const count = Math.min(perBlock, verifyFrames - first + 1);
+      const block = readAt(fd, count * frameBytes, frameOffset(first, header.pageSizeBytes));
+      chain = walkFrames(block, first, header, chain);
+      if (block.length < count * frameBytes) break;
+    }
+    facts.framesVerified = chain.validFrames;
+    facts.commitPages = chain.commitPages;
+    facts.lastCommitFrame = chain.lastCommitFrame;
+    facts.chainComplete = chain.broken || chain.validFrames >= lo;
+    if (chain.page1Head) facts.page1Head = chain.page1Head.toString('hex');
+    if (!facts.chainComplete) {
+      // Beyond the bound: the last frame with the current salts and a commit mark (checksums not verified).
+      for (let frame = lo; frame > chain.validFrames && frame > lo - COMMIT_SEARCH_MAX_FRAMES; frame -= 1) {
+        if (frameHeader(frame).readUInt32BE(4) !== 0) {
+          facts.unverifiedCommitFrame = frame;
+          break;
+        }
       }
     }
     return facts;
@@ -371,13 +453,90 @@ export function gatherDirectory(dbPath: string, db: FileInfo): DirectoryFacts {
   };
 }
 
+export interface FormatFacts {
+  header: DbHeader;
+  wal: Gathered<WalFacts | null>;
+  shm: Gathered<ShmFacts | null>;
+}
+
+/**
+ * The three files as SQLite will read them: the database header, the -shm header (trusted only while a process
+ * is attached and it agrees with the -wal) and the -wal (validated as recovery does). Throws AuditInputError
+ * when SQLite could not open the database at all.
+ */
+export function gatherFormat(realPath: string, files: DatabaseFiles, locks: Gathered<LockFacts>): FormatFacts {
+  const raw = readRawDbHeader(realPath);
+  // The header SQLite acts on is the newest committed page 1, which may be in the -wal (pagerOpenWalIfPresent
+  // opens any -wal beside a non-empty database): an unreadable read version in the file alone is not final.
+  let fileHeader: DbHeader | null = null;
+  let headerError: AuditInputError | null = null;
+  try {
+    fileHeader = parseRawDbHeader(raw);
+  } catch (err) {
+    if (!(err instanceof AuditInputError && err.code === 'UNREADABLE_FORMAT' && files.wal.exists)) throw err;
+    headerError = err;
+  }
+  let shm = attempt(() => readShm(files.shm, shmAttached(locks)));
+  const shmTrusted = !isGatherError(shm) && shm !== null && shm.trusted;
+  let wal = attempt(() => readWal(files.wal, !shmTrusted || headerError !== null));
+  if (!isGatherError(shm) && shm !== null && !isGatherError(wal)) {
+    const attached = shm.attached;
+    let verdict = shmAgainstWal(shm, wal);
+    if (verdict.problem) {
+      // A writer may have restarted the WAL between the two reads: read both again before calling it wrong.
+      const shm2 = attempt(() => readShm(files.shm, attached));
+      const wal2 = attempt(() => readWal(files.wal, false));
+      if (!isGatherError(shm2) && shm2 !== null && !isGatherError(wal2)) {
+        verdict = shmAgainstWal(shm2, wal2);
+        if (!verdict.problem) {
+          shm = shm2;
+          wal = attempt(() => readWal(files.wal, !shm2.trusted || headerError !== null));
+        }
+      }
+    }
+    if (verdict.problem && !isGatherError(shm) && shm !== null) {
+      Object.assign(shm, verdict, { trusted: false });
+      // The -shm cannot give the committed frames: find them in the -wal itself.
+      if (shmTrusted) wal = attempt(() => readWal(files.wal, true));
+    }
+  }
+  const page1 = !isGatherError(wal) && wal !== null ? wal.page1Head : undefined;
+  let header: DbHeader;
+  if (page1) header = parseRawDbHeader(raw, page1);
+  else if (fileHeader) header = fileHeader;
+  else throw headerError!;
+  const walFacts = !isGatherError(wal) ? wal : null;
+  if (walFacts) walFacts.pageSizeMatchesDb = walFacts.headerValid ? walFacts.pageSizeBytes === header.pageSizeBytes : null;
+  // btree.c lockBtree: nPage = the in-header size when valid, else the pager's; nPage > the pager's size is
+  // SQLITE_CORRUPT. The pager's size is the last WAL commit's database size when the WAL has committed frames
+  // (sqlite3WalDbsize), else the file's size in pages. This comes before the schema is read.
+  const filePages = Math.ceil(raw.size / header.pageSizeBytes);
+  const walPages = walFacts && walFacts.sizeBytes > 0 && walFacts.chainComplete && (walFacts.lastCommitFrame ?? 0) > 0 ? (walFacts.commitPages ?? 0) : 0;
+  const pages = walPages > 0 ? walPages : filePages;
+  const pagesKnown = !walFacts || walFacts.sizeBytes === 0 || !walFacts.headerValid || walFacts.chainComplete === true;
+  if (header.pageCountValid && header.pageCount > pages && pagesKnown) {
+    header.sizeBeyondFile = { headerPages: header.pageCount, pages, from: walPages > 0 ? 'wal' : 'file' };
+  } else if (!header.schemaFormatSupported) {
+    throw new AuditInputError(
+      'UNREADABLE_FORMAT',
+      `SQLite refuses to read this file ("unsupported file format"): the schema format number (header offset 44) is ${header.schemaFormat}, and SQLite reads only formats 1 to 4 (prepare.c sqlite3InitOne)`,
+    );
+  }
+  return { header, wal, shm };
+}
+
 /** Gathers everything the audit checks need about one database. Throws AuditInputError for bad input. */
 export function gatherAuditFacts(path: string): AuditFacts {
   const { realPath, files } = resolveDatabase(path);
-  const header = readDbHeader(realPath);
+  // Fail fast on a file that is not a database at all, before the lock table is read.
+  try {
+    readDbHeader(realPath);
+  } catch (err) {
+    if (!(err instanceof AuditInputError && err.code === 'UNREADABLE_FORMAT' && files.wal.exists)) throw err;
+  }
   // First pass without read marks: the -shm header is read after, once we know whether it is live.
   const locks: Gathered<LockFacts> = attempt(() => gatherLocks(files));
-  const shm = attempt(() => readShm(files.shm, shmAttached(locks)));
+  const { header, wal, shm } = gatherFormat(realPath, files, locks);
   if (!isGatherError(locks) && !isGatherError(shm) && shm?.header) {
     const marks = shm.header.readMarks;
     for (const holder of locks.holders) {
@@ -387,8 +546,6 @@ export function gatherAuditFacts(path: string): AuditFacts {
       }
     }
   }
-  const shmTrusted = !isGatherError(shm) && shm !== null && shm.trusted;
-  const wal = attempt(() => readWal(files.wal, !shmTrusted));
   return {
     path,
     realPath,

@@ -47,11 +47,16 @@ export interface DatabaseFiles {
 /** The 100-byte database header (https://www.sqlite.org/fileformat2.html#the_database_header). */
 export interface DbHeader {
   pageSizeBytes: number;
-  /** 1 = legacy (rollback journal), 2 = WAL. */
+  /** Byte 18: 1 = legacy (rollback journal), 2 = WAL; above 2 SQLite opens the file read-only. */
   writeVersion: number;
+  /** Byte 19: 1 = legacy, 2 = WAL (above 2 the file does not open: parseDbHeader rejects it). */
   readVersion: number;
-  /** Both versions are 2: WAL mode is stored in the file. */
+  /** Read version 2: SQLite opens the file in WAL mode (btree.c lockBtree tests byte 19 only). */
   walEnabled: boolean;
+  /** Write version above 2: SQLite opens the file read-only, every write fails (SQLITE_READONLY). */
+  readOnly: boolean;
+  /** The header was taken from the newest committed page-1 image in the -wal, which SQLite reads instead of the file's. */
+  versionsFromWal?: boolean;
   reservedBytesPerPage: number;
   fileChangeCounter: number;
   /** The in-header database size in pages (trusted only when `pageCountValid`). */
@@ -61,6 +66,13 @@ export interface DbHeader {
   freelistPages: number;
   schemaCookie: number;
   schemaFormat: number;
+  /** The schema format's low byte is at most 4: otherwise SQLite says "unsupported file format" when it loads the schema. */
+  schemaFormatSupported: boolean;
+  /**
+   * The in-header database size (offset 28, when valid) is larger than the pages SQLite finds (the file's size, or
+   * the last WAL commit's database size): lockBtree fails with SQLITE_CORRUPT, "database disk image is malformed".
+   */
+  sizeBeyondFile?: { headerPages: number; pages: number; from: 'file' | 'wal' };
   autoVacuum: 'none' | 'full' | 'incremental';
   textEncoding: 'utf-8' | 'utf-16le' | 'utf-16be' | 'unknown';
   userVersion: number;
@@ -71,15 +83,30 @@ export interface DbHeader {
   sqliteVersion: string;
 }
 
-/** The `-wal` file's 32-byte header and frame counts (https://www.sqlite.org/fileformat2.html#walformat). */
+/**
+ * The `-wal` file's 32-byte header and frame counts (https://www.sqlite.org/fileformat2.html#walformat),
+ * validated as SQLite's recovery (wal.c walIndexRecover) validates them: see src/facts/wal-header.ts.
+ */
 export interface WalFacts {
   sizeBytes: number;
-  /** False when the file is shorter than a header or its magic/version is wrong: SQLite treats it as empty. */
+  /** Recovery would read this WAL's frames: long enough, magic, page size, header checksum and version all good. */
   headerValid: boolean;
+  /**
+   * Why not: `short` (32 bytes or less), `magic`, `page-size`, `checksum` (bytes 24-31): SQLite ignores the whole
+   * WAL; `version` (not 3007000, checksum good): recovery fails with SQLITE_CANTOPEN and the database does not open.
+   */
+  headerProblem: 'short' | 'magic' | 'page-size' | 'checksum' | 'version' | null;
   pageSizeBytes?: number;
   checkpointSequence?: number;
   salt1?: number;
   salt2?: number;
+  /**
+   * The header's page size equals the database's (null: no valid header, or not compared). With committed frames
+   * and a different size SQLite reports the database as malformed (wal.c sqlite3WalCheckpoint, sqlite3WalFrames).
+   */
+  pageSizeMatchesDb?: boolean | null;
+  /** Magic 0x377f0683: checksums on big-endian words. */
+  bigEndianChecksum?: boolean;
   /** 24-byte frame header + one page. */
   frameSizeBytes?: number;
   /** How many whole frames the file has room for: its high-water mark, not the live frame count. */
@@ -89,8 +116,31 @@ export interface WalFacts {
    * binary search). null = not looked for (only done when the -shm header cannot be trusted).
    */
   framesWithCurrentSalt: number | null;
-  /** The last commit frame among those (frames after it belong to no committed transaction); null = not scanned. */
+  /**
+   * The frames recovery keeps: the last commit frame of the unbroken checksum chain from frame 1 (0 when the
+   * header is not valid). Exact when `chainComplete`; otherwise a lower bound. null = not scanned.
+   */
   lastCommitFrame: number | null;
+  /** The database size in pages recorded by the last verified commit frame (0: none). */
+  commitPages?: number;
+  /** Frames whose salts, page number and chained checksums were verified (null = not scanned). */
+  framesVerified: number | null;
+  /**
+   * True: every frame recovery could keep was verified (the chain broke, or reached the last frame with the
+   * current salts), so `lastCommitFrame` is exactly recovery's. False: verification stopped at lockscope's read
+   * bound (WAL_VERIFY_MAX_BYTES). null = not scanned.
+   */
+  chainComplete: boolean | null;
+  /**
+   * When `chainComplete` is false: the last frame beyond the verified ones that carries the current salts and a
+   * commit mark (its checksum not verified): recovery keeps at most this many frames. null otherwise.
+   */
+  unverifiedCommitFrame: number | null;
+  /**
+   * The 100-byte database header of the newest committed page-1 image in the WAL, hex: SQLite reads page 1 from
+   * the WAL, so lockBtree and the schema loader check this header instead of the file's.
+   */
+  page1Head?: string;
 }
 
 /** The wal-index header at the start of `-shm` (wal.c WalIndexHdr + WalCkptInfo). */
@@ -120,8 +170,14 @@ export interface ShmFacts {
   invalidReason?: string;
   /** Some process holds a lock on the DMS byte: the header is live. */
   attached: boolean | null;
-  /** valid and attached: safe to act on. */
+  /** valid and attached, and consistent with the -wal (see `problem`): safe to act on. */
   trusted: boolean;
+  /**
+   * A valid header that contradicts the -wal: `corrupt` (mxFrame beyond the frames the -wal holds, nBackfill
+   * beyond mxFrame) or `stale` (salts or page size of another WAL generation); `problemDetail` says what.
+   */
+  problem?: 'corrupt' | 'stale';
+  problemDetail?: string;
 }
 
 export type SqliteLockName =

@@ -35,7 +35,10 @@ function sizeOf(path: string): number | null {
 export function takeSample(walPath: string, shmPath: string): WalSample {
   const sample: WalSample = { w: sizeOf(walPath), s: null, m: null, b: null };
   try {
-    if (sample.w !== null && sample.w >= WAL_HEADER_BYTES) sample.s = parseWalHeader(readRegularFile(walPath, WAL_HEADER_BYTES, 0))?.checkpointSequence ?? null;
+    if (sample.w !== null && sample.w >= WAL_HEADER_BYTES) {
+      const parsed = parseWalHeader(readRegularFile(walPath, WAL_HEADER_BYTES, 0));
+      sample.s = parsed.problem === null ? (parsed.header?.checkpointSequence ?? null) : null;
+    }
   } catch {
     // Gone between stat and open (the run ended): no header this time.
   }

@@ -12,7 +12,7 @@ const run = (facts: AuditFacts) => runCheck(check, facts, { app: {} })!;
 const rollback = { writeVersion: 1, readVersion: 1, walEnabled: false };
 /** A rollback-mode database with a -wal whose -shm is not live: the WAL file was scanned. */
 const scanned = (wal: Partial<NonNullable<Exclude<AuditFacts['wal'], { error: unknown }>>>, extra: Parameters<typeof makeFacts>[0] = {}) =>
-  makeFacts({ header: rollback, shm: null, files: { shm: { exists: false } }, locks: { holders: [] }, wal: { framesWithCurrentSalt: 10, lastCommitFrame: 10, ...wal }, ...extra });
+  makeFacts({ header: rollback, shm: null, files: { shm: { exists: false } }, locks: { holders: [] }, wal: { framesWithCurrentSalt: 10, lastCommitFrame: 10, framesVerified: 10, chainComplete: true, ...wal }, ...extra });
 
 let dir = '';
 afterEach(() => {
@@ -60,8 +60,8 @@ describe('stale-wal (facts tables)', () => {
     expect(f.fixes[1]!.shell).toContain('app.db-shm.orphan');
   });
 
-  it('counts as unknown when the commit search was cut short', () => {
-    const f = run(scanned({ framesInFile: 70_000, framesWithCurrentSalt: 70_000, lastCommitFrame: 0, sizeBytes: 32 + 4120 * 70_000 }));
+  it('counts as unknown when no commit was found within the checksummed part of a huge -wal', () => {
+    const f = run(scanned({ framesInFile: 70_000, framesWithCurrentSalt: 70_000, lastCommitFrame: 0, framesVerified: 16_000, chainComplete: false, sizeBytes: 32 + 4120 * 70_000 }));
     expect(f).toMatchObject({ status: 'warn', messageId: 'stale-wal' });
     expect(f.evidence.committedFrames).toBeNull();
     expect(f.message).toMatch(/an unknown number of committed/);

@@ -21,6 +21,7 @@ export function baseFacts(): AuditFacts {
       writeVersion: 2,
       readVersion: 2,
       walEnabled: true,
+      readOnly: false,
       reservedBytesPerPage: 0,
       fileChangeCounter: 7,
       pageCount: 256,
@@ -38,6 +39,7 @@ export function baseFacts(): AuditFacts {
     wal: {
       sizeBytes: 32 + 4120 * 10,
       headerValid: true,
+      headerProblem: null,
       pageSizeBytes: 4096,
       checkpointSequence: 1,
       salt1: 1,
@@ -46,6 +48,9 @@ export function baseFacts(): AuditFacts {
       framesInFile: 10,
       framesWithCurrentSalt: null,
       lastCommitFrame: null,
+      framesVerified: null,
+      chainComplete: null,
+      unverifiedCommitFrame: null,
     },
     shm: {
       sizeBytes: 32768,
