@@ -18,7 +18,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { statFile } from './files.js';
 import { percentileSorted } from './percentile.js';
 import { decodeProcessLocks, isWriteLock, lockKey, parseProcLocks, readSlot } from './proc-locks.js';
-import { type ActivityCounters, type ProcessIdentity, processIdentity, readActivity } from './processes.js';
+import { type ActivityCounters, type ProcessIdentity, processIdentity, processRunState, readActivity } from './processes.js';
 import { SHM_HEADER_BYTES, parseShmHeader } from './shm-header.js';
 import type {
   DatabaseFiles,
@@ -134,6 +134,8 @@ interface ProcTrack {
   longestWriteCheckpoint: boolean;
   longestWritePending: boolean;
   readSlot: number | null;
+  /** Samples in which it held PENDING (a rollback-mode commit waiting for readers). */
+  pendingSamples: number;
   maxFramesBehind: number;
   pinsFrameNow: number | null;
   longestPinFrame: number | null;
@@ -216,6 +218,7 @@ function newTrack(pid: number, t: number): ProcTrack {
     longestWriteCheckpoint: false,
     longestWritePending: false,
     readSlot: null,
+    pendingSamples: 0,
     maxFramesBehind: 0,
     pinsFrameNow: null,
     longestPinFrame: null,
@@ -260,6 +263,7 @@ function updateTrack(state: TargetState, track: ProcTrack, locks: readonly Decod
     track.runCheckpoint ||= names.has('wal-checkpoint');
     track.runPending ||= names.has('pending');
   }
+  if (names.has('pending')) track.pendingSamples += 1;
   const ended = track.write.update(writing, t, first);
   if (ended !== null) noteWriteRunEnd(track, ended);
 
@@ -340,18 +344,25 @@ function finishTarget(state: TargetState, endT: number, windowMs: number, totalS
     const pin = track.pinned.finish(endT);
     if (pin.ongoingMs !== null && pin.ongoingMs >= pinBefore) track.longestPinFrame = track.pinsFrameNow;
     const identity = track.identity;
+    const end = readActivity(track.pid);
     const proc: LockSampleProcess = {
       pid: track.pid,
       ...(identity.command !== undefined ? { command: identity.command } : {}),
       ...(identity.user !== undefined ? { user: identity.user } : {}),
       ...(identity.startedAt !== undefined ? { startedAt: identity.startedAt } : {}),
+      ...(identity.runtime !== undefined ? { runtime: identity.runtime } : {}),
+      ...(identity.lockscope ? { lockscope: true } : {}),
       locksSeen: [...track.locksSeen].sort(),
       write: track.everWrote ? track.write.stats(windowMs, totalSamples, writeHeldAtEnd) : null,
       writeHoldIsCheckpoint: track.everWrote && track.longestWriteCheckpoint,
       writeHoldIsPending: track.everWrote && track.longestWritePending,
+      pendingWholeWindow: totalSamples > 0 && track.pendingSamples === totalSamples,
       read: null,
-      progress: progressOf(track.activityStart, readActivity(track.pid)),
+      progress: progressOf(track.activityStart, end),
     };
+    // Only the same process (same start time) still running has a state worth reporting.
+    const run = end && track.activityStart && end.startTicks === track.activityStart.startTicks ? processRunState(track.pid) : undefined;
+    if (run) proc.runAtEnd = run;
     if (track.everRead) {
       const read: ReadHoldStats = {
         ...track.read.stats(windowMs, totalSamples, readHeldAtEnd),

@@ -7,7 +7,7 @@
 import Table from 'cli-table3';
 import { escapeControl } from '../escape.js';
 import type { AuditFacts, LockFacts, LockSampleFacts } from '../facts/types.js';
-import { isGatherError } from '../facts/types.js';
+import { isGatherError, isStopped } from '../facts/types.js';
 import { shortLockName } from '../facts/proc-locks.js';
 import { type HolderRole, framesPinned, formatAge, holderRole, plural, processLabel, shortCommand, writeLockName } from '../lock-words.js';
 import type { DatabaseReport, Report } from '../model.js';
@@ -34,7 +34,7 @@ function holdersTable(locks: LockFacts, walEnabled: boolean): string {
       String(h.pid),
       escapeControl(h.user ?? '?'),
       age,
-      ROLE_WORD[role],
+      h.lockscope ? 'lockscope' : isStopped(h.run) ? `${ROLE_WORD[role]}, STOPPED (${h.run!.state})` : ROLE_WORD[role],
       shortCommand(h.command) ?? '?',
       h.files === undefined ? '? (not readable)' : h.files.join(' ') || '-',
       lockText,

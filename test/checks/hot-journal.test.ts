@@ -46,9 +46,10 @@ describe('hot-journal (facts tables)', () => {
     expect(f.fixes[0]!.shell).toBe(`sudo -u app sqlite3 '/srv/my app/it'\\''s.db' 'PRAGMA integrity_check'`);
   });
 
-  it('warns on a hot journal whose header is not a journal header (nothing to roll back)', () => {
+  it('fails on a hot journal whose header is not a journal header: read-only connections fail until a read-write one deletes it', () => {
     const f = run(withJournal({ sizeBytes: 4008, headerMagicValid: false, headerZeroed: false, hot: true }));
-    expect(f).toMatchObject({ status: 'warn', messageId: 'hot-unrecognised' });
+    expect(f).toMatchObject({ status: 'fail', messageId: 'hot-unrecognised' });
+    expect(f.message).toMatch(/SQLITE_READONLY_ROLLBACK/);
   });
 
   it('is info when the lock table was unavailable', () => {
