@@ -34,7 +34,7 @@ function holdersTable(locks: LockFacts, walEnabled: boolean): string {
       String(h.pid),
       escapeControl(h.user ?? '?'),
       age,
-      h.lockscope ? 'lockscope' : isStopped(h.run) ? `${ROLE_WORD[role]}, STOPPED (${h.run!.state})` : ROLE_WORD[role],
+      h.lockscope ? 'lockscope' : isStopped(h.run) ? `STOPPED (${h.run!.state})\n${ROLE_WORD[role]}` : ROLE_WORD[role],
       shortCommand(h.command) ?? '?',
       h.files === undefined ? '? (not readable)' : h.files.join(' ') || '-',
       lockText,
@@ -70,7 +70,7 @@ function nowLines(facts: AuditFacts, locks: LockFacts, style: Style): string[] {
   }
   const roles = locks.holders.map((h) => ({ h, role: holderRole(h, wal) }));
   const writers = roles.filter((r) => ['exclusive', 'committing', 'writer'].includes(r.role) || (r.role === 'checkpointer' && r.h.locks.some((l) => l.name === 'wal-write')));
-  line('writing now', writers.length > 0 ? writers.map((r) => `${processLabel(r.h, at)} holds ${writeLockName(r.h)}`).join('; ') : 'nobody');
+  line('writing now', writers.length > 0 ? writers.map((r) => `${processLabel(r.h, at)} holds ${writeLockName(r.h)}${isStopped(r.h.run) ? ` and is STOPPED (state ${r.h.run!.state})` : ''}`).join('; ') : 'nobody');
 
   if (wal) {
     const blockers: string[] = [];
