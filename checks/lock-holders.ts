@@ -20,7 +20,7 @@ export default defineCheck({
   title: 'No write lock is visible right now',
   failureTitle: 'The database is locked right now',
   description: 'Who holds which SQLite lock on the database right now, from /proc/locks (the audit\'s snapshot of `lockscope locks`).',
-  defaultSeverity: 'warn',
+  defaultSeverity: 'fail',
   requires: ['locks', 'header'] as const,
   run({ locks, header, shm, realPath }) {
     if (locks.source !== '/proc/locks') {
