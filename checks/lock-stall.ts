@@ -12,8 +12,6 @@ function wholeWindow(p: LockSampleProcess): 'write' | 'read' | null {
   return null;
 }
 
-/** A process that used at least this share of one CPU over the window, holding the lock throughout, spins. */
-export const SPIN_CPU_SHARE = 0.5;
 
 /** Share of one CPU a process used over the window (utime+stime delta, clock ticks). */
 function cpuShare(p: LockSampleProcess, windowMs: number): number {
@@ -40,11 +38,17 @@ export default defineCheck({
   thresholds: {
     warnMs: { default: 1000, unit: 'ms', description: 'A stall is reported when the sampling window (the stall seen) is longer than this.' },
     failMs: { default: 30_000, unit: 'ms', description: 'A stall seen for longer than this fails.' },
+    spinCpuPercent: {
+      default: 25,
+      unit: 'percent',
+      description: 'A whole-window holder that used at least this share of one CPU (utime+stime over the window) is reported as spinning.',
+    },
   },
   appliesTo: (facts) => facts.lockSamples !== undefined,
   run({ lockSamples }, { thresholds }) {
     const warnMs = thresholds.warnMs ?? 1000;
     const failMs = thresholds.failMs ?? 30_000;
+    const spinShare = (thresholds.spinCpuPercent ?? 25) / 100;
     const s = lockSamples!;
     const holders = s.processes.filter((p) => wholeWindow(p) !== null);
     const stalled = holders.filter((p) => p.progress?.progressed === false);
@@ -136,7 +140,7 @@ export default defineCheck({
       };
     }
     // Spinning: it held the lock throughout while burning CPU — computing (or looping) inside its transaction.
-    const spinning = holders.filter((p) => p.progress?.progressed && cpuShare(p, s.windowMs) >= SPIN_CPU_SHARE);
+    const spinning = holders.filter((p) => p.progress?.progressed && cpuShare(p, s.windowMs) >= spinShare);
     const spinner = spinning.find((p) => wholeWindow(p) === 'write') ?? spinning[0];
     if (spinner && s.windowMs > warnMs) {
       const kind = wholeWindow(spinner)!;
@@ -147,7 +151,7 @@ export default defineCheck({
         message: `${processLabel(spinner, s.endedAt)} held ${kind === 'write' ? 'the write lock' : 'a read transaction'} for the whole ${formatMs(s.windowMs)} window while using ${Math.round(share * 100)}% of a CPU (${spinner.progress!.cpuTicks} clock ticks of user+system time): it is running code inside its transaction — heavy computing, a loop, or a query that scans a lot — not waiting. ${
           kind === 'write' ? 'Every other writer waits for it meanwhile.' : s.mode === 'wal' ? 'Its snapshot stays pinned meanwhile.' : "Every writer's COMMIT waits for it meanwhile."
         } See where it spends the time, and move that work out of the transaction.`,
-        evidence: { ...base, pid: spinner.pid, command: spinner.command ?? null, lock: kind, cpuTicks: spinner.progress!.cpuTicks, cpuShare: Math.round(share * 1000) / 1000, spinningPids: spinning.map((p) => p.pid) },
+        evidence: { ...base, pid: spinner.pid, command: spinner.command ?? null, lock: kind, cpuTicks: spinner.progress!.cpuTicks, cpuShare: Math.round(share * 1000) / 1000, spinCpuPercent: Math.round(spinShare * 100), state: spinner.runAtEnd?.state ?? null, spinningPids: spinning.map((p) => p.pid) },
         fixes: [...stackDumpFixes(spinner.pid, spinner.runtime), ...(kind === 'write' ? shortWriteTransactionFixes().slice(0, 1) : shortReadTransactionFixes().slice(0, 1))],
       };
     }
