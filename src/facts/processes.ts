@@ -168,7 +168,8 @@ function nodeScript(argv: readonly string[]): string | null {
 /**
  * Is this a lockscope process? Every lockscope process is node running a script of the lockscope package
  * (bin/lockscope.js, or dist/src/stress/sampler.js for stress's WAL sampler; stress workers and
- * audit --checkpoint's connection are threads and code of the CLI process itself). The script is resolved
+ * audit --checkpoint's connection are threads and code of the CLI process itself). The demo's scenario
+ * children (dist/src/demo/) are not: they stand in for an app. The script is resolved
  * like the kernel did (relative to the process's cwd, symlinks followed: an npm global install runs
  * /usr/local/bin/lockscope → …/lockscope/bin/lockscope.js), then its nearest package.json must be named
  * "lockscope". When the path cannot be resolved (another user's process), a script named lockscope or
@@ -191,8 +192,10 @@ export function isLockscopeProcess(pid: number, argv: readonly string[] | null, 
     for (let up = 0; up < 6; up += 1) {
       const name = packageNameAt(dir);
       if (name !== null) {
-        const inside = real.slice(dir.length + 1).split('/')[0];
-        return name === 'lockscope' && (inside === 'bin' || inside === 'dist');
+        const rel = real.slice(dir.length + 1);
+        const inside = rel.split('/')[0];
+        // `lockscope demo`'s scenario children play the app, so they are shown as the app's.
+        return name === 'lockscope' && (inside === 'bin' || inside === 'dist') && !rel.startsWith('dist/src/demo/');
       }
       const parent = dirname(dir);
       if (parent === dir) break;

@@ -10,7 +10,7 @@ import lockHolders from '../../checks/lock-holders.js';
 import { buildDatabase, holdState, waitReady } from '../../fixtures/databases.js';
 import { holdNode, waitFor } from '../../fixtures/holders.js';
 import { gatherAuditFacts } from '../../src/facts/gather-audit.js';
-import { classifyRuntime } from '../../src/facts/processes.js';
+import { classifyRuntime, isLockscopeProcess } from '../../src/facts/processes.js';
 import { type LockFacts, isGatherError } from '../../src/facts/types.js';
 import { runCheck } from '../../src/runner.js';
 import { BIN, ROOT, cleanEnv, runCli } from '../helpers/cli.js';
@@ -93,5 +93,17 @@ describe("lockscope's own processes", () => {
     expect(classifyRuntime('/usr/bin/node', ['node', 'server.js'])).toBe('node');
     expect(classifyRuntime('/usr/bin/sqlite3', ['sqlite3', 'app.db'])).toBe('other');
     expect(classifyRuntime(null, null)).toBe('other');
+  });
+
+  it("which scripts are lockscope's: bin/ and dist/ of the lockscope package, not the demo's app stand-ins or the fixtures", () => {
+    const self = process.pid;
+    expect(isLockscopeProcess(self, ['node', join(ROOT, 'bin', 'lockscope.js'), 'locks', 'x.db'], 'node')).toBe(true);
+    expect(isLockscopeProcess(self, ['node', '--enable-source-maps', join(ROOT, 'dist', 'src', 'stress', 'sampler.js')], 'node')).toBe(true);
+    expect(isLockscopeProcess(self, ['node', join(ROOT, 'dist', 'src', 'demo', 'scenario-child.js'), 'pinned-wal'], 'node')).toBe(false);
+    expect(isLockscopeProcess(self, ['node', join(ROOT, 'fixtures', 'hold-node.mjs')], 'node')).toBe(false);
+    expect(isLockscopeProcess(self, ['python3', join(ROOT, 'bin', 'lockscope.js')], 'python')).toBe(false);
+    // Not resolvable (another user's process, a path gone): the script's name decides.
+    expect(isLockscopeProcess(self, ['node', '/nonexistent/bin/lockscope'], 'node')).toBe(true);
+    expect(isLockscopeProcess(self, ['node', '/nonexistent/server.js'], 'node')).toBe(false);
   });
 });
