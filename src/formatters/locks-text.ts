@@ -129,10 +129,10 @@ function samplingTable(s: LockSampleFacts): string {
     const r = p.read;
     const pinned = r && r.longestPinnedMs > 0 ? `${formatMs(r.longestPinnedMs)} (${formatCount(r.maxFramesBehind)} fr)` : '–';
     // Progress only matters for a process that held a transaction; an idle connection is expected to sleep.
-    const progress = !w && !r ? '–' : p.progress === null ? '?' : p.progress.progressed ? 'yes' : 'NONE';
+    const progress = isStopped(p.runAtEnd) ? `STOPPED (${p.runAtEnd!.state})` : !w && !r ? '–' : p.progress === null ? '?' : p.progress.progressed ? 'yes' : 'NONE';
     table.push([
       String(p.pid),
-      shortCommand(p.command) ?? '?',
+      p.lockscope ? `[lockscope] ${shortCommand(p.command) ?? '?'}` : (shortCommand(p.command) ?? '?'),
       w ? pct(w.share) : '–',
       w ? String(w.acquisitions) : '–',
       w ? `${w.heldAtStart || w.heldAtEnd ? '≥' : ''}${ms(w.longestMs)}` : '–',
