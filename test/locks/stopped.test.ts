@@ -187,6 +187,18 @@ describe('lock-stall from sampling: stopped, asleep in the kernel, spinning', ()
     expect(f2.fixes.map((x) => x.shell)).toContain(`kill ${h.pid}`);
   });
 
+  it('a stopped WAL reader: a warning (its snapshot stays pinned), not a failure', async () => {
+    const path = db();
+    const r = await holdState(path, 'wal-read');
+    holders.push(r);
+    process.kill(r.pid, 'SIGSTOP');
+    await waitState(r.pid, 'T');
+    const s = await sample(path, 300);
+    const f = runCheck(lockStall, { ...snapshot(path), lockSamples: s }, { app: {} })!;
+    expect(f).toMatchObject({ status: 'warn', messageId: 'stopped-holder' });
+    expect(f.evidence).toMatchObject({ pid: r.pid, lock: 'read', state: 'T' });
+  });
+
   it('a writer spinning on the CPU for the whole window is named as spinning, with the Node inspector as the tool', async () => {
     const path = db();
     const h = await holdNode(path, 'write-busy');
