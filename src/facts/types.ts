@@ -352,6 +352,9 @@ export interface LockSampleFacts {
   /** CPU lockscope's sampler used (user+system), and as a share of one core over the window. */
   samplerCpuMs: number;
   samplerCpuShare: number;
+  /** Samples whose /proc/locks took more than one read() (a table longer than one page), and re-reads made to confirm a lock line that vanished from one (absent in older facts). */
+  multiPageReads?: number;
+  confirmReads?: number;
   /** When the window ended (ISO 8601): process ages in messages are relative to it. */
   endedAt: string;
   /** Processes seen holding any lock on the files, by pid. */

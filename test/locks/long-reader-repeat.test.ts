@@ -58,6 +58,8 @@ describe('a reader holding SHARED for the whole window, behind a long lock table
       const [s] = await sampleLocks([target], { durationMs: 100, hz: 100 });
       const r = s!.processes.find((p) => p.pid === reader.pid);
       const w = s!.processes.find((p) => p.pid === writer.pid);
+      // Every sample needed more than one read() of the table: the reader's line was never in the first page.
+      if (s!.multiPageReads !== s!.samples) missed.push(`run ${run}: ${s!.multiPageReads} multi-page reads in ${s!.samples} samples`);
       if (!r?.read?.heldWholeWindow || !w?.write?.heldWholeWindow || !w.writeHoldIsPending) {
         missed.push(`run ${run}: reader ${JSON.stringify(r?.read ?? null)} writer ${JSON.stringify(w?.write ?? null)}`);
       }
