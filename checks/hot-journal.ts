@@ -40,9 +40,9 @@ export default defineCheck({
       const fixes = hotJournalFixes(files.db.path, owner);
       if (!journal.headerMagicValid) {
         return {
-          status: 'warn',
+          status: 'fail',
           messageId: 'hot-unrecognised',
-          message: `A -journal of ${formatBytes(journal.sizeBytes)} starts with a non-zero byte and no process holds a write lock, so SQLite treats it as hot, but its header is not a rollback journal header (wrong magic): there is nothing in it to roll back. Until a read-write connection opens the database and deletes it, read-only connections fail with SQLITE_READONLY_ROLLBACK ("attempt to write a readonly database").`,
+          message: `A -journal of ${formatBytes(journal.sizeBytes)} starts with a non-zero byte and no process holds a write lock, so SQLite treats it as hot, but its header is not a rollback journal header (wrong magic): there is nothing in it to roll back. Until a read-write connection opens the database and deletes it, every read-only connection fails with SQLITE_READONLY_ROLLBACK ("attempt to write a readonly database"): for them the database is unusable now.`,
           evidence: fullEvidence,
           fixes,
         };

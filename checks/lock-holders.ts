@@ -1,23 +1,26 @@
 import { defineCheck } from '../src/check.js';
-import { type LockHolder, isGatherError } from '../src/facts/types.js';
+import { type LockHolder, isGatherError, isStopped } from '../src/facts/types.js';
 import { walModeFix } from '../src/fixes.js';
-import { findHolderFixes, shortWriteTransactionFixes } from '../src/lock-fixes.js';
+import { findHolderFixes, shortWriteTransactionFixes, stoppedProcessFixes, stoppedWords } from '../src/lock-fixes.js';
 import { type HolderRole, framesPinned, holderRole, lockList, plural, processLabel, writeLockName } from '../src/lock-words.js';
 import type { Fix } from '../src/model.js';
 
 const INVISIBLE_WAITERS =
   'Connections waiting for it do not show: SQLite polls in its busy handler instead of waiting in the kernel, so a waiter holds no lock.';
 
-function findFixes(dbPath: string, pid: number): Fix[] {
-  return [...findHolderFixes(dbPath, pid), ...shortWriteTransactionFixes()];
+function findFixes(dbPath: string, holder: LockHolder): Fix[] {
+  return [...findHolderFixes(dbPath, holder.pid, holder.runtime), ...shortWriteTransactionFixes()];
 }
+
+/** Roles whose lock stops other connections outright: every writer waits, or (rollback) every commit. */
+const BLOCKING: readonly HolderRole[] = ['exclusive', 'committing', 'writer', 'recovering'];
 
 export default defineCheck({
   id: 'lock-holders',
   title: 'No write lock is visible right now',
   failureTitle: 'The database is locked right now',
   description: 'Who holds which SQLite lock on the database right now, from /proc/locks (the audit\'s snapshot of `lockscope locks`).',
-  defaultSeverity: 'warn',
+  defaultSeverity: 'fail',
   requires: ['locks', 'header'] as const,
   run({ locks, header, shm, realPath }) {
     if (locks.source !== '/proc/locks') {
@@ -38,7 +41,10 @@ export default defineCheck({
     const at = locks.takenAt;
     const mxFrame = !isGatherError(shm) && shm?.header ? shm.header.mxFrame : null;
     const byRole = new Map<HolderRole, LockHolder[]>();
+    // lockscope's own processes (another run's sampler keeps the -shm open) are not the app's connections.
+    const own = locks.holders.filter((h) => h.lockscope && ['idle', 'open'].includes(holderRole(h, header.walEnabled)));
     for (const h of locks.holders) {
+      if (own.includes(h)) continue;
       const role = holderRole(h, header.walEnabled);
       byRole.set(role, [...(byRole.get(role) ?? []), h]);
     }
@@ -51,9 +57,42 @@ export default defineCheck({
       checkpointerPids: pids('checkpointer'),
       readerPids: pids('reader'),
       idlePids: [...pids('idle'), ...pids('open')],
+      lockscopePids: locks.holders.filter((h) => h.lockscope).map((h) => h.pid),
+      stoppedPids: locks.holders.filter((h) => isStopped(h.run)).map((h) => h.pid),
       walEnabled: header.walEnabled,
     };
     const label = (h: LockHolder) => processLabel(h, at);
+
+    // A stopped holder never releases its lock: the database stays locked until someone resumes or kills it.
+    const roleOf = (h: LockHolder) => holderRole(h, header.walEnabled);
+    const stopped = locks.holders.filter((h) => isStopped(h.run) && !own.includes(h));
+    const stoppedBlocking = stopped.find((h) => BLOCKING.includes(roleOf(h)) || (roleOf(h) === 'checkpointer' && h.locks.some((l) => l.name === 'wal-write')) || (!header.walEnabled && roleOf(h) === 'reader'));
+    const stoppedReader = stopped.find((h) => roleOf(h) === 'reader' || roleOf(h) === 'checkpointer');
+    const stoppedOne = stoppedBlocking ?? stoppedReader;
+    if (stoppedOne && stoppedOne.run) {
+      const role = roleOf(stoppedOne);
+      const what =
+        role === 'reader'
+          ? header.walEnabled
+            ? `a read transaction (${lockList(stoppedOne.locks)}): its snapshot stays pinned, so the WAL cannot be checkpointed past it and keeps growing until it runs again`
+            : 'SHARED on the database file: no writer can commit until it runs again (each COMMIT waits in PENDING for it, and fails with SQLITE_BUSY when its busy timeout runs out)'
+          : `${writeLockName(stoppedOne)}: every other writer fails with SQLITE_BUSY ("database is locked") until it runs again${role === 'exclusive' || role === 'committing' ? ', and readers are refused too' : ''}`;
+      return {
+        status: stoppedBlocking ? 'fail' : 'warn',
+        messageId: 'stopped-holder',
+        message: `${label(stoppedOne)} ${stoppedWords(stoppedOne.run)}, and it holds ${what}. A stopped process never releases a lock by itself, so this lasts until it is resumed or killed.`,
+        evidence: {
+          ...evidence,
+          pid: stoppedOne.pid,
+          command: stoppedOne.command ?? null,
+          state: stoppedOne.run.state,
+          ppid: stoppedOne.run.ppid,
+          tracerPid: stoppedOne.run.tracerPid,
+          locks: stoppedOne.locks.map((l) => l.name),
+        },
+        fixes: stoppedProcessFixes(stoppedOne.pid, stoppedOne.run),
+      };
+    }
 
     const exclusive = byRole.get('exclusive')?.[0];
     if (exclusive) {
@@ -66,7 +105,7 @@ export default defineCheck({
         message: `${label(exclusive)} holds EXCLUSIVE on the database file: every other connection, readers included, gets SQLITE_BUSY ("database is locked") until it releases it. ${why}`,
         evidence: { ...evidence, pid: exclusive.pid, command: exclusive.command ?? null, locks: exclusive.locks.map((l) => l.name) },
         fixes: [
-          ...findFixes(realPath, exclusive.pid),
+          ...findFixes(realPath, exclusive),
           { summary: 'Start write transactions with BEGIN IMMEDIATE rather than BEGIN EXCLUSIVE: readers keep working until the commit', sql: 'BEGIN IMMEDIATE;' },
           ...(header.walEnabled ? [{ summary: 'Remove PRAGMA locking_mode=EXCLUSIVE from the app if it is set', sql: 'PRAGMA locking_mode = NORMAL;' }] : [walModeFix()]),
         ],
@@ -81,7 +120,7 @@ export default defineCheck({
         messageId: 'pending',
         message: `${label(committing)} is committing and waits for ${readers.length > 0 ? `${plural(readers.length, 'reader')} to finish (${readers.map(label).join('; ')})` : 'the readers to finish'}: it holds PENDING, so new readers are refused meanwhile. This is the rollback journal's reader/writer conflict; in WAL mode readers never block a commit.`,
         evidence: { ...evidence, pid: committing.pid, command: committing.command ?? null, blockingReaderPids: readers.map((r) => r.pid) },
-        fixes: [walModeFix(), ...findFixes(realPath, committing.pid)],
+        fixes: [walModeFix(), ...findFixes(realPath, committing)],
       };
     }
 
@@ -102,13 +141,13 @@ export default defineCheck({
                 sql: 'PRAGMA wal_checkpoint(PASSIVE);',
                 docs: 'https://www.sqlite.org/c3ref/wal_checkpoint_v2.html',
               },
-              ...findFixes(realPath, writer.pid).slice(0, 2),
+              ...findFixes(realPath, writer).slice(0, 2),
             ]
-          : findFixes(realPath, writer.pid),
+          : findFixes(realPath, writer),
       };
     }
 
-    if (locks.holders.length > 0) {
+    if (locks.holders.length > own.length) {
       const parts: string[] = [];
       const readers = byRole.get('reader') ?? [];
       const waiting = !isGatherError(shm) && shm?.header ? Math.max(0, shm.header.mxFrame - shm.header.nBackfill) : 0;
@@ -128,6 +167,7 @@ export default defineCheck({
       for (const c of byRole.get('recovering') ?? []) parts.push(`${label(c)} is recovering the WAL (${lockList(c.locks)})`);
       const idle = [...(byRole.get('idle') ?? []), ...(byRole.get('open') ?? [])];
       if (idle.length > 0) parts.push(`${plural(idle.length, 'idle connection')}: ${idle.map(label).join('; ')}`);
+      if (own.length > 0) parts.push(`Not the app's: ${plural(own.length, 'lockscope process', 'lockscope processes')} with the files open and no lock (another lockscope run, e.g. a \`locks --for\` sampler): ${own.map((h) => `PID ${h.pid}`).join(', ')}`);
       return {
         status: 'info',
         messageId: 'attached',
@@ -151,12 +191,14 @@ export default defineCheck({
     const openPart = !v?.fullScan
       ? ''
       : v.unreadableProcesses > 0
-        ? ` None of the ${plural(v.processesScanned, 'process', 'processes')} lockscope could inspect has its files open (${v.unreadableProcesses} belong to other users: see lock-visibility).`
-        : ' No process has its files open.';
+        ? ` None of the ${plural(v.processesScanned, 'process', 'processes')} lockscope could inspect${own.length > 0 ? ' (besides lockscope itself)' : ''} has its files open (${v.unreadableProcesses} belong to other users: see lock-visibility).`
+        : own.length > 0
+          ? ''
+          : ' No process has its files open.';
     return {
       status: 'pass',
       messageId: 'nobody',
-      message: `No process holds a lock on the database or its -shm.${openPart}`,
+      message: `No process holds a lock on the database or its -shm.${openPart}${own.length > 0 ? ` No process of the app has its files open, only lockscope itself (${plural(own.length, 'process', 'processes')}: ${own.map((h) => `PID ${h.pid}`).join(', ')}, another lockscope run).` : ''}`,
       evidence,
     };
   },

@@ -1,6 +1,7 @@
 import { defineCheck } from '../src/check.js';
-import type { LockSampleProcess } from '../src/facts/types.js';
-import { shortReadTransactionFixes, shortWriteTransactionFixes, stuckProcessFixes } from '../src/lock-fixes.js';
+import { CLOCK_TICKS_PER_SECOND } from '../src/facts/processes.js';
+import { type LockSampleProcess, isStopped } from '../src/facts/types.js';
+import { shortReadTransactionFixes, shortWriteTransactionFixes, stackDumpFixes, stoppedProcessFixes, stoppedWords, stuckProcessFixes } from '../src/lock-fixes.js';
 import { plural, processLabel } from '../src/lock-words.js';
 import { formatMs } from '../src/units.js';
 
@@ -11,27 +12,79 @@ function wholeWindow(p: LockSampleProcess): 'write' | 'read' | null {
   return null;
 }
 
+
+/** Share of one CPU a process used over the window (utime+stime delta, clock ticks). */
+function cpuShare(p: LockSampleProcess, windowMs: number): number {
+  if (!p.progress || windowMs <= 0) return 0;
+  return (p.progress.cpuTicks * 1000) / CLOCK_TICKS_PER_SECOND / windowMs;
+}
+
+/** "sleeping in the kernel in do_select (state S)" from the state read when the window ended. */
+function sleepWords(p: LockSampleProcess): string {
+  const r = p.runAtEnd;
+  if (!r) return '';
+  const kind = r.state === 'D' ? 'in an uninterruptible kernel wait (state D: disk or network file system I/O)' : r.state === 'S' ? 'asleep in the kernel (state S)' : `in state ${r.state}`;
+  return ` It is ${kind}${r.wchan ? `, waiting in ${r.wchan}` : ''}.`;
+}
+
 export default defineCheck({
   id: 'lock-stall',
   title: 'No stuck lock holder seen',
   failureTitle: 'A stuck process holds the database',
   description:
-    'From sampling (`lockscope locks --for`): a lock held for the whole window by a process that used no CPU and did no read/write system call in that time — the hung worker holding the database.',
+    'From sampling (`lockscope locks --for`): a lock held by a stopped process (SIGSTOP, Ctrl-Z, a debugger), or held for the whole window by a process asleep in the kernel with no CPU or I/O (the hung worker), or spinning on the CPU inside its transaction.',
   defaultSeverity: 'fail',
   requires: ['lockSamples'] as const,
   thresholds: {
     warnMs: { default: 1000, unit: 'ms', description: 'A stall is reported when the sampling window (the stall seen) is longer than this.' },
     failMs: { default: 30_000, unit: 'ms', description: 'A stall seen for longer than this fails.' },
+    spinCpuPercent: {
+      default: 25,
+      unit: 'percent',
+      description: 'A whole-window holder that used at least this share of one CPU (utime+stime over the window) is reported as spinning.',
+    },
   },
   appliesTo: (facts) => facts.lockSamples !== undefined,
   run({ lockSamples }, { thresholds }) {
     const warnMs = thresholds.warnMs ?? 1000;
     const failMs = thresholds.failMs ?? 30_000;
+    const spinShare = (thresholds.spinCpuPercent ?? 25) / 100;
     const s = lockSamples!;
     const holders = s.processes.filter((p) => wholeWindow(p) !== null);
     const stalled = holders.filter((p) => p.progress?.progressed === false);
     const unknown = holders.filter((p) => p.progress === null);
     const base = { windowMs: s.windowMs, hz: s.hz, wholeWindowHolders: holders.map((p) => p.pid), warnMs, failMs };
+
+    // Stopped now (SIGSTOP, Ctrl-Z, a debugger) while holding a lock: it never releases it by itself.
+    const stopped = s.processes.filter((p) => isStopped(p.runAtEnd) && (p.write?.heldAtEnd || p.read?.heldAtEnd));
+    const blocking = (p: LockSampleProcess) => Boolean(p.write?.heldAtEnd) || (s.mode === 'rollback' && Boolean(p.read?.heldAtEnd));
+    const stoppedOne = stopped.find(blocking) ?? stopped[0];
+    if (stoppedOne && stoppedOne.runAtEnd) {
+      const writes = Boolean(stoppedOne.write?.heldAtEnd);
+      const hold = writes ? stoppedOne.write! : stoppedOne.read!;
+      const effect = writes
+        ? 'Every other writer fails with SQLITE_BUSY ("database is locked") until it runs again.'
+        : s.mode === 'rollback'
+          ? "No writer can commit until it runs again: each COMMIT waits in PENDING for its SHARED lock."
+          : 'Its snapshot stays pinned: the WAL cannot be checkpointed past it and grows until it runs again.';
+      return {
+        status: blocking(stoppedOne) ? 'fail' : 'warn',
+        messageId: 'stopped-holder',
+        message: `${processLabel(stoppedOne, s.endedAt)} ${stoppedWords(stoppedOne.runAtEnd)}, and it held ${writes ? 'the write lock' : 'a read transaction'} ${hold.heldWholeWindow ? `for the whole ${formatMs(s.windowMs)} window` : `when the window ended (${formatMs(hold.longestMs)} of the window)`}. A stopped process never releases a lock by itself. ${effect}`,
+        evidence: {
+          ...base,
+          pid: stoppedOne.pid,
+          command: stoppedOne.command ?? null,
+          lock: writes ? 'write' : 'read',
+          state: stoppedOne.runAtEnd.state,
+          ppid: stoppedOne.runAtEnd.ppid,
+          tracerPid: stoppedOne.runAtEnd.tracerPid,
+          stoppedPids: stopped.map((p) => p.pid),
+        },
+        fixes: stoppedProcessFixes(stoppedOne.pid, stoppedOne.runAtEnd),
+      };
+    }
+
     // Writers first: a stuck writer stops every other writer.
     const worst = stalled.find((p) => wholeWindow(p) === 'write') ?? stalled[0];
     if (worst) {
@@ -48,6 +101,8 @@ export default defineCheck({
         ioSyscalls: pr.ioSyscalls,
         ioBytes: pr.ioBytes,
         basis: pr.basis,
+        state: worst.runAtEnd?.state ?? null,
+        wchan: worst.runAtEnd?.wchan ?? null,
         stalledPids: stalled.map((p) => p.pid),
       };
       const noProgress =
@@ -67,9 +122,9 @@ export default defineCheck({
         return {
           status,
           messageId: 'stalled-writer',
-          message: `${who} held the write lock for the whole ${formatMs(s.windowMs)} window and ${noProgress}: it is stuck, not slow — blocked on something else (a network call, a prompt, a lock of another kind, a debugger) or a connection left mid-transaction. Every other writer fails with SQLITE_BUSY until it commits or ends.`,
+          message: `${who} held the write lock for the whole ${formatMs(s.windowMs)} window and ${noProgress}: it is stuck, not slow — blocked on something else (a network call, a prompt, a lock of another kind, a debugger) or a connection left mid-transaction. Every other writer fails with SQLITE_BUSY until it commits or ends.${sleepWords(worst)}`,
           evidence,
-          fixes: [...stuckProcessFixes(worst.pid), ...shortWriteTransactionFixes().slice(0, 1)],
+          fixes: [...stuckProcessFixes(worst.pid, worst.runtime), ...shortWriteTransactionFixes().slice(0, 1)],
         };
       }
       return {
@@ -79,9 +134,25 @@ export default defineCheck({
           s.mode === 'wal'
             ? 'It keeps the WAL from being checkpointed past its snapshot, so the WAL grows.'
             : 'In rollback-journal mode every writer\'s COMMIT waits for it.'
-        }`,
+        }${sleepWords(worst)}`,
         evidence,
-        fixes: [...stuckProcessFixes(worst.pid), ...shortReadTransactionFixes().slice(0, 2)],
+        fixes: [...stuckProcessFixes(worst.pid, worst.runtime), ...shortReadTransactionFixes().slice(0, 2)],
+      };
+    }
+    // Spinning: it held the lock throughout while burning CPU — computing (or looping) inside its transaction.
+    const spinning = holders.filter((p) => p.progress?.progressed && cpuShare(p, s.windowMs) >= spinShare);
+    const spinner = spinning.find((p) => wholeWindow(p) === 'write') ?? spinning[0];
+    if (spinner && s.windowMs > warnMs) {
+      const kind = wholeWindow(spinner)!;
+      const share = cpuShare(spinner, s.windowMs);
+      return {
+        status: s.windowMs > failMs ? 'fail' : 'warn',
+        messageId: 'spinning',
+        message: `${processLabel(spinner, s.endedAt)} held ${kind === 'write' ? 'the write lock' : 'a read transaction'} for the whole ${formatMs(s.windowMs)} window while using ${Math.round(share * 100)}% of a CPU (${spinner.progress!.cpuTicks} clock ticks of user+system time): it is running code inside its transaction — heavy computing, a loop, or a query that scans a lot — not waiting. ${
+          kind === 'write' ? 'Every other writer waits for it meanwhile.' : s.mode === 'wal' ? 'Its snapshot stays pinned meanwhile.' : "Every writer's COMMIT waits for it meanwhile."
+        } See where it spends the time, and move that work out of the transaction.`,
+        evidence: { ...base, pid: spinner.pid, command: spinner.command ?? null, lock: kind, cpuTicks: spinner.progress!.cpuTicks, cpuShare: Math.round(share * 1000) / 1000, spinCpuPercent: Math.round(spinShare * 100), state: spinner.runAtEnd?.state ?? null, spinningPids: spinning.map((p) => p.pid) },
+        fixes: [...stackDumpFixes(spinner.pid, spinner.runtime), ...(kind === 'write' ? shortWriteTransactionFixes().slice(0, 1) : shortReadTransactionFixes().slice(0, 1))],
       };
     }
     if (unknown.length > 0) {
@@ -98,7 +169,7 @@ export default defineCheck({
       messageId: 'no-stall',
       message:
         holders.length > 0
-          ? `${plural(holders.length, 'process', 'processes')} held a lock for the whole ${formatMs(s.windowMs)} window, and each used CPU or did I/O meanwhile: busy, not stuck (long-write-lock and long-reader judge the hold times).`
+          ? `${plural(holders.length, 'process', 'processes')} held a lock for the whole ${formatMs(s.windowMs)} window, and each used CPU or did I/O meanwhile: busy, not stuck, and none stopped (long-write-lock and long-reader judge the hold times).`
           : `No process held a lock for the whole ${formatMs(s.windowMs)} window.`,
       evidence: base,
     };

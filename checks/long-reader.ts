@@ -12,7 +12,7 @@ export default defineCheck({
   title: 'No reader holds back checkpoints or commits',
   failureTitle: 'A long read transaction holds the database back',
   description:
-    'From sampling (`lockscope locks --for`): the longest time a reader pinned an old WAL snapshot (frames that cannot be checkpointed), or held SHARED in rollback mode (a commit must wait for it).',
+    'From sampling (`lockscope locks --for`): the longest time a reader pinned an old WAL snapshot (frames that cannot be checkpointed), or held SHARED in rollback mode (a commit must wait for it); fails when a reader blocked a waiting commit for the whole window.',
   defaultSeverity: 'fail',
   requires: ['lockSamples'] as const,
   thresholds: {
@@ -57,6 +57,20 @@ export default defineCheck({
     };
     const ms = measure(worst);
     const bound = r.heldAtStart || r.heldAtEnd ? 'at least ' : '';
+    // Rollback mode: a reader that held SHARED all along while a committer sat in PENDING all along — no write
+    // could commit in the whole window, and PENDING refuses new readers: the database is unusable right now.
+    const stuckCommitter = wal ? undefined : s.processes.find((p) => p.pendingWholeWindow && p.pid !== worst.pid);
+    const wholeReaders = readers.filter((p) => p.read.heldWholeWindow && p.pid !== stuckCommitter?.pid);
+    if (stuckCommitter && wholeReaders.length > 0 && s.windowMs > warnMs) {
+      const blocker = wholeReaders.find((p) => p.pid === worst.pid) ?? wholeReaders[0]!;
+      return {
+        status: 'fail',
+        messageId: 'blocks-every-commit',
+        message: `${processLabel(blocker, s.endedAt)} held SHARED on the database file for the whole ${window}, while ${processLabel(stuckCommitter, s.endedAt)} waited in PENDING to commit for the whole window: no write could commit, and PENDING refuses every new reader meanwhile. In rollback-journal mode a COMMIT waits for every reader, so the database is unusable until this reader ends its read (or the committer gives up with SQLITE_BUSY). Look in the app for a cursor left open or a transaction that reads and never commits.`,
+        evidence: { ...evidence, pid: blocker.pid, command: blocker.command ?? null, longestReadMs: blocker.read.longestMs, committerPid: stuckCommitter.pid, blockingReaderPids: wholeReaders.map((p) => p.pid) },
+        fixes: [...findHolderFixes(realPath, blocker.pid, blocker.runtime), ...shortReadTransactionFixes(), walModeFix()],
+      };
+    }
     if (ms > warnMs) {
       const status = ms > failMs ? 'fail' : 'warn';
       if (wal) {
@@ -66,7 +80,7 @@ export default defineCheck({
           messageId: 'pins-wal',
           message: `${who} kept a read transaction open that pinned ${pin} for ${bound}${formatMs(ms)}: up to ${plural(r.maxFramesBehind, 'WAL frame')} could not be checkpointed past it. The WAL keeps growing, reads get slower, and a FULL/RESTART/TRUNCATE checkpoint waits for it while holding the write lock, so writers wait too. Look in the app for a cursor left open, a long report or export in one transaction, or a connection that never commits after reading.`,
           evidence,
-          fixes: [...findHolderFixes(realPath, worst.pid), ...shortReadTransactionFixes()],
+          fixes: [...findHolderFixes(realPath, worst.pid, worst.runtime), ...shortReadTransactionFixes()],
         };
       }
       return {
@@ -74,7 +88,7 @@ export default defineCheck({
         messageId: 'blocks-writers',
         message: `${who} held SHARED on the database file for ${bound}${formatMs(ms)}: in rollback-journal mode a writer's COMMIT must wait for every reader, so writes stalled or failed with SQLITE_BUSY meanwhile. Look in the app for a cursor left open or a transaction that reads and never commits.`,
         evidence,
-        fixes: [walModeFix(), ...findHolderFixes(realPath, worst.pid), ...shortReadTransactionFixes()],
+        fixes: [walModeFix(), ...findHolderFixes(realPath, worst.pid, worst.runtime), ...shortReadTransactionFixes()],
       };
     }
     if (wal) {

@@ -79,7 +79,7 @@ export default defineCheck({
             sql: 'PRAGMA busy_timeout = 200;\nPRAGMA wal_checkpoint(TRUNCATE);',
             docs: 'https://www.sqlite.org/c3ref/wal_checkpoint_v2.html',
           },
-          ...findHolderFixes(realPath, worst.pid).slice(0, 2),
+          ...findHolderFixes(realPath, worst.pid, worst.runtime).slice(0, 2),
         ],
       };
     }
@@ -89,7 +89,7 @@ export default defineCheck({
         messageId: 'long-commit-wait',
         message: `${who} held the write lock for ${bound}${formatMs(w.longestMs)}${ongoing}, part of it in PENDING: its COMMIT waited for readers to finish (rollback journal), and new readers were refused meanwhile. ${stats}. ${effect}`,
         evidence: { ...evidence, pending: true },
-        fixes: [walModeFix(), ...findHolderFixes(realPath, worst.pid)],
+        fixes: [walModeFix(), ...findHolderFixes(realPath, worst.pid, worst.runtime)],
       };
     }
     return {
@@ -97,7 +97,7 @@ export default defineCheck({
       messageId: 'long-hold',
       message: `${who} held the write lock without a break for ${bound}${formatMs(w.longestMs)}${ongoing}. ${stats}. ${effect} Look in the app for a write transaction that stays open: slow work or a network call between BEGIN and COMMIT, a loop committing once at the end, or a connection that never commits.`,
       evidence,
-      fixes: [...findHolderFixes(realPath, worst.pid), ...shortWriteTransactionFixes()],
+      fixes: [...findHolderFixes(realPath, worst.pid, worst.runtime), ...shortWriteTransactionFixes()],
     };
   },
 });

@@ -2,33 +2,112 @@
  * Fixes shared by the lock checks (lock-holders, long-write-lock, long-reader, lock-stall): how to find
  * the transaction in the app, and how to keep transactions short in each main stack.
  */
+import { basename } from 'node:path';
+import type { ProcessRunState } from './facts/types.js';
 import { shellArg } from './fixes.js';
+import { shortCommand } from './lock-words.js';
 import type { Fix } from './model.js';
 
+/** What runs in a process (from its executable and argv[0], src/facts/processes.ts); undefined = not known. */
+export type Runtime = 'python' | 'node' | 'other' | undefined;
+
+/**
+ * How to see where in its code a process is, with the tool that fits it: py-spy for Python, the Node
+ * inspector for node (py-spy cannot read a node process), gdb or eu-stack for anything else. Unknown
+ * (facts saved by an older version): each, labelled with its stack.
+ */
+export function stackDumpFixes(pid: number, runtime: Runtime): Fix[] {
+  const python: Fix = { summary: "Python: dump every thread's stack to find the open transaction (py-spy attaches without a restart)", shell: `py-spy dump --pid ${pid}` };
+  const node: Fix = {
+    summary: 'Node: SIGUSR1 opens its inspector on 127.0.0.1:9229 (no restart); attach, pause, and read the JavaScript stack',
+    shell: `kill -USR1 ${pid}\nnode inspect -p ${pid}`,
+    docs: 'https://nodejs.org/api/debugger.html',
+    caution: 'Only for node: SIGUSR1 ends most other programs.',
+  };
+  const native: Fix = { summary: "Every thread's native stack (gdb briefly stops the process; eu-stack is the lighter alternative)", shell: `gdb -p ${pid} -batch -ex 'thread apply all bt'\neu-stack -p ${pid}` };
+  switch (runtime) {
+    case 'python':
+      return [python];
+    case 'node':
+      return [node];
+    case 'other':
+      return [native];
+    default:
+      return [
+        { ...python, stack: 'python' },
+        { ...node, summary: `${node.summary} (node processes only)` },
+        native,
+      ];
+  }
+}
+
 /** Find the process and where in its code the transaction is open. */
-export function findHolderFixes(dbPath: string, pid: number): Fix[] {
+export function findHolderFixes(dbPath: string, pid: number, runtime?: Runtime): Fix[] {
   return [
     {
       summary: 'Measure how long it holds the lock, and who else takes it (samples the lock table at 100 Hz; takes no lock)',
       shell: `lockscope locks ${shellArg(dbPath)} --for 10s`,
     },
     { summary: 'See what the process is and how long it has been running', shell: `ps -o pid,user,etime,args -p ${pid}` },
-    { summary: 'Python: dump every thread\'s stack to find the open transaction (py-spy needs no restart)', stack: 'python', shell: `py-spy dump --pid ${pid}` },
+    ...stackDumpFixes(pid, runtime),
   ];
 }
 
-/** Where a stuck process waits: kernel wait channel, system call, stacks. */
-export function stuckProcessFixes(pid: number): Fix[] {
+/** Where a stuck (not stopped) process waits: kernel wait channel, system call, stacks. */
+export function stuckProcessFixes(pid: number, runtime?: Runtime): Fix[] {
   return [
     { summary: 'See what it is blocked on (the kernel wait channel and its current system call)', shell: `cat /proc/${pid}/wchan; echo; cat /proc/${pid}/syscall` },
-    { summary: 'Python: every thread\'s stack, without stopping it', stack: 'python', shell: `py-spy dump --pid ${pid}` },
-    { summary: 'Any process: every thread\'s native stack (briefly stops it)', shell: `gdb -p ${pid} -batch -ex 'thread apply all bt'` },
+    ...stackDumpFixes(pid, runtime),
     {
       summary: 'Last resort: end it; its transaction is rolled back and the lock released',
       shell: `kill ${pid}`,
       caution: 'The uncommitted work of that transaction is lost. In rollback-journal mode the next connection rolls back the hot journal.',
     },
   ];
+}
+
+const SHELLS = /^-?(?:ba|z|da|k|c|tc|fi|mk)?sh$/;
+
+/**
+ * A stopped process (state T or t) holds its locks until it runs again: resume it, or end it with SIGKILL.
+ * Plain `kill` (SIGTERM) does nothing while it is stopped: the signal stays pending (measured here: a
+ * stopped process sent SIGTERM is still in state T and still holds its lock), so it is never offered.
+ */
+export function stoppedProcessFixes(pid: number, run: ProcessRunState): Fix[] {
+  const fixes: Fix[] = [];
+  if (run.state === 't' || run.tracerPid !== null) {
+    const tracer = run.tracerPid !== null ? `PID ${run.tracerPid}${run.tracerCommand ? ` (${shortCommand(run.tracerCommand)})` : ''}` : 'its tracer';
+    fixes.push({
+      summary: `Resume it from its tracer, ${tracer}: continue or detach there (gdb: \`continue\` or \`detach\`; strace: Ctrl-C). SIGCONT does not resume a process its tracer stopped`,
+      shell: run.tracerPid !== null ? `ps -o pid,user,etime,args -p ${run.tracerPid}` : `grep TracerPid /proc/${pid}/status`,
+    });
+  } else {
+    fixes.push({
+      summary: 'Resume it: SIGCONT lets it run again, finish its transaction and release the lock',
+      shell: `kill -CONT ${pid}`,
+    });
+    const parentName = run.parentCommand ? basename(run.parentCommand.split(' ')[0] ?? '') : '';
+    if (run.ppid !== null && SHELLS.test(parentName)) {
+      fixes.push({
+        summary: `It is a job of the shell PID ${run.ppid} (${shortCommand(run.parentCommand)}), stopped with Ctrl-Z or SIGSTOP: \`fg\` (or \`bg\`) in that terminal resumes it too`,
+        shell: `ps -o pid,tty,args -p ${run.ppid}`,
+      });
+    }
+  }
+  fixes.push({
+    summary: 'If it must go: SIGKILL ends it even while stopped (plain `kill` does not: SIGTERM waits, pending, until it is resumed); its transaction is rolled back and the lock released',
+    shell: `kill -9 ${pid}`,
+    caution: 'The uncommitted work of that transaction is lost, and the process gets no chance to clean up. In rollback-journal mode the next connection rolls back the hot journal.',
+  });
+  return fixes;
+}
+
+/** "stopped (state T, by a signal: SIGSTOP or Ctrl-Z)" / "stopped by its tracer PID 7 (gdb …)". */
+export function stoppedWords(run: ProcessRunState): string {
+  if (run.state === 't' || run.tracerPid !== null) {
+    return `is stopped by its tracer${run.tracerPid !== null ? ` PID ${run.tracerPid}${run.tracerCommand ? ` (${shortCommand(run.tracerCommand)})` : ''}` : ''} (state ${run.state}): it runs no code until the tracer lets it go`;
+  }
+  return 'is stopped (state T: SIGSTOP, or Ctrl-Z in its terminal): it runs no code until it gets SIGCONT';
 }
 
 /** Keep write transactions short, per stack. */

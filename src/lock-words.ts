@@ -31,6 +31,8 @@ export interface ProcessLike {
   command?: string;
   user?: string;
   startedAt?: string;
+  /** lockscope's own process: labelled as such, so it is never read as one of the app's connections. */
+  lockscope?: boolean;
 }
 
 /** "PID 4242 (python3 worker.py, user app, running 3 h)"; `at` = when the facts were taken (ISO). */
@@ -43,6 +45,7 @@ export function processLabel(p: ProcessLike, at?: string): string {
     const age = Date.parse(at) - Date.parse(p.startedAt);
     if (Number.isFinite(age)) parts.push(`running ${formatAge(age)}`);
   }
+  if (p.lockscope) parts.unshift("lockscope's own process, not the app's");
   return parts.length > 0 ? `PID ${p.pid} (${parts.join(', ')})` : `PID ${p.pid}`;
 }
 

@@ -35,6 +35,10 @@ export interface HolderEntry {
   startedAt: string | null;
   /** null = unknown (the process's descriptors could not be read). */
   files: string[] | null;
+  /** /proc/<pid>/stat state when read (T / t = stopped); null = not readable. */
+  state: string | null;
+  /** A lockscope process (another run's sampler…), not one of the app's connections. */
+  lockscope: boolean;
   locks: { name: string; mode: 'shared' | 'exclusive'; file: 'db' | 'shm'; pinsFrame?: number | null }[];
 }
 
@@ -47,6 +51,8 @@ export function holdersSection(locks: Gathered<LockFacts>): HolderEntry[] {
     command: h.command ?? null,
     startedAt: h.startedAt ?? null,
     files: h.files ?? null,
+    state: h.run?.state ?? null,
+    lockscope: h.lockscope === true,
     locks: h.locks.map((l) => ({ ...l })),
   }));
 }

@@ -12,7 +12,7 @@ import { escapeControl } from '../escape.js';
 import { fileTargets, hiddenLockCount, lsofHolders, ofdLocksInFdinfo, pidNamespace, procHidepid, scanOpenFiles } from './holders.js';
 import { decodeProcessLocks, locksOnInode, readProcLocks } from './proc-locks.js';
 import { decodeDbLocks } from './proc-locks.js';
-import { processIdentity } from './processes.js';
+import { processIdentity, processRunState } from './processes.js';
 import { SHM_HEADER_BYTES, parseShmHeader } from './shm-header.js';
 import {
   type AuditFacts,
@@ -197,6 +197,8 @@ export function gatherLocks(
   const pids = [...new Set([...lockPids, ...opened.byPid.keys()])].sort((a, b) => a - b);
   const holders: LockHolder[] = pids.map((pid) => {
     const holder: LockHolder = { pid, ...processIdentity(pid), locks: decodeProcessLocks(onDb, onShm, pid, readMarks) };
+    const run = processRunState(pid);
+    if (run) holder.run = run;
     const open = opened.byPid.get(pid);
     if (open) holder.files = HOLDER_FILE_ORDER.filter((f) => open.has(f));
     else if (scan !== 'none' && !unreadable.has(pid)) holder.files = [];

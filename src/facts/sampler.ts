@@ -18,7 +18,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { statFile } from './files.js';
 import { percentileSorted } from './percentile.js';
 import { decodeProcessLocks, isWriteLock, lockKey, parseProcLocks, readSlot } from './proc-locks.js';
-import { type ActivityCounters, type ProcessIdentity, processIdentity, readActivity } from './processes.js';
+import { type ActivityCounters, type ProcessIdentity, processIdentity, processRunState, readActivity } from './processes.js';
 import { SHM_HEADER_BYTES, parseShmHeader } from './shm-header.js';
 import type {
   DatabaseFiles,
@@ -134,6 +134,8 @@ interface ProcTrack {
   longestWriteCheckpoint: boolean;
   longestWritePending: boolean;
   readSlot: number | null;
+  /** Samples in which it held PENDING (a rollback-mode commit waiting for readers). */
+  pendingSamples: number;
   maxFramesBehind: number;
   pinsFrameNow: number | null;
   longestPinFrame: number | null;
@@ -216,6 +218,7 @@ function newTrack(pid: number, t: number): ProcTrack {
     longestWriteCheckpoint: false,
     longestWritePending: false,
     readSlot: null,
+    pendingSamples: 0,
     maxFramesBehind: 0,
     pinsFrameNow: null,
     longestPinFrame: null,
@@ -260,6 +263,7 @@ function updateTrack(state: TargetState, track: ProcTrack, locks: readonly Decod
     track.runCheckpoint ||= names.has('wal-checkpoint');
     track.runPending ||= names.has('pending');
   }
+  if (names.has('pending')) track.pendingSamples += 1;
   const ended = track.write.update(writing, t, first);
   if (ended !== null) noteWriteRunEnd(track, ended);
 
@@ -340,18 +344,25 @@ function finishTarget(state: TargetState, endT: number, windowMs: number, totalS
     const pin = track.pinned.finish(endT);
     if (pin.ongoingMs !== null && pin.ongoingMs >= pinBefore) track.longestPinFrame = track.pinsFrameNow;
     const identity = track.identity;
+    const end = readActivity(track.pid);
     const proc: LockSampleProcess = {
       pid: track.pid,
       ...(identity.command !== undefined ? { command: identity.command } : {}),
       ...(identity.user !== undefined ? { user: identity.user } : {}),
       ...(identity.startedAt !== undefined ? { startedAt: identity.startedAt } : {}),
+      ...(identity.runtime !== undefined ? { runtime: identity.runtime } : {}),
+      ...(identity.lockscope ? { lockscope: true } : {}),
       locksSeen: [...track.locksSeen].sort(),
       write: track.everWrote ? track.write.stats(windowMs, totalSamples, writeHeldAtEnd) : null,
       writeHoldIsCheckpoint: track.everWrote && track.longestWriteCheckpoint,
       writeHoldIsPending: track.everWrote && track.longestWritePending,
+      pendingWholeWindow: totalSamples > 0 && track.pendingSamples === totalSamples,
       read: null,
-      progress: progressOf(track.activityStart, readActivity(track.pid)),
+      progress: progressOf(track.activityStart, end),
     };
+    // Only the same process (same start time) still running has a state worth reporting.
+    const run = end && track.activityStart && end.startTicks === track.activityStart.startTicks ? processRunState(track.pid) : undefined;
+    if (run) proc.runAtEnd = run;
     if (track.everRead) {
       const read: ReadHoldStats = {
         ...track.read.stats(windowMs, totalSamples, readHeldAtEnd),
@@ -367,20 +378,82 @@ function finishTarget(state: TargetState, endT: number, windowMs: number, totalS
   return out;
 }
 
+/** The identity of one lock line: the same lock in two reads of the table (ordinals are positions, not identities). */
+function lineId(l: RawLock): string {
+  return `${l.pid} ${l.type} ${l.device}:${l.inode} ${l.start} ${l.end ?? 'EOF'}${l.waiting ? ' ->' : ''}`;
+}
+
+/**
+ * Reads /proc/locks whole, on a descriptor kept open.
+ *
+ * /proc/locks is a seq_file: one read() returns at most one page of it (4,095 bytes measured here on Linux
+ * 6.18, whatever the buffer size), so a table longer than that — about 55 locks on the whole machine — takes
+ * several reads, and reading stops only at a read that returns 0 (EOF). Reading one buffer-full and taking
+ * a short read for the end of the table made every lock past the first page invisible: the holder looked
+ * released, and its hold was cut into pieces (a reader holding SHARED the whole window reported as 140 ms).
+ *
+ * Between two of those reads the kernel lets go of its lock on the table, and the next read restarts at a
+ * line index (fs/locks.c locks_start: seq_hlist_start_percpu(*pos)): a lock removed from the part already
+ * read shifts the rest up, and the line now at the boundary is skipped. That is from the source only — it was
+ * not seen here (no confirming re-read in 2,400 multi-page samples with a churning table) — but it costs
+ * nothing when the table is short: a multi-page read in which a line seen at the previous tick is missing is
+ * read again (up to twice more) and the reads are merged: a lock still there is confirmed, a lock really
+ * released is missing from every read.
+ */
+export class LockTableReader {
+  private buf = Buffer.alloc(64 * 1024);
+  private previous = new Set<string>();
+  /** How often a multi-page read was read again to confirm a missing line. */
+  rereads = 0;
+  /** Reads of the table that took more than one read() call. */
+  multiPage = 0;
+
+  constructor(private readonly fd: number) {}
+
+  /** One pass over the table: every page, until read() returns 0. Returns the lines on `keys` and the page count. */
+  private readOnce(keys: readonly string[]): { locks: RawLock[]; pages: number } {
+    let off = 0;
+    let pages = 0;
+    for (;;) {
+      if (off === this.buf.length) {
+        const bigger = Buffer.alloc(this.buf.length * 2);
+        this.buf.copy(bigger, 0, 0, off);
+        this.buf = bigger;
+      }
+      const n = readSync(this.fd, this.buf, off, this.buf.length - off, off);
+      if (n === 0) break;
+      off += n;
+      pages += 1;
+    }
+    return { locks: parseProcLocks(this.buf.toString('latin1', 0, off), keys), pages };
+  }
+
+  read(keys: readonly string[]): RawLock[] {
+    let { locks, pages } = this.readOnce(keys);
+    if (pages > 1) {
+      this.multiPage += 1;
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        const seen = new Set(locks.map(lineId));
+        if (![...this.previous].some((id) => !seen.has(id))) break;
+        this.rereads += 1;
+        const again = this.readOnce(keys).locks;
+        const merged = new Map(locks.map((l) => [lineId(l), l]));
+        for (const l of again) if (!merged.has(lineId(l))) merged.set(lineId(l), l);
+        locks = [...merged.values()];
+      }
+    }
+    this.previous = new Set(locks.map(lineId));
+    return locks;
+  }
+}
+
 /** Samples the lock table for every target at once (one read of /proc/locks per tick for all of them). */
 export async function sampleLocks(targets: readonly SampleTarget[], options: SamplerOptions): Promise<LockSampleFacts[]> {
   const hz = Math.min(MAX_HZ, Math.max(1, options.hz ?? DEFAULT_HZ));
   const periodMs = 1000 / hz;
   const procLocksPath = options.procLocksPath ?? '/proc/locks';
   const locksFd = openSync(procLocksPath, 'r');
-  let buf = Buffer.alloc(64 * 1024);
-  const readTable = (keys: string[]): RawLock[] => {
-    for (;;) {
-      const n = readSync(locksFd, buf, 0, buf.length, 0);
-      if (n < buf.length) return parseProcLocks(buf.toString('latin1', 0, n), keys);
-      buf = Buffer.alloc(buf.length * 2); // a full buffer may be a cut-off table: read again, bigger
-    }
-  };
+  const reader = new LockTableReader(locksFd);
   const now = () => performance.now();
   const states: TargetState[] = targets.map((target) => {
     const s: TargetState = {
@@ -413,7 +486,7 @@ export async function sampleLocks(targets: readonly SampleTarget[], options: Sam
       lastT = t;
       if (samples > 0 && samples % refreshEvery === 0) for (const s of states) refreshFiles(s);
       const keys = states.flatMap((s) => [s.dbKey, s.shmKey].filter((k): k is string => k !== null));
-      const table = readTable(keys);
+      const table = reader.read(keys);
       for (const s of states) sampleTarget(s, table, t, samples === 0);
       samples += 1;
       if (options.signal?.aborted) break;
@@ -455,6 +528,8 @@ export async function sampleLocks(targets: readonly SampleTarget[], options: Sam
       nBackfillEnd: last?.nBackfill ?? null,
       samplerCpuMs: Math.round(samplerCpuMs * 10) / 10,
       samplerCpuShare: windowMs > 0 ? Math.round((samplerCpuMs / windowMs) * 10_000) / 10_000 : 0,
+      multiPageReads: reader.multiPage,
+      confirmReads: reader.rereads,
       endedAt,
       processes,
     };

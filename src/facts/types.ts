@@ -223,6 +223,28 @@ export interface DecodedLock {
 /** Which of the database's files a process has open (by device and inode, never by name). */
 export type HolderFile = 'db' | 'wal' | 'shm' | 'journal';
 
+/** How a process ran when lockscope looked: /proc/<pid>/stat (state, parent), status (TracerPid), wchan. */
+export interface ProcessRunState {
+  /**
+   * /proc/<pid>/stat state: R running, S sleeping, D uninterruptible sleep, T stopped by a signal (SIGSTOP,
+   * Ctrl-Z), t stopped by its tracer (a debugger), Z zombie.
+   */
+  state: string;
+  /** The kernel function it sleeps in (/proc/<pid>/wchan); null while it runs, or when hidden. */
+  wchan: string | null;
+  ppid: number | null;
+  /** The parent's command line, escaped (the shell whose job it is, or the supervisor that started it). */
+  parentCommand?: string;
+  /** The process tracing it (TracerPid: gdb, strace, a debugger); null = none. */
+  tracerPid: number | null;
+  tracerCommand?: string;
+}
+
+/** T or t: stopped; it runs no code, so it never releases a lock until someone resumes or kills it. */
+export function isStopped(run: Pick<ProcessRunState, 'state'> | undefined | null): boolean {
+  return run?.state === 'T' || run?.state === 't';
+}
+
 /**
  * A process that holds a lock on the database's files, or has one of them open.
  * The JSON names pid, user, command, startedAt, files and locks are part of `lockscope locks --json`.
@@ -237,6 +259,12 @@ export interface LockHolder {
   uid?: number;
   /** When the process started (ISO 8601): /proc/<pid>/stat starttime + btime from /proc/stat. */
   startedAt?: string;
+  /** python, node or other (from its executable and argv[0]): which stack-dump tool fits it. */
+  runtime?: 'python' | 'node' | 'other';
+  /** lockscope's own process (another run's sampler, stress, audit --checkpoint): not one of the app's connections. */
+  lockscope?: boolean;
+  /** How it ran when the lock table was read (absent: unreadable, or facts saved by an older version). */
+  run?: ProcessRunState;
   /**
    * The database's files this process has open, from /proc/<pid>/fd (and /proc/<pid>/maps for a
    * mapped -shm). Absent when its descriptors could not be read (another user's process, lockscope not root).
@@ -349,9 +377,16 @@ export interface LockSampleProcess {
   writeHoldIsCheckpoint: boolean;
   /** Its longest write hold included PENDING: a rollback-mode commit waiting for readers. */
   writeHoldIsPending: boolean;
+  /** It held PENDING at every sample: a commit that waited for readers the whole window (absent in older facts). */
+  pendingWholeWindow?: boolean;
   read: ReadHoldStats | null;
   /** null: the process ended during the window, or was not seen at both ends. */
   progress: ProcessProgress | null;
+  runtime?: 'python' | 'node' | 'other';
+  /** lockscope's own process: not one of the app's connections. */
+  lockscope?: boolean;
+  /** How it ran when the window ended (absent: it had ended, or unreadable). */
+  runAtEnd?: ProcessRunState;
 }
 
 /** `lockscope locks --for`: the lock table sampled at `hz` for a window. */
@@ -373,6 +408,9 @@ export interface LockSampleFacts {
   /** CPU lockscope's sampler used (user+system), and as a share of one core over the window. */
   samplerCpuMs: number;
   samplerCpuShare: number;
+  /** Samples whose /proc/locks took more than one read() (a table longer than one page), and re-reads made to confirm a lock line that vanished from one (absent in older facts). */
+  multiPageReads?: number;
+  confirmReads?: number;
   /** When the window ended (ISO 8601): process ages in messages are relative to it. */
   endedAt: string;
   /** Processes seen holding any lock on the files, by pid. */

@@ -7,7 +7,7 @@
 import Table from 'cli-table3';
 import { escapeControl } from '../escape.js';
 import type { AuditFacts, LockFacts, LockSampleFacts } from '../facts/types.js';
-import { isGatherError } from '../facts/types.js';
+import { isGatherError, isStopped } from '../facts/types.js';
 import { shortLockName } from '../facts/proc-locks.js';
 import { type HolderRole, framesPinned, formatAge, holderRole, plural, processLabel, shortCommand, writeLockName } from '../lock-words.js';
 import type { DatabaseReport, Report } from '../model.js';
@@ -34,7 +34,7 @@ function holdersTable(locks: LockFacts, walEnabled: boolean): string {
       String(h.pid),
       escapeControl(h.user ?? '?'),
       age,
-      ROLE_WORD[role],
+      h.lockscope ? 'lockscope' : isStopped(h.run) ? `STOPPED (${h.run!.state})\n${ROLE_WORD[role]}` : ROLE_WORD[role],
       shortCommand(h.command) ?? '?',
       h.files === undefined ? '? (not readable)' : h.files.join(' ') || '-',
       lockText,
@@ -70,7 +70,7 @@ function nowLines(facts: AuditFacts, locks: LockFacts, style: Style): string[] {
   }
   const roles = locks.holders.map((h) => ({ h, role: holderRole(h, wal) }));
   const writers = roles.filter((r) => ['exclusive', 'committing', 'writer'].includes(r.role) || (r.role === 'checkpointer' && r.h.locks.some((l) => l.name === 'wal-write')));
-  line('writing now', writers.length > 0 ? writers.map((r) => `${processLabel(r.h, at)} holds ${writeLockName(r.h)}`).join('; ') : 'nobody');
+  line('writing now', writers.length > 0 ? writers.map((r) => `${processLabel(r.h, at)} holds ${writeLockName(r.h)}${isStopped(r.h.run) ? ` and is STOPPED (state ${r.h.run!.state})` : ''}`).join('; ') : 'nobody');
 
   if (wal) {
     const blockers: string[] = [];
@@ -129,10 +129,10 @@ function samplingTable(s: LockSampleFacts): string {
     const r = p.read;
     const pinned = r && r.longestPinnedMs > 0 ? `${formatMs(r.longestPinnedMs)} (${formatCount(r.maxFramesBehind)} fr)` : '–';
     // Progress only matters for a process that held a transaction; an idle connection is expected to sleep.
-    const progress = !w && !r ? '–' : p.progress === null ? '?' : p.progress.progressed ? 'yes' : 'NONE';
+    const progress = isStopped(p.runAtEnd) ? `STOPPED (${p.runAtEnd!.state})` : !w && !r ? '–' : p.progress === null ? '?' : p.progress.progressed ? 'yes' : 'NONE';
     table.push([
       String(p.pid),
-      shortCommand(p.command) ?? '?',
+      p.lockscope ? `[lockscope] ${shortCommand(p.command) ?? '?'}` : (shortCommand(p.command) ?? '?'),
       w ? pct(w.share) : '–',
       w ? String(w.acquisitions) : '–',
       w ? `${w.heldAtStart || w.heldAtEnd ? '≥' : ''}${ms(w.longestMs)}` : '–',

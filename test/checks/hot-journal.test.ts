@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import check from '../../checks/hot-journal.js';
@@ -46,9 +46,10 @@ describe('hot-journal (facts tables)', () => {
     expect(f.fixes[0]!.shell).toBe(`sudo -u app sqlite3 '/srv/my app/it'\\''s.db' 'PRAGMA integrity_check'`);
   });
 
-  it('warns on a hot journal whose header is not a journal header (nothing to roll back)', () => {
+  it('fails on a hot journal whose header is not a journal header: read-only connections fail until a read-write one deletes it', () => {
     const f = run(withJournal({ sizeBytes: 4008, headerMagicValid: false, headerZeroed: false, hot: true }));
-    expect(f).toMatchObject({ status: 'warn', messageId: 'hot-unrecognised' });
+    expect(f).toMatchObject({ status: 'fail', messageId: 'hot-unrecognised' });
+    expect(f.message).toMatch(/SQLITE_READONLY_ROLLBACK/);
   });
 
   it('is info when the lock table was unavailable', () => {
@@ -105,6 +106,23 @@ except sqlite3.OperationalError as e:
     expect(rw.trim()).toBe('0');
     expect(existsSync(`${db}-journal`)).toBe(false);
     expect(run(gatherAuditFacts(db))).toMatchObject({ status: 'pass', messageId: 'no-journal' });
+  });
+
+  it('a journal with a wrong header: fails, because a read-only connection really fails until a read-write one deletes it', () => {
+    dir = tempDir();
+    const db = join(dir, 'app.db');
+    buildRollbackDatabase(db, 100);
+    writeFileSync(`${db}-journal`, Buffer.alloc(4008, 0x5a));
+    const f = run(gatherAuditFacts(db));
+    expect(f).toMatchObject({ status: 'fail', messageId: 'hot-unrecognised' });
+    const ro = python(db, `c = sqlite3.connect("file:" + db + "?mode=ro", uri=True)
+try:
+    c.execute("SELECT count(*) FROM t").fetchall(); print("opened")
+except sqlite3.OperationalError as e:
+    print(e.sqlite_errorname)`);
+    expect(ro.trim()).toBe('SQLITE_READONLY_ROLLBACK');
+    python(db, 'c = sqlite3.connect(db); c.execute("SELECT count(*) FROM t").fetchall(); c.close()');
+    expect(existsSync(`${db}-journal`)).toBe(false);
   });
 
   it('journal_mode=PERSIST leaves a zeroed journal: not hot', () => {

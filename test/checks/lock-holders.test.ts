@@ -139,4 +139,34 @@ describe('lock-holders', () => {
     expect(f.message).toContain('evil \\x1b[2J');
     expect(f.message).not.toContain('\u001b');
   });
+
+  const stopped = { state: 'T', wchan: 'do_signal_stop', ppid: 1, tracerPid: null };
+
+  it('fails on a stopped writer: names it as stopped, fixes kill -CONT and kill -9, never plain kill', () => {
+    const f = run(facts([holder(41, [SHARED, L('wal-write', 'exclusive', 'shm'), DMS], { run: stopped, runtime: 'python' })]));
+    expect(f).toMatchObject({ status: 'fail', messageId: 'stopped-holder' });
+    expect(f.message).toMatch(/PID 41 .* is stopped \(state T.* holds the WAL write lock/);
+    expect(f.evidence).toMatchObject({ pid: 41, state: 'T', stoppedPids: [41] });
+    const shells = f.fixes.map((x) => x.shell);
+    expect(shells).toEqual(expect.arrayContaining(['kill -CONT 41', 'kill -9 41']));
+    expect(shells).not.toContain('kill 41');
+  });
+
+  it('only warns on a stopped WAL reader; an idle stopped connection is no finding of its own', () => {
+    const f = run(facts([holder(42, [SHARED, L('wal-read-1', 'shared', 'shm', 4), DMS], { run: stopped })]));
+    expect(f).toMatchObject({ status: 'warn', messageId: 'stopped-holder' });
+    const idle = run(facts([holder(43, [SHARED, DMS], { run: stopped })]));
+    expect(idle.messageId).toBe('attached');
+  });
+
+  it("keeps lockscope's own processes apart from the app's connections", () => {
+    const f = run(facts([holder(10, [SHARED, DMS]), holder(50, [], { lockscope: true, runtime: 'node', command: 'node /opt/lockscope/bin/lockscope.js locks app.db --for 10s', files: ['shm'] })]));
+    expect(f).toMatchObject({ status: 'info', messageId: 'attached' });
+    expect(f.evidence).toMatchObject({ idlePids: [10], lockscopePids: [50] });
+    expect(f.message).toContain('1 idle connection: PID 10');
+    expect(f.message).toContain("Not the app's: 1 lockscope process");
+    const only = run(facts([holder(50, [], { lockscope: true, files: ['shm'] })]));
+    expect(only).toMatchObject({ status: 'pass', messageId: 'nobody' });
+    expect(only.message).toContain('only lockscope itself');
+  });
 });

@@ -69,4 +69,56 @@ describe('lock-stall', () => {
     expect(f.status).toBe('info');
     expect(f.messageId).toBe('progress-unknown');
   });
+
+  const stoppedRun = { state: 'T', wchan: 'do_signal_stop', ppid: 100, parentCommand: 'bash', tracerPid: null };
+
+  it('fails on a writer stopped with SIGSTOP, even in a short window: kill -CONT, the shell job, kill -9, never plain kill', () => {
+    const f = run(samples([proc(4242, { write: hold(whole), progress: stuck, runAtEnd: stoppedRun })], { windowMs: 300 }))!;
+    expect(f).toMatchObject({ status: 'fail', messageId: 'stopped-holder' });
+    expect(f.message).toMatch(/PID 4242 .* is stopped \(state T/);
+    expect(f.evidence).toMatchObject({ pid: 4242, state: 'T', lock: 'write', ppid: 100, tracerPid: null });
+    const shells = f.fixes.map((x) => x.shell);
+    expect(shells).toContain('kill -CONT 4242');
+    expect(shells).toContain('kill -9 4242');
+    expect(shells).not.toContain('kill 4242');
+    expect(f.fixes.some((x) => x.summary.includes('job of the shell PID 100') && x.summary.includes('`fg`'))).toBe(true);
+  });
+
+  it('names the tracer of a process in a tracing stop (state t), without kill -CONT', () => {
+    const f = run(samples([proc(7, { write: hold(whole), progress: stuck, runAtEnd: { state: 't', wchan: null, ppid: 1, tracerPid: 99, tracerCommand: 'gdb -p 7' } })]))!;
+    expect(f).toMatchObject({ status: 'fail', messageId: 'stopped-holder' });
+    expect(f.message).toContain('stopped by its tracer PID 99 (gdb -p 7)');
+    expect(f.fixes.map((x) => x.shell)).not.toContain('kill -CONT 7');
+  });
+
+  it('only warns on a stopped WAL reader (its snapshot stays pinned); fails on a stopped rollback-mode reader', () => {
+    const reader = proc(8, { read: readHold(whole), progress: stuck, runAtEnd: stoppedRun });
+    const wal = run(samples([reader]))!;
+    expect(wal).toMatchObject({ status: 'warn', messageId: 'stopped-holder' });
+    expect(wal.message).toContain('snapshot stays pinned');
+    const rb = run(samples([reader], { mode: 'rollback' }))!;
+    expect(rb).toMatchObject({ status: 'fail', messageId: 'stopped-holder' });
+    expect(rb.message).toContain('No writer can commit');
+  });
+
+  it('a stalled holder names its kernel wait channel and state; the stack tool fits its runtime', () => {
+    const f = run(samples([proc(11, { write: hold(whole), progress: stuck, runtime: 'node', runAtEnd: { state: 'S', wchan: 'ep_poll', ppid: 1, tracerPid: null } })]))!;
+    expect(f.messageId).toBe('stalled-writer');
+    expect(f.message).toContain('asleep in the kernel (state S), waiting in ep_poll');
+    expect(f.evidence).toMatchObject({ state: 'S', wchan: 'ep_poll' });
+    const shells = f.fixes.map((x) => x.shell ?? '').join('\n');
+    expect(shells).toContain('kill -USR1 11');
+    expect(shells).not.toContain('py-spy');
+  });
+
+  it('warns on a holder spinning on the CPU for the whole window, fails above failMs', () => {
+    const busy = { cpuTicks: 950, ioSyscalls: 0, ioBytes: 0, progressed: true, basis: 'cpu+io' as const };
+    const f = run(samples([proc(12, { write: hold(whole), progress: busy, runtime: 'python' })]))!;
+    expect(f).toMatchObject({ status: 'warn', messageId: 'spinning' });
+    expect(f.message).toContain('using 95% of a CPU (950 clock ticks');
+    expect(f.evidence).toMatchObject({ pid: 12, cpuShare: 0.95, lock: 'write' });
+    expect(f.fixes[0]!.shell).toBe('py-spy dump --pid 12');
+    const long = run(samples([proc(12, { write: hold(whole), progress: { ...busy, cpuTicks: 4000 } })], { windowMs: 40_000 }))!;
+    expect(long).toMatchObject({ status: 'fail', messageId: 'spinning' });
+  });
 });

@@ -3,7 +3,7 @@ import check from '../../checks/long-reader.js';
 import type { AuditFacts } from '../../src/facts/types.js';
 import { runCheck } from '../../src/runner.js';
 import { makeFacts } from '../helpers/facts.js';
-import { proc, readHold, samples } from '../locks/fake-samples.js';
+import { hold, proc, readHold, samples } from '../locks/fake-samples.js';
 
 const run = (lockSamples: AuditFacts['lockSamples'], thresholds?: Record<string, number>) =>
   runCheck(check, { ...makeFacts(), lockSamples }, { app: {}, thresholds: thresholds ? { 'long-reader': thresholds } : undefined });
@@ -69,5 +69,21 @@ describe('long-reader', () => {
     const s = samples([proc(4, { read: readHold({ longestMs: 3000, longestPinnedMs: 3000, maxFramesBehind: 5, pinsFrame: 1 }) })]);
     expect(run(s, { warnMs: 10_000 })!.status).toBe('pass');
     expect(run(s, { failMs: 2000 })!.status).toBe('fail');
+  });
+
+  it('fails when a rollback-mode reader held SHARED the whole window while a committer sat in PENDING the whole window', () => {
+    const whole = { heldWholeWindow: true, heldAtStart: true, heldAtEnd: true, longestMs: 4000, share: 1 };
+    const reader = proc(31, { read: readHold(whole), locksSeen: ['shared'] });
+    const committer = proc(32, { write: hold(whole), writeHoldIsPending: true, pendingWholeWindow: true, locksSeen: ['shared', 'reserved', 'pending'] });
+    const f = run(samples([reader, committer], { mode: 'rollback', windowMs: 4000, samples: 400 }))!;
+    expect(f).toMatchObject({ status: 'fail', messageId: 'blocks-every-commit' });
+    expect(f.message).toMatch(/PID 31 .* held SHARED on the database file for the whole 4\.00 s window .* while PID 32 .* waited in PENDING/);
+    expect(f.evidence).toMatchObject({ pid: 31, committerPid: 32, blockingReaderPids: [31] });
+    // The same hold with a committer that was not in PENDING all along: the thresholds decide (warn).
+    const brief = run(samples([reader, { ...committer, pendingWholeWindow: false }], { mode: 'rollback', windowMs: 4000, samples: 400 }))!;
+    expect(brief).toMatchObject({ status: 'warn', messageId: 'blocks-writers' });
+    // A window no longer than warnMs cannot tell this from ordinary contention.
+    const short = run(samples([reader, committer], { mode: 'rollback', windowMs: 800, samples: 80 }))!;
+    expect(short.messageId).not.toBe('blocks-every-commit');
   });
 });

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { buildDatabase, holdState, python } from '../../fixtures/databases.js';
-import { hold } from '../../fixtures/holders.js';
+import { hold, waitFor } from '../../fixtures/holders.js';
 import { BIN, ROOT, cleanEnv, runCli, snapshotDir } from '../helpers/cli.js';
 import { scratchPerTest } from '../helpers/scratch.js';
 
@@ -46,7 +46,7 @@ describe('lockscope locks (snapshot)', () => {
     const d = report.databases[0];
     expect(d.path).toBe(db);
     for (const h of d.holders) {
-      expect(Object.keys(h)).toEqual(['pid', 'user', 'uid', 'command', 'startedAt', 'files', 'locks']);
+      expect(Object.keys(h)).toEqual(['pid', 'user', 'uid', 'command', 'startedAt', 'files', 'state', 'lockscope', 'locks']);
       for (const l of h.locks) expect(LOCK_NAMES).toContain(l.name);
     }
     const byPid = new Map(d.holders.map((h: { pid: number }) => [h.pid, h]));
@@ -175,5 +175,64 @@ describe('lockscope locks --for (sampling)', () => {
     expect(s.requestedMs).toBe(60_000);
     expect(s.windowMs).toBeLessThan(10_000);
     expect(s.processes.find((p: { pid: number }) => p.pid === writer.pid).write.heldWholeWindow).toBe(true);
+  });
+});
+
+describe('exit codes when the database is unusable now', () => {
+  it('a stopped writer: locks and audit exit 1 and offer kill -CONT / kill -9, never plain kill; --fail-on never exits 0', async () => {
+    const db = walDb();
+    const h = await holdState(db, 'wal-write');
+    holders.push(h);
+    process.kill(h.pid, 'SIGSTOP');
+    await waitStopped(h.pid);
+    const locks = runCli(['locks', db]);
+    expect(locks.code).toBe(1);
+    expect(locks.stdout).toMatch(/✖ .*\(lock-holders\)/);
+    expect(locks.stdout).toContain(`kill -CONT ${h.pid}`);
+    expect(locks.stdout).toContain(`kill -9 ${h.pid}`);
+    expect(locks.stdout).not.toMatch(new RegExp(`^\\s*kill ${h.pid}$`, 'm'));
+    expect(locks.stdout).toMatch(/STOPPED/);
+    const audit = runCli(['audit', db, '--json']);
+    expect(audit.code).toBe(1);
+    const f = JSON.parse(audit.stdout).databases[0].findings.find((x: { id: string }) => x.id === 'lock-holders');
+    expect(f).toMatchObject({ status: 'fail', messageId: 'stopped-holder' });
+    expect(runCli(['locks', db, '--fail-on', 'never']).code).toBe(0);
+    // Resumed, it is an ordinary writer: a warning, exit 0.
+    process.kill(h.pid, 'SIGCONT');
+    await waitFor(() => (!readFileSync(`/proc/${h.pid}/stat`, 'utf8').includes(') T ') ? true : undefined), 'resumed');
+    expect(runCli(['locks', db]).code).toBe(0);
+  });
+
+  it('rollback mode: a reader holding SHARED the whole window while a commit waits in PENDING: locks --for exits 1 (blocks-every-commit)', async () => {
+    const db = join(dir, 'rb.db');
+    buildDatabase(db, { journalMode: 'delete', rows: 10 });
+    python(db, 'c = sqlite3.connect(db); c.execute("CREATE TABLE lockscope_hold(x)"); c.commit(); c.close()');
+    const reader = await holdState(db, 'rb-shared');
+    holders.push(reader);
+    const writer = await holdState(db, 'rb-pending', ['--timeout-ms', '60000']);
+    holders.push(writer);
+    await waitFor(() => (runCli(['locks', db, '--json']).stdout.includes('"pending"') ? true : undefined), 'PENDING');
+    const r = runCli(['locks', db, '--for', '1.5s', '--json']);
+    expect(r.code).toBe(1);
+    const findings = JSON.parse(r.stdout).databases[0].findings as { id: string; status: string; messageId: string; evidence: Record<string, unknown> }[];
+    expect(findings.find((f) => f.id === 'long-reader')).toMatchObject({ status: 'fail', messageId: 'blocks-every-commit', evidence: { pid: reader.pid, committerPid: writer.pid } });
+  });
+});
+
+async function waitStopped(pid: number): Promise<void> {
+  await waitFor(() => (readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') T ') ? true : undefined), `pid ${pid} stopped`);
+}
+
+describe('a write lock held for the whole window beyond its fail threshold', () => {
+  it('locks --for exits 1 (long-write-lock fail) and 0 when the threshold is above the window', async () => {
+    const db = walDb();
+    const h = await holdState(db, 'wal-write');
+    holders.push(h);
+    const r = runCli(['locks', db, '--for', '1.2s', '--threshold', 'long-write-lock.failMs=1s', '--json']);
+    expect(r.code).toBe(1);
+    const f = JSON.parse(r.stdout).databases[0].findings.find((x: { id: string }) => x.id === 'long-write-lock');
+    expect(f).toMatchObject({ status: 'fail', messageId: 'long-hold', evidence: { pid: h.pid, heldAtStart: true, heldAtEnd: true } });
+    const relaxed = runCli(['locks', db, '--for', '1.2s', '--threshold', 'long-write-lock.failMs=60s', '--threshold', 'lock-stall.warnMs=60s']);
+    expect(relaxed.code).toBe(0);
   });
 });
