@@ -1,4 +1,19 @@
-/** What a command module gets from the CLI: where to write, and the terminal it runs on. */
+/**
+ * The signals that interrupt a long-running step (a stress run, lock sampling, the demo). `main` owns one
+ * per run: a step that can stop early listens while it runs; outside those windows a signal keeps its
+ * default effect (the process ends with 128 + the signal number).
+ */
+export interface Interrupts {
+  /** Aborted, with the signal's name as its reason, by the first signal a listener received. */
+  readonly signal: AbortSignal;
+  /**
+   * Until the returned function is called, each of `signals` calls `onSignal` (and aborts `signal`)
+   * instead of ending the process.
+   */
+  listen(signals: readonly NodeJS.Signals[], onSignal: (signal: NodeJS.Signals) => void): () => void;
+}
+
+/** What a command module gets from the CLI: where to write, the terminal it runs on, and the signals. */
 export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
@@ -12,8 +27,12 @@ export interface Io {
   stderrCanAnimate: boolean;
   /** stdin is a TTY (confirmation prompts). */
   stdinIsTTY: boolean;
+  /** The streams behind `stderr` and stdin, for what draws on the terminal: spinners, prompts. */
+  stderrStream: NodeJS.WritableStream;
+  stdinStream: NodeJS.ReadableStream;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  interrupts: Interrupts;
 }
 
 let pipeGuarded = false;
@@ -30,6 +49,24 @@ function guardBrokenPipes(): void {
   }
 }
 
+/** Interrupts from this process's signals. */
+export function processInterrupts(): Interrupts {
+  const controller = new AbortController();
+  return {
+    signal: controller.signal,
+    listen(signals, onSignal) {
+      const handler = (signal: NodeJS.Signals) => {
+        if (!controller.signal.aborted) controller.abort(signal);
+        onSignal(signal);
+      };
+      for (const s of signals) process.on(s, handler);
+      return () => {
+        for (const s of signals) process.off(s, handler);
+      };
+    },
+  };
+}
+
 export function processIo(): Io {
   guardBrokenPipes();
   return {
@@ -39,7 +76,10 @@ export function processIo(): Io {
     stderrIsTTY: Boolean(process.stderr.isTTY),
     stderrCanAnimate: Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0,
     stdinIsTTY: Boolean(process.stdin.isTTY),
+    stderrStream: process.stderr,
+    stdinStream: process.stdin,
     env: process.env,
     cwd: process.cwd(),
+    interrupts: processInterrupts(),
   };
 }

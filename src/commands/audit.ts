@@ -1,5 +1,6 @@
 /** `lockscope audit <db...>`: gather facts per database, run the checks, render, compute the exit code. */
 import { type Command, Option } from 'commander';
+import type { Ora } from 'ora';
 import { REGISTRY } from '../../checks/index.js';
 import type { Io } from '../command-types.js';
 import { CHECKPOINT_MODES, type CheckpointMode, DEFAULT_CHECKPOINT_TIMEOUT_MS, runCheckpoint } from '../facts/checkpoint.js';
@@ -276,10 +277,10 @@ export function reportErrors(report: Report, io: Io): void {
 }
 
 /** An ora spinner on stderr, only on a TTY (ora is loaded only then: it costs start-up time). */
-export async function startSpinner(io: Io, text: string, quiet = false): Promise<{ stop(): void } | null> {
+export async function startSpinner(io: Io, text: string, quiet = false): Promise<Ora | null> {
   if (!io.stderrCanAnimate || quiet) return null;
   const { default: ora } = await import('ora');
-  return ora({ text, stream: process.stderr }).start();
+  return ora({ text, stream: io.stderrStream }).start();
 }
 
 export function registerAudit(program: Command, io: Io, setExit: (code: number) => void): void {
@@ -348,7 +349,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         const flags = knobsFromConfig(config?.stress);
         // One signal handler for the whole audit, as `stress` has: the first SIGINT/SIGTERM stops the
         // threads and removes the scratch database; the databases not yet reached are not audited.
-        report = await withInterruptSignals(async (control) => {
+        report = await withInterruptSignals(io.interrupts, async (control) => {
           const stress: AuditStress = {
             run: (facts) => runStressForAudit(facts, options.app, { flags, control, onNotice: (m: string) => io.stderr(`lockscope: ${escapeControl(m)}\n`) }),
             interrupted: () => control.interrupted,

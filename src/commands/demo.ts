@@ -54,9 +54,13 @@ export const SCENARIOS: readonly DemoScenario[] = [
   },
 ];
 
-/** Starts a scenario child and resolves when it is READY (or has died after READY, for hot-journal). */
-function startScenario(s: DemoScenario, db: string): Promise<ChildProcess> {
+/**
+ * Starts a scenario child, adds it to `children` at once (so an interrupt stops it even before it is ready),
+ * and resolves when it is READY (or has died after READY, for hot-journal).
+ */
+function startScenario(s: DemoScenario, db: string, children: ChildProcess[]): Promise<ChildProcess> {
   const child = spawn(process.execPath, [CHILD, s.name, db], { stdio: ['pipe', 'pipe', 'pipe'] });
+  children.push(child);
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
@@ -81,31 +85,34 @@ export async function runDemo(io: Io): Promise<number> {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   };
-  const onSignal = () => {
-    cleanup();
-    process.exit(130);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // Ctrl-C or SIGTERM: stop the scenario processes and remove what the demo made at once; the demo then
+  // ends with 130, whichever of the two it was (as it always has).
+  const interrupted = () => io.interrupts.signal.aborted;
+  const stopListening = io.interrupts.listen(['SIGINT', 'SIGTERM'], cleanup);
   const style = makeStyle(colorLevel(io.env, io.stdoutIsTTY));
   let worst = 0;
   try {
     io.stdout(style.bold(`lockscope demo: ${SCENARIOS.length} databases in ${dir}\n\n`));
     for (const [i, s] of SCENARIOS.entries()) {
+      if (interrupted()) break;
       const db = join(dir, s.file);
-      children.push(await startScenario(s, db));
+      await startScenario(s, db, children);
+      if (interrupted()) break;
       io.stdout(style.bold(`── ${i + 1}/${SCENARIOS.length} ${s.story}\n`));
       io.stdout(style.dim(`   $ lockscope audit ${s.file} ${s.flags}\n\n`));
       const report = runAudit([db], { app: s.app }, 'fail');
       if (report.exitCode === 2) worst = 2;
       io.stdout(`${render(report, { failOn: 'fail' }, io)}\n`);
     }
-    io.stdout(style.dim(`Removed ${dir}. Audit your own database: lockscope audit path/to/app.db --busy-timeout <ms>\n`));
+    if (!interrupted()) io.stdout(style.dim(`Removed ${dir}. Audit your own database: lockscope audit path/to/app.db --busy-timeout <ms>\n`));
+  } catch (err) {
+    // A scenario process stopped by the interrupt is not a failure of the demo.
+    if (!interrupted()) throw err;
   } finally {
     cleanup();
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    stopListening();
   }
+  if (interrupted()) return 130;
   // The demo shows findings; it only fails when lockscope itself could not do its job.
   return worst;
 }

@@ -184,10 +184,16 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
       }
       const quiet = outputFormat(opts) !== 'text' || Boolean(opts.output);
       const spinner = await startSpinner(io, opts.for ? `sampling locks for ${opts.for} ms at ${opts.hz ?? DEFAULT_HZ} Hz (Ctrl-C ends early)` : 'reading locks', quiet);
-      // Ctrl-C during sampling ends the window early and still reports what was sampled.
+      // Ctrl-C during sampling ends the window early and still reports what was sampled; a second one
+      // ends the process as usual.
       const abort = new AbortController();
-      const onSigint = () => abort.abort();
-      if (opts.for !== undefined) process.once('SIGINT', onSigint);
+      let stopListening = () => {};
+      if (opts.for !== undefined) {
+        stopListening = io.interrupts.listen(['SIGINT'], () => {
+          stopListening();
+          abort.abort();
+        });
+      }
       let report: Report;
       try {
         report = await runLocks(
@@ -202,7 +208,7 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
           opts.failOn,
         );
       } finally {
-        process.removeListener('SIGINT', onSigint);
+        stopListening();
         spinner?.stop();
       }
       const written = emitLocksReport(report, { ...opts, stack: opts.stack ?? config?.stack }, io);

@@ -4,7 +4,6 @@
  */
 import { createInterface } from 'node:readline';
 import { type Command, InvalidArgumentError } from 'commander';
-import type { Ora } from 'ora';
 import stressBusy from '../../checks/stress-busy.js';
 import stressCheckpointStarvation from '../../checks/stress-checkpoint-starvation.js';
 import stressLatency from '../../checks/stress-latency.js';
@@ -29,7 +28,7 @@ import { PATTERNS, type StressKnobFlags } from '../stress/knobs.js';
 import { KnobError, type StressOutcome, runStress } from '../stress/run.js';
 import { signalExitCode, withInterruptSignals } from '../stress/signals.js';
 import type { CompareArm, StressFacts, StressPattern } from '../stress/types.js';
-import { addAppSettingFlags, addOutputFlags, checkOutputTarget, emitReport, loadCommandConfig, type OutputOptions, outputFormat, reportErrors, writeOutput } from './audit.js';
+import { addAppSettingFlags, addOutputFlags, checkOutputTarget, emitReport, loadCommandConfig, type OutputOptions, outputFormat, reportErrors, startSpinner, writeOutput } from './audit.js';
 
 /** The stress checks, in display order (also registered in checks/index.ts for `audit --stress`). */
 export const STRESS_CHECKS: readonly AnyCheck[] = [stressBusy, stressUpgradeTrap, stressLatency, stressStarvation, stressCheckpointStarvation, stressScratchFilesystem];
@@ -150,7 +149,7 @@ export function formatStressText(report: Report, opts: OutputOptions, style: Sty
 }
 
 async function confirmLive(path: string, flags: StressKnobFlags, io: Io): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  const rl = createInterface({ input: io.stdinStream, output: io.stderrStream, terminal: true });
   try {
     io.stderr(
       `--live writes to ${escapeControl(path)} itself: lockscope creates a table of its own (lockscope_stress_<pid>_<hex>), runs ${flags.writers ?? 4} writer thread(s) on it while your app keeps running, then drops it. The app's tables are not touched; the file may keep the pages the table used (on its freelist, reused by later writes), and the app's writers will meet lockscope's in the lock.\n`,
@@ -229,11 +228,7 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
         }
       }
       const json = outputFormat(output) !== 'text';
-      let spinner: Ora | null = null;
-      if (io.stderrCanAnimate && !json) {
-        const { default: ora } = await import('ora');
-        spinner = ora({ text: 'starting the stress threads', stream: process.stderr }).start();
-      }
+      const spinner = await startSpinner(io, 'starting the stress threads', json);
       const notice = (message: string) => {
         spinner?.clear();
         io.stderr(`lockscope: ${escapeControl(message)}\n`);
@@ -244,6 +239,7 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
       let signalled: NodeJS.Signals | null = null;
       try {
         const outcome = await withInterruptSignals(
+          io.interrupts,
           (control) =>
             runStress(path, {
               flags,

@@ -13,6 +13,7 @@ import { type Progress, RunControl, type RunSpec, StressRunError, runWorkload } 
 import { KnobError, type StressKnobFlags, recommendedWorkload, resolveWorkload } from './knobs.js';
 import { LiveError, dropLiveTable, prepareLiveTable } from './live.js';
 import { SCRATCH_TABLE, ScratchError, createScratch, filesystemIdentity, removeLeftovers, removeScratch } from './scratch.js';
+import { processInterrupts } from '../command-types.js';
 import { withInterruptSignals } from './signals.js';
 import type { CompareArm, ScratchInfo, StressFacts, StressResult, StressWorkload } from './types.js';
 
@@ -209,7 +210,7 @@ export async function runStressForAudit(
     // Ctrl-C/SIGTERM during the run stop it and remove the scratch database, unless the caller handles signals.
     const { stress } = options.control
       ? await runStressOnFacts(facts, { ...options, flags, app })
-      : await withInterruptSignals((control) => runStressOnFacts(facts, { ...options, flags, app, control }));
+      : await withInterruptSignals(processInterrupts(), (control) => runStressOnFacts(facts, { ...options, flags, app, control }));
     return stress;
   } catch (err) {
     const e = err as { code?: string; message?: string };

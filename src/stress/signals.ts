@@ -3,6 +3,7 @@
  * close their connections), the scratch database is then removed as after a normal end; a second
  * signal terminates the threads at once. Handlers exist only while a run is in progress.
  */
+import type { Interrupts } from '../command-types.js';
 import { RunControl } from './harness.js';
 
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -13,16 +14,19 @@ export function signalExitCode(signal: string): number {
   return 128 + (SIGNAL_NUMBERS[signal] ?? 0);
 }
 
-export async function withInterruptSignals<T>(fn: (control: RunControl) => Promise<T>, onSignal?: (signal: NodeJS.Signals) => void): Promise<T> {
+export async function withInterruptSignals<T>(
+  interrupts: Interrupts,
+  fn: (control: RunControl) => Promise<T>,
+  onSignal?: (signal: NodeJS.Signals) => void,
+): Promise<T> {
   const control = new RunControl();
-  const handler = (signal: NodeJS.Signals) => {
+  const stopListening = interrupts.listen(SIGNALS, (signal) => {
     onSignal?.(signal);
     control.interrupt(signal);
-  };
-  for (const s of SIGNALS) process.on(s, handler);
+  });
   try {
     return await fn(control);
   } finally {
-    for (const s of SIGNALS) process.off(s, handler);
+    stopListening();
   }
 }
