@@ -19,7 +19,7 @@ const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\p{Cf}]/gu;
 const UNSAFE_EXCEPT_TAB_LF = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\p{Cf}]/gu;
 
 /** \xNN for a code point up to U+00FF, \uNNNN up to U+FFFF, \u{NNNNN} above. */
-function codeEscape(c: string): string {
+export function codeEscape(c: string): string {
   const code = c.codePointAt(0)!;
   if (code <= 0xff) return `\\x${code.toString(16).padStart(2, '0')}`;
   if (code <= 0xffff) return `\\u${code.toString(16).padStart(4, '0')}`;

@@ -5,7 +5,7 @@
  * where they become text.
  */
 import { cutText, escapeControl } from './escape.js';
-import { formatMs } from './units.js';
+import { formatMs, plural } from './units.js';
 import { describeLock, isWriteLock, readSlot } from './facts/proc-locks.js';
 import type { DecodedLock, LockHolder, LockSampleFacts } from './facts/types.js';
 
@@ -88,9 +88,7 @@ export function framesPinned(lock: DecodedLock, mxFrame: number | null): number 
   return Math.max(0, mxFrame - lock.pinsFrame);
 }
 
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-}
+export { plural } from './units.js';
 
 /** "2.00 s window (200 samples at 100 Hz)": how a sampling run is named in findings. */
 export function samplingWindow(s: Pick<LockSampleFacts, 'windowMs' | 'samples' | 'hz'>): string {

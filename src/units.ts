@@ -54,8 +54,27 @@ export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }
 
+/** "1 sample", "1,200 samples": a count (grouped as formatCount does) and its noun. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
+/** A duration in findings and headers (windows, hold times, ages): whole ms, then seconds, then minutes. */
 export function formatMs(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 120_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
   return `${(ms / 60_000).toFixed(1)} min`;
+}
+
+/**
+ * A measured latency (stress commit times, percentiles): sub-millisecond precision below 1 ms, and never
+ * minutes, because latencies are compared with each other in one column. Not formatMs: that one rounds to
+ * whole milliseconds, and latencies below 1 ms are the usual case in WAL mode.
+ */
+export function formatLatencyMs(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || Number.isNaN(ms)) return '–';
+  if (ms < 1) return `${ms.toFixed(3)} ms`;
+  if (ms < 10) return `${ms.toFixed(2)} ms`;
+  if (ms < 1000) return `${ms.toFixed(1)} ms`;
+  return `${(ms / 1000).toFixed(2)} s`;
 }

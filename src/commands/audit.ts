@@ -4,7 +4,7 @@ import type { Ora } from 'ora';
 import { REGISTRY } from '../../checks/index.js';
 import type { Io } from '../command-types.js';
 import { CHECKPOINT_MODES, type CheckpointMode, DEFAULT_CHECKPOINT_TIMEOUT_MS, runCheckpoint } from '../facts/checkpoint.js';
-import { AuditInputError, gatherAuditFacts } from '../facts/gather-audit.js';
+import { gatherAuditFacts, pathInputError } from '../facts/gather-audit.js';
 import { type AppSettings, type AuditFacts, type GatherError, isGatherError } from '../facts/types.js';
 import type { StressFacts } from '../stress/types.js';
 import { escapeControl } from '../escape.js';
@@ -60,12 +60,6 @@ function interruptedStress(signal: string): GatherError {
   return { error: { code: 'INTERRUPTED', message: `interrupted by ${signal}: the stress was cut short, so lockscope does not judge its numbers (run it again to the end)` } };
 }
 
-function inputError(path: string, err: unknown): DatabaseReport {
-  if (err instanceof AuditInputError) return { path, error: { code: err.code, message: `${path}: ${err.message}` } };
-  const e = err as NodeJS.ErrnoException;
-  return { path, error: { code: e.code ?? 'ERROR', message: `${path}: ${e.message ?? String(err)}` } };
-}
-
 /** Gathers one path's facts (and runs --checkpoint); bad input becomes the database's `error`, never an exception. */
 export function gatherForAudit(path: string, options: AuditOptions): AuditFacts | DatabaseReport {
   try {
@@ -75,7 +69,7 @@ export function gatherForAudit(path: string, options: AuditOptions): AuditFacts 
     // The rest of the report describes the database as the checkpoint left it.
     return { ...gatherAuditFacts(path), checkpoint };
   } catch (err) {
-    return inputError(path, err);
+    return { path, error: pathInputError(path, err) };
   }
 }
 

@@ -12,7 +12,7 @@ import longWriteLock from '../../checks/long-write-lock.js';
 import type { AnyCheck } from '../check.js';
 import type { Io } from '../command-types.js';
 import { mergeThresholds } from '../config.js';
-import { AuditInputError, gatherAuditFacts, gatherLocks } from '../facts/gather-audit.js';
+import { gatherAuditFacts, gatherLocks, pathInputError } from '../facts/gather-audit.js';
 import { DEFAULT_HZ, MAX_HZ, sampleLocks } from '../facts/sampler.js';
 import { type AuditFacts, type Gathered, type LockFacts, type LockSampleFacts, isGatherError } from '../facts/types.js';
 import { formatLocksText } from '../formatters/locks-text.js';
@@ -63,12 +63,6 @@ interface Gathered1 {
   error?: DatabaseReport['error'];
 }
 
-function inputError(path: string, err: unknown): DatabaseReport['error'] {
-  if (err instanceof AuditInputError) return { code: err.code, message: `${path}: ${err.message}` };
-  const e = err as NodeJS.ErrnoException;
-  return { code: e.code ?? 'ERROR', message: `${path}: ${e.message ?? String(err)}` };
-}
-
 /** One snapshot of one database: the audit's read-only gatherer, with lsof standing in where /proc/locks is missing. */
 export function snapshotFacts(path: string): AuditFacts {
   const facts = gatherAuditFacts(path);
@@ -95,7 +89,7 @@ export async function runLocks(targets: readonly (string | DatabaseReport)[], op
     try {
       return { path: t, facts: snapshotFacts(t) };
     } catch (err) {
-      return { path: t, error: inputError(t, err) };
+      return { path: t, error: pathInputError(t, err) };
     }
   });
   let samples: Map<number, Gathered<LockSampleFacts>> | null = null;
@@ -122,7 +116,7 @@ export async function runLocks(targets: readonly (string | DatabaseReport)[], op
       try {
         facts = snapshotFacts(g.path);
       } catch (err) {
-        return { path: g.path, error: inputError(g.path, err) };
+        return { path: g.path, error: pathInputError(g.path, err) };
       }
       const s = samples.get(i);
       if (s) facts.lockSamples = s;

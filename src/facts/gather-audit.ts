@@ -43,6 +43,16 @@ export class AuditInputError extends Error {
   }
 }
 
+/**
+ * How a path that could not be gathered at all is reported (the database's `error`): the error's code, and
+ * its message prefixed with the path. One place for audit, locks and anything else that gathers a path.
+ */
+export function pathInputError(path: string, err: unknown): { code: string; message: string } {
+  if (err instanceof AuditInputError) return { code: err.code, message: `${path}: ${err.message}` };
+  const e = err as NodeJS.ErrnoException;
+  return { code: e.code ?? 'ERROR', message: `${path}: ${e.message ?? String(err)}` };
+}
+
 /** How far back from the last current frame to look for a commit frame beyond the verified ones (one transaction's worth of pages). */
 export const COMMIT_SEARCH_MAX_FRAMES = 65_536;
 /** Re-reads of the -shm header when its two copies differ mid-update (walIndexTryHdr retries too). */

@@ -8,6 +8,7 @@
  * `perLevelLimit` of each kind are printed, then one line says how many more there are.
  */
 import type { DatabaseReport, Finding, Report, Stack } from '../model.js';
+import { plural } from '../units.js';
 import { formatMarkdown } from './markdown.js';
 import { findingDetail, visibleControls } from './plain.js';
 import { summaryLine } from './text.js';
@@ -77,10 +78,6 @@ function annotationsFor(db: DatabaseReport, opts: GithubOptions): Pending[] {
     out.push({ level, line: annotation(level, { title, file: db.path }, findingDetail(f, opts.stack)) });
   }
   return out;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 export function formatGithub(report: Report, opts: GithubOptions = {}): string {

@@ -10,6 +10,7 @@
  * parser; the small XML builders either pass forbidden characters through (producing XML no parser reads)
  * or cost megabytes of install for every `npx lockscope` user.
  */
+import { codeEscape } from '../escape.js';
 import type { DatabaseReport, Finding, Report, Stack } from '../model.js';
 import { findingDetail, titleAndMessage } from './plain.js';
 
@@ -30,11 +31,7 @@ export interface JunitOptions {
 const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffe\uffff\u2028\u2029\p{Cf}]|[\ud800-\udfff]/gu;
 
 function xmlSafe(text: string): string {
-  return text.replace(NOT_XML, (c) => {
-    const code = c.codePointAt(0)!;
-    if (code <= 0xff) return `\\x${code.toString(16).padStart(2, '0')}`;
-    return code <= 0xffff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\u{${code.toString(16)}}`;
-  });
+  return text.replace(NOT_XML, codeEscape);
 }
 
 const ENTITY: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };

@@ -5,16 +5,11 @@
 import Table from 'cli-table3';
 import { escapeControl } from '../escape.js';
 import type { Style } from '../formatters/style.js';
-import { formatBytes, formatCount } from '../units.js';
+import { formatBytes, formatCount, formatLatencyMs } from '../units.js';
 import type { CompareArm, HistogramBucket, StressErrorCounts, StressFacts, StressResult, StressWorkload } from './types.js';
 
-export function fmtMs(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || Number.isNaN(ms)) return '–';
-  if (ms < 1) return `${ms.toFixed(3)} ms`;
-  if (ms < 10) return `${ms.toFixed(2)} ms`;
-  if (ms < 1000) return `${ms.toFixed(1)} ms`;
-  return `${(ms / 1000).toFixed(2)} s`;
-}
+/** The stress layout's name for units.ts's latency formatter. */
+export const fmtMs = formatLatencyMs;
 
 function fmtRate(n: number): string {
   return n >= 100 ? formatCount(Math.round(n)) : n.toFixed(1);
