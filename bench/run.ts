@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   locks: () => import('./locks.js'),
   stress: () => import('./stress.js'),
   apps: () => import('./apps.js'),
+  checkpoint: () => import('./checkpoint.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -1,8 +1,8 @@
 /** lockscope.config.json: discovery, validation naming the key, precedence, globs, init. Real files, built CLI. */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { REGISTRY } from '../../checks/index.js';
 import { buildConfigSchema, CONFIG_KEYS } from '../../src/config-schema.js';
 import { STRESS_CONFIG_KEYS, loadConfig, parseConfig } from '../../src/config.js';
@@ -10,12 +10,20 @@ import { buildDatabase, makeTempDir, removeDir } from '../../fixtures/databases.
 import { ROOT, runCli } from '../helpers/cli.js';
 
 let dir: string;
+// The two databases are built once (cleanly closed: one file each) and copied into each test's fresh project.
+let built: string;
+beforeAll(() => {
+  built = makeTempDir();
+  buildDatabase(join(built, 'a.db'), { journalMode: 'delete' });
+  buildDatabase(join(built, 'b.db'), { journalMode: 'wal' });
+});
+afterAll(() => removeDir(built));
 beforeEach(() => {
   dir = makeTempDir();
   mkdirSync(join(dir, 'data'));
   mkdirSync(join(dir, 'app', 'deep'), { recursive: true });
-  buildDatabase(join(dir, 'data', 'a.db'), { journalMode: 'delete' });
-  buildDatabase(join(dir, 'data', 'b.db'), { journalMode: 'wal' });
+  copyFileSync(join(built, 'a.db'), join(dir, 'data', 'a.db'));
+  copyFileSync(join(built, 'b.db'), join(dir, 'data', 'b.db'));
 });
 afterEach(() => removeDir(dir));
 

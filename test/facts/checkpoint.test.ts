@@ -52,14 +52,15 @@ describe('runCheckpoint', () => {
     expect(c.wrote).toContain(`after it, frames 1-${c.checkpointed} of the WAL's ${c.log} are in the database file`);
   });
 
-  it('the busy timeout bounds the wait: TRUNCATE with a pinned reader returns well within seconds', async () => {
+  // How close the wait comes to the timeout is measured by `npm run bench checkpoint`. Here only the
+  // checkpoint's own duration is bounded (no process start-up), by better-sqlite3's default busy timeout
+  // of 5000 ms: what the wait would be if the timeout were not applied, 16 times the 300 ms asked for.
+  it('the busy timeout bounds the wait: TRUNCATE with a pinned reader gives up busy', async () => {
     const { db } = await pinnedWal();
     const facts = gatherAuditFacts(db);
-    const started = Date.now();
     const c = runCheckpoint(facts, 'truncate', 300);
-    const elapsed = Date.now() - started;
     expect(c.busy).toBe(1);
-    expect(elapsed).toBeLessThan(5000);
+    expect(c.durationMs).toBeLessThan(5000);
     expect(c.durationMs).toBeGreaterThanOrEqual(200); // it did wait for the reader, up to the timeout
     expect(c.walBytesAfter).toBe(c.walBytesBefore);
   });
@@ -67,7 +68,6 @@ describe('runCheckpoint', () => {
   it('the CLI honours --checkpoint-timeout and reports the reader', async () => {
     const { db, reader } = await pinnedWal();
     const r = runCli(['audit', db, '--checkpoint', 'truncate', '--checkpoint-timeout', '300ms', '--json'], { timeoutMs: 20_000 });
-    expect(r.ms).toBeLessThan(5000 + 2000); // process start-up included; the wait itself is bounded by 300 ms
     const report = JSON.parse(r.stdout);
     const c = report.databases[0].facts.checkpoint;
     expect(c).toMatchObject({ mode: 'truncate', timeoutMs: 300, busy: 1 });

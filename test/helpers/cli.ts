@@ -1,7 +1,7 @@
 /** Runs the built CLI (bin/lockscope.js → dist/) as a real child process. */
 import { type SpawnSyncOptions, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -67,4 +67,30 @@ export function nobodyCanRunCli(): boolean {
       spawnSync(AS_NOBODY[0]!, [...AS_NOBODY.slice(1), process.execPath, BIN, '--version'], { encoding: 'utf8', timeout: 20_000 }).status === 0;
   }
   return nobodyCache;
+}
+
+/**
+ * Resolves once process `pid` has `path` open (a link in /proc/<pid>/fd): the readiness handshake for a
+ * step that holds a file open while it works (lock sampling keeps /proc/locks open for its window).
+ * Rejects if the process ends first or `timeoutMs` passes. Polls, never sleeps a fixed time.
+ */
+export async function waitForOpenFile(pid: number, path: string, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      throw new Error(`process ${pid} ended before it opened ${path}`);
+    }
+    for (const fd of fds) {
+      try {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === path) return;
+      } catch {
+        // closed between the listing and the read
+      }
+    }
+    if (Date.now() > until) throw new Error(`process ${pid} did not open ${path} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }

@@ -1,8 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildDatabase, makeTempDir, removeDir } from '../../fixtures/databases.js';
+import { waitFor } from '../../fixtures/holders.js';
 import { readDbHeader } from '../../src/facts/gather-audit.js';
 import { SCRATCH_PATTERN, ScratchError, createScratch, findLeftovers, removeLeftovers, removeScratch, scratchName } from '../../src/stress/scratch.js';
 
@@ -62,7 +63,8 @@ describe('scratch databases', () => {
   it('a running process is left alone, unless it started after the file was last written (a reused pid)', async () => {
     const other = spawn('sleep', ['30']);
     try {
-      await new Promise((r) => setTimeout(r, 50));
+      // Running: `sleep` has replaced the forked node (its /proc comm says so), not a fixed wait.
+      await waitFor(() => (readFileSync(`/proc/${other.pid}/comm`, 'utf8') === 'sleep\n' ? true : undefined), 'sleep to start');
       const current = scratchName('app.db', other.pid, '11111111');
       const reused = scratchName('app.db', other.pid, '22222222');
       writeFileSync(join(dir, current), '');
