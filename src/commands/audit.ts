@@ -13,7 +13,7 @@ import { resolve as resolvePath } from 'node:path';
 import { loadCatalogue } from '../catalogue.js';
 import { FORMATS, type Format, type RenderOptions, formatGithubSummary, isFormat, renderReport } from '../formatters/index.js';
 import { colorLevel, makeStyle } from '../formatters/style.js';
-import type { DatabaseReport, Report, Stack } from '../model.js';
+import type { CheckedDatabase, DatabaseReport, FailedDatabase, Report, Stack } from '../model.js';
 import {
   type AppFlagValues,
   FAIL_ON,
@@ -59,26 +59,29 @@ function interruptedStress(signal: string): GatherError {
   return { error: { code: 'INTERRUPTED', message: `interrupted by ${signal}: the stress was cut short, so lockscope does not judge its numbers (run it again to the end)` } };
 }
 
-function inputError(path: string, err: unknown): DatabaseReport {
+function inputError(path: string, err: unknown): FailedDatabase {
   if (err instanceof AuditInputError) return { path, error: { code: err.code, message: `${path}: ${err.message}` } };
   const e = err as NodeJS.ErrnoException;
   return { path, error: { code: e.code ?? 'ERROR', message: `${path}: ${e.message ?? String(err)}` } };
 }
 
-/** Gathers one path's facts (and runs --checkpoint); bad input becomes the database's `error`, never an exception. */
-export function gatherForAudit(path: string, options: AuditOptions): AuditFacts | DatabaseReport {
+/** One path's gathered facts, or why there are none (bad input is the database's `error`, never an exception). */
+export type AuditGathered = { ok: true; facts: AuditFacts } | { ok: false; failed: FailedDatabase };
+
+/** Gathers one path's facts (and runs --checkpoint). */
+export function gatherForAudit(path: string, options: AuditOptions): AuditGathered {
   try {
     const facts = gatherAuditFacts(path);
-    if (!options.checkpoint) return facts;
+    if (!options.checkpoint) return { ok: true, facts };
     const checkpoint = runCheckpoint(facts, options.checkpoint.mode, options.checkpoint.timeoutMs);
     // The rest of the report describes the database as the checkpoint left it.
-    return { ...gatherAuditFacts(path), checkpoint };
+    return { ok: true, facts: { ...gatherAuditFacts(path), checkpoint } };
   } catch (err) {
-    return inputError(path, err);
+    return { ok: false, failed: inputError(path, err) };
   }
 }
 
-export function checkFacts(path: string, facts: AuditFacts, options: AuditOptions): DatabaseReport {
+export function checkFacts(path: string, facts: AuditFacts, options: AuditOptions): CheckedDatabase {
   const run: RunOptions = { app: options.app, thresholds: options.thresholds, severity: options.severity };
   if (options.stack) run.stack = options.stack;
   return { path, facts, findings: runChecks(REGISTRY, facts, run) };
@@ -86,8 +89,8 @@ export function checkFacts(path: string, facts: AuditFacts, options: AuditOption
 
 /** Audits one path: facts, then checks. */
 export function auditDatabase(path: string, options: AuditOptions): DatabaseReport {
-  const facts = gatherForAudit(path, options);
-  return 'header' in facts ? checkFacts(path, facts as AuditFacts, options) : (facts as DatabaseReport);
+  const gathered = gatherForAudit(path, options);
+  return gathered.ok ? checkFacts(path, gathered.facts, options) : gathered.failed;
 }
 
 /** Audits each target in order; a target that is already a report (a glob that matched nothing) is kept as is. */
@@ -108,14 +111,14 @@ export async function runAuditWithStress(targets: readonly (string | DatabaseRep
       databases.push({ path: target, error: { code: 'INTERRUPTED', message: `${target}: not audited: interrupted by ${before}` } });
       continue;
     }
-    const facts = gatherForAudit(target, options);
-    if (!('header' in facts)) {
-      databases.push(facts as DatabaseReport);
+    const gathered = gatherForAudit(target, options);
+    if (!gathered.ok) {
+      databases.push(gathered.failed);
       continue;
     }
-    const measured = await stress.run(facts as AuditFacts);
+    const measured = await stress.run(gathered.facts);
     const signal = stress.interrupted?.();
-    const withStress: AuditFacts = { ...(facts as AuditFacts), stress: signal ? interruptedStress(signal) : measured };
+    const withStress: AuditFacts = { ...gathered.facts, stress: signal ? interruptedStress(signal) : measured };
     databases.push(checkFacts(target, withStress, options));
   }
   return buildReport('audit', databases, failOn);
@@ -366,7 +369,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
       const style = makeStyle(colorLevel(io.env, io.stdoutIsTTY && !opts.output));
       const extra = stressTextSection
         ? (db: DatabaseReport) => {
-            const s = (db.facts as AuditFacts | undefined)?.stress;
+            const s = db.facts?.stress;
             if (!s) return [];
             const head = ['', style.bold('stress (scratch database, short run)')];
             return isGatherError(s) ? [...head, `  ${style.yellow(escapeControl(s.error.message))}`] : [...head, ...stressTextSection(s, null, style)];

@@ -17,7 +17,7 @@ import { DEFAULT_HZ, MAX_HZ, sampleLocks } from '../facts/sampler.js';
 import { type AuditFacts, type Gathered, type LockFacts, type LockSampleFacts, isGatherError } from '../facts/types.js';
 import { formatLocksText } from '../formatters/locks-text.js';
 import { colorLevel, makeStyle } from '../formatters/style.js';
-import type { DatabaseReport, Report } from '../model.js';
+import type { CheckedDatabase, DatabaseReport, FailedDatabase, HolderEntry, Report } from '../model.js';
 import { durationMs, positiveInt } from '../options.js';
 import { buildReport } from '../report.js';
 import { type SeverityOverrides, type ThresholdOverrides, runChecks } from '../runner.js';
@@ -25,22 +25,6 @@ import { type OutputOptions, addOutputFlags, checkOutputTarget, emitReport, load
 
 /** The checks `locks` runs, in display order (all are also in the audit registry). */
 export const LOCK_CHECKS: readonly AnyCheck[] = [lockHolders, longWriteLock, longReader, lockStall, lockVisibility];
-
-/** The `holders` section of each database in `lockscope locks --json` (names are part of the interface). */
-export interface HolderEntry {
-  pid: number;
-  user: string | null;
-  uid: number | null;
-  command: string | null;
-  startedAt: string | null;
-  /** null = unknown (the process's descriptors could not be read). */
-  files: string[] | null;
-  /** /proc/<pid>/stat state when read (T / t = stopped); null = not readable. */
-  state: string | null;
-  /** A lockscope process (another run's sampler…), not one of the app's connections. */
-  lockscope: boolean;
-  locks: { name: string; mode: 'shared' | 'exclusive'; file: 'db' | 'shm'; pinsFrame?: number | null }[];
-}
 
 export function holdersSection(locks: Gathered<LockFacts>): HolderEntry[] {
   if (isGatherError(locks)) return [];
@@ -57,16 +41,13 @@ export function holdersSection(locks: Gathered<LockFacts>): HolderEntry[] {
   }));
 }
 
-interface Gathered1 {
-  path: string;
-  facts?: AuditFacts;
-  error?: DatabaseReport['error'];
-}
+/** A target's first snapshot: its facts, or the error that stopped it (a glob that matched nothing, bad input). */
+type Snapshot = { ok: true; path: string; facts: AuditFacts } | { ok: false; failed: FailedDatabase };
 
-function inputError(path: string, err: unknown): DatabaseReport['error'] {
-  if (err instanceof AuditInputError) return { code: err.code, message: `${path}: ${err.message}` };
+function inputError(path: string, err: unknown): FailedDatabase {
+  if (err instanceof AuditInputError) return { path, error: { code: err.code, message: `${path}: ${err.message}` } };
   const e = err as NodeJS.ErrnoException;
-  return { code: e.code ?? 'ERROR', message: `${path}: ${e.message ?? String(err)}` };
+  return { path, error: { code: e.code ?? 'ERROR', message: `${path}: ${e.message ?? String(err)}` } };
 }
 
 /** One snapshot of one database: the audit's read-only gatherer, with lsof standing in where /proc/locks is missing. */
@@ -90,18 +71,18 @@ export interface LocksOptions {
 
 /** Snapshots (and with `forMs` samples) every target; bad paths become that database's `error`. */
 export async function runLocks(targets: readonly (string | DatabaseReport)[], options: LocksOptions, failOn: OutputOptions['failOn']): Promise<Report> {
-  const first: (Gathered1 | DatabaseReport)[] = targets.map((t) => {
-    if (typeof t !== 'string') return t;
+  const first: Snapshot[] = targets.map((t): Snapshot => {
+    if (typeof t !== 'string') return t.error ? { ok: false, failed: t } : { ok: true, path: t.path, facts: t.facts };
     try {
-      return { path: t, facts: snapshotFacts(t) };
+      return { ok: true, path: t, facts: snapshotFacts(t) };
     } catch (err) {
-      return { path: t, error: inputError(t, err) };
+      return { ok: false, failed: inputError(t, err) };
     }
   });
   let samples: Map<number, Gathered<LockSampleFacts>> | null = null;
-  if (options.forMs !== undefined && first.some((g) => 'facts' in g && g.facts !== undefined)) {
+  const live = first.flatMap((g, i) => (g.ok ? [{ g, i }] : []));
+  if (options.forMs !== undefined && live.length > 0) {
     samples = new Map();
-    const live = first.map((g, i) => ({ g, i })).filter(({ g }) => g.facts !== undefined) as { g: { path: string; facts: AuditFacts }; i: number }[];
     try {
       const results = await sampleLocks(
         live.map(({ g }) => ({ files: g.facts.files, walEnabled: g.facts.header.walEnabled })),
@@ -115,20 +96,20 @@ export async function runLocks(targets: readonly (string | DatabaseReport)[], op
     }
   }
   const databases = first.map((g, i): DatabaseReport => {
-    if (g.error || !g.facts) return g as DatabaseReport;
-    let facts = g.facts as AuditFacts;
+    if (!g.ok) return g.failed;
+    let facts = g.facts;
     if (samples) {
       // The holders describe the database as the window ended.
       try {
         facts = snapshotFacts(g.path);
       } catch (err) {
-        return { path: g.path, error: inputError(g.path, err) };
+        return inputError(g.path, err);
       }
       const s = samples.get(i);
       if (s) facts.lockSamples = s;
     }
     const findings = runChecks(LOCK_CHECKS, facts, { app: {}, thresholds: options.thresholds, severity: options.severity });
-    const report: DatabaseReport = { path: g.path, facts, findings, holders: holdersSection(facts.locks) };
+    const report: CheckedDatabase = { path: g.path, facts, findings, holders: holdersSection(facts.locks) };
     if (facts.lockSamples !== undefined) report.sampling = facts.lockSamples;
     return report;
   });

@@ -18,7 +18,7 @@ import { AuditInputError } from '../facts/gather-audit.js';
 import { mergeApp, mergeThresholds } from '../config.js';
 import { type Style, colorLevel, makeStyle } from '../formatters/style.js';
 import { formatFinding, summaryLine } from '../formatters/text.js';
-import type { DatabaseReport, Report } from '../model.js';
+import type { CheckedDatabase, DatabaseReport, FailedDatabase, Finding, Report } from '../model.js';
 import { type AppFlagValues, appSettingsFrom, bytes, durationMs, nonNegativeInt, oneOf, positiveInt } from '../options.js';
 import { parseBytes, parseDurationMs } from '../units.js';
 import { buildReport } from '../report.js';
@@ -28,7 +28,7 @@ import type { Progress } from '../stress/harness.js';
 import { PATTERNS, type StressKnobFlags } from '../stress/knobs.js';
 import { KnobError, type StressOutcome, runStress } from '../stress/run.js';
 import { signalExitCode, withInterruptSignals } from '../stress/signals.js';
-import type { CompareArm, StressFacts, StressPattern } from '../stress/types.js';
+import type { StressFacts, StressPattern } from '../stress/types.js';
 import { addAppSettingFlags, addOutputFlags, checkOutputTarget, emitReport, loadCommandConfig, type OutputOptions, outputFormat, reportErrors, writeOutput } from './audit.js';
 
 /** The stress checks, in display order (also registered in checks/index.ts for `audit --stress`). */
@@ -126,9 +126,9 @@ export function stressJson(stress: StressFacts): Omit<StressFacts, 'recommended'
   return rest;
 }
 
-export function stressDatabaseReport(path: string, outcome: StressOutcome, findings: DatabaseReport['findings']): DatabaseReport {
+export function stressDatabaseReport(path: string, outcome: StressOutcome, findings: Finding[]): CheckedDatabase {
   const { stress: _stress, ...facts } = outcome.facts;
-  const db: DatabaseReport = { path, facts, findings, stress: stressJson(outcome.stress) };
+  const db: CheckedDatabase = { path, facts, findings, stress: stressJson(outcome.stress) };
   if (outcome.compare) db.compare = outcome.compare;
   return db;
 }
@@ -139,9 +139,8 @@ export function formatStressText(report: Report, opts: OutputOptions, style: Sty
     out.push(style.bold(escapeControl(db.path)));
     if (db.error) out.push(`${style.red('☠')} ${escapeControl(db.error.message)} ${style.dim(`[${db.error.code}]`)}`);
     else {
-      const stress = db.stress as StressFacts;
-      out.push(...stressTextSection(stress, (db.compare as CompareArm[] | undefined) ?? null, style));
-      for (const f of db.findings ?? []) out.push(...formatFinding(f, { style, verbose: opts.verbose, stack: opts.stack }));
+      if (db.stress) out.push(...stressTextSection(db.stress, db.compare ?? null, style));
+      for (const f of db.findings) out.push(...formatFinding(f, { style, verbose: opts.verbose, stack: opts.stack }));
     }
     out.push('');
   }
@@ -180,7 +179,7 @@ function writeReport(report: Report, opts: OutputOptions, io: Io): boolean {
   return writeOutput(formatStressText(report, opts, style), opts, io, report.databases.map((db) => db.path));
 }
 
-function errorReport(path: string, err: unknown): DatabaseReport {
+function errorReport(path: string, err: unknown): FailedDatabase {
   const e = err as { code?: string; message?: string };
   const message = err instanceof AuditInputError ? `${path}: ${err.message}` : (e.message ?? String(err));
   return { path, error: { code: e.code ?? 'ERROR', message } };
