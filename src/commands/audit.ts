@@ -9,6 +9,7 @@ import type { StressFacts } from '../stress/types.js';
 import { escapeControl } from '../escape.js';
 import { appendFileSync, existsSync } from 'node:fs';
 import { OutputRefused, outputRefusal, ownStreamFd, writeReportFile } from '../output-file.js';
+import { type FactsCommand, type FactsFile, FactsFileError, type SavedSettings, factsFileText, readFactsFile } from '../facts-file.js';
 import { resolve as resolvePath } from 'node:path';
 import { loadCatalogue } from '../catalogue.js';
 import { FORMATS, type Format, type RenderOptions, formatGithubSummary, isFormat, renderReport } from '../formatters/index.js';
@@ -273,6 +274,102 @@ export function emitReport(report: Report, opts: OutputOptions, io: Io, extraSec
   }
 }
 
+/** Adds --save-facts and --from-facts (audit, locks): replayable facts, src/facts-file.ts. */
+export function addFactsFlags(cmd: Command): Command {
+  return cmd
+    .option('--save-facts <file>', 'also write the gathered facts and the settings in force to <file> as JSON, to replay with --from-facts')
+    .option('--from-facts <file>', 'check and report the facts saved with --save-facts instead of reading any database (flags override the saved settings)');
+}
+
+export interface FactsFlags {
+  saveFacts?: string;
+  fromFacts?: string;
+}
+
+/**
+ * False (after one line on stderr) when --from-facts is combined with something it cannot honour: database
+ * arguments, a config file, or a flag that gathers or writes (`conflicts`, by flag name).
+ */
+export function checkReplayFlags(opts: FactsFlags & { config?: string }, args: readonly string[], conflicts: readonly string[], io: Io): boolean {
+  if (!opts.fromFacts) return true;
+  const problem =
+    args.length > 0
+      ? `names the databases itself: give no database (got ${escapeControl(args[0]!)})`
+      : opts.config !== undefined
+        ? 'carries the settings that were in force: --config is not read (give a flag to override one setting)'
+        : opts.saveFacts !== undefined
+          ? 'cannot be combined with --save-facts (copy the file instead)'
+          : conflicts.length > 0
+            ? `reads no database: ${conflicts[0]} cannot be combined with it`
+            : null;
+  if (problem === null) return true;
+  io.stderr(`lockscope: --from-facts ${problem}\n`);
+  return false;
+}
+
+/** False (after one line on stderr) when --save-facts may not be written: the rules of --output, and not the --output file itself. */
+export function checkSaveFactsTarget(opts: FactsFlags & Pick<OutputOptions, 'output'>, databases: readonly string[], io: Io): boolean {
+  if (!opts.saveFacts) return true;
+  if (opts.output !== undefined && resolvePath(io.cwd, opts.output) === resolvePath(io.cwd, opts.saveFacts)) {
+    io.stderr(`lockscope: refusing --save-facts ${escapeControl(opts.saveFacts)}: it is also the --output file; nothing was written
+`);
+    return false;
+  }
+  return checkOutputTarget({ output: opts.saveFacts }, databases, io, '--save-facts');
+}
+
+/** Writes the facts file for `report` (never onto a database, its side files or SQLite content). False when it could not be written. */
+export function saveFactsFile(file: string, command: FactsCommand, report: Report, settings: SavedSettings, io: Io): boolean {
+  const databases = report.databases.map((db) => db.path);
+  try {
+    writeReportFile(file, factsFileText(command, report.databases, settings), databases, io.cwd);
+    const n = report.databases.length;
+    io.stderr(`lockscope: saved the facts of ${n} database${n === 1 ? '' : 's'} to ${escapeControl(file)} (replay: lockscope ${command} --from-facts ${escapeControl(file)})\n`);
+    return true;
+  } catch (err) {
+    if (err instanceof OutputRefused) {
+      io.stderr(`lockscope: refusing --save-facts ${escapeControl(file)}: ${escapeControl(err.message)}; nothing was written\n`);
+      return false;
+    }
+    const e = err as NodeJS.ErrnoException;
+    io.stderr(`lockscope: cannot write ${escapeControl(e.path ?? file)}: ${e.code ?? e.message}\n`);
+    return false;
+  }
+}
+
+/** Reads --from-facts; null after one line on stderr when the file is missing, unreadable or not a facts file of `command`. */
+export function loadFactsFile(file: string, command: FactsCommand, io: Io): FactsFile | null {
+  try {
+    return readFactsFile(file, io.cwd, command);
+  } catch (err) {
+    if (!(err instanceof FactsFileError)) throw err;
+    io.stderr(`lockscope: ${err.message}\n`);
+    return null;
+  }
+}
+
+/** The settings a saved database is replayed with: the saved ones, each replaced by the flag of the same setting when given. */
+export function replaySettings(saved: SavedSettings, flags: { app: AppSettings; stack?: Stack; threshold?: ThresholdOverrides }): SavedSettings {
+  return {
+    app: mergeApp(saved.app, flags.app),
+    stack: flags.stack ?? saved.stack,
+    thresholds: mergeThresholds(saved.thresholds, flags.threshold),
+    severity: saved.severity,
+  };
+}
+
+/** `audit --from-facts`: the saved databases checked again, without opening any of their files. */
+export function replayAudit(file: FactsFile, flags: { app: AppSettings; stack?: Stack; threshold?: ThresholdOverrides }, failOn: FailOn): Report {
+  const databases = file.databases.map((d): DatabaseReport => {
+    if (d.error) return { path: d.path, error: d.error };
+    const settings = replaySettings(d.settings, flags);
+    const options: AuditOptions = { app: settings.app, thresholds: settings.thresholds, severity: settings.severity };
+    if (settings.stack) options.stack = settings.stack;
+    return checkFacts(d.path, d.facts, options);
+  });
+  return buildReport('audit', databases, failOn);
+}
+
 /** One line per database that could not be audited, on stderr (stdout stays a clean report). */
 export function reportErrors(report: Report, io: Io): void {
   for (const db of report.databases) if (db.error) io.stderr(`lockscope: ${escapeControl(db.error.message)}\n`);
@@ -285,6 +382,18 @@ export async function startSpinner(io: Io, text: string, quiet = false): Promise
   return ora({ text, stream: process.stderr }).start();
 }
 
+/** The text section `audit --stress` adds under each database: what its short stress measured. */
+async function stressSections(io: Io, opts: OutputOptions): Promise<(db: DatabaseReport) => string[]> {
+  const { stressTextSection } = await import('../stress/format.js');
+  const style = makeStyle(colorLevel(io.env, io.stdoutIsTTY && !opts.output));
+  return (db: DatabaseReport) => {
+    const s = db.facts?.stress;
+    if (!s) return [];
+    const head = ['', style.bold('stress (scratch database, short run)')];
+    return isGatherError(s) ? [...head, `  ${style.yellow(escapeControl(s.error.message))}`] : [...head, ...stressTextSection(s, null, style)];
+  };
+}
+
 export function registerAudit(program: Command, io: Io, setExit: (code: number) => void): void {
   const cmd = program
     .command('audit', { isDefault: true })
@@ -292,6 +401,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
     .argument('[db...]', "database files or globs (default: the config's databases)");
   addAppSettingFlags(cmd);
   addOutputFlags(cmd);
+  addFactsFlags(cmd);
   cmd
     .addOption(
       new Option('--checkpoint [mode]', 'WRITES: run PRAGMA wal_checkpoint(mode) first: passive|full|restart|truncate').preset('truncate'),
@@ -299,7 +409,23 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
     .option('--stress', 'WRITES a scratch database next to each db: run a short stress (4 writers, 2 s, read-then-write, the declared settings) and add its findings')
     .option('--checkpoint-timeout <ms>', `busy wait of --checkpoint (blocks the app's writers while it waits)`, durationMs('--checkpoint-timeout'), DEFAULT_CHECKPOINT_TIMEOUT_MS)
     .option('--writers <n>', "how many of the app's connections write concurrently (config app.writers): 1 rules out the deferred upgrade trap", positiveInt('--writers'))
-    .action(async (args: string[], opts: AppFlagValues & OutputOptions & { config?: string; threshold?: ThresholdOverrides; checkpoint?: string; checkpointTimeout: number; stress?: boolean }) => {
+    .action(async (args: string[], opts: AppFlagValues & OutputOptions & FactsFlags & { config?: string; threshold?: ThresholdOverrides; checkpoint?: string; checkpointTimeout: number; stress?: boolean }) => {
+      const declared = appSettingsFrom(opts);
+      if (opts.writers !== undefined) declared.writers = opts.writers;
+      if (opts.fromFacts !== undefined) {
+        const conflicts = [...(opts.checkpoint !== undefined ? ['--checkpoint'] : []), ...(opts.stress ? ['--stress'] : [])];
+        if (!checkReplayFlags(opts, args, conflicts, io)) return setExit(2);
+        const file = loadFactsFile(opts.fromFacts, 'audit', io);
+        if (file === null) return setExit(2);
+        if (!checkOutputTarget(opts, file.databases.map((d) => d.path), io)) return setExit(2);
+        const report = replayAudit(file, { app: declared, stack: opts.stack, threshold: opts.threshold }, opts.failOn);
+        // Fixes are shown for the stack of the flag, or else the one saved with the facts.
+        const stack = opts.stack ?? file.databases.flatMap((d) => (d.error || d.settings.stack === null ? [] : [d.settings.stack]))[0];
+        const withStress = report.databases.some((db) => db.facts?.stress);
+        const written = emitReport(report, { ...opts, stack }, io, withStress ? await stressSections(io, opts) : undefined);
+        reportErrors(report, io);
+        return setExit(written ? report.exitCode : 2);
+      }
       let checkpoint: AuditOptions['checkpoint'];
       if (opts.checkpoint !== undefined) {
         let mode = String(opts.checkpoint).toLowerCase() as CheckpointMode;
@@ -319,7 +445,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
       if (config === 'error') return setExit(2);
       const targets = resolveTargets(args, config, io.cwd);
       const paths = targets.filter((t): t is string => typeof t === 'string');
-      if (!checkOutputTarget(opts, paths, io)) return setExit(2);
+      if (!checkOutputTarget(opts, paths, io) || !checkSaveFactsTarget(opts, paths, io)) return setExit(2);
       if (targets.length === 0) {
         io.stderr(
           config
@@ -329,8 +455,6 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         return setExit(2);
       }
       const spinner = await startSpinner(io, `auditing ${targets.length} database(s)`, Boolean(opts.json || opts.format === 'json'));
-      const declared = appSettingsFrom(opts);
-      if (opts.writers !== undefined) declared.writers = opts.writers;
       const options: AuditOptions = {
         app: mergeApp(config?.app, declared),
         thresholds: mergeThresholds(config?.thresholds, opts.threshold),
@@ -365,17 +489,12 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         report = runAudit(targets, options, opts.failOn);
         spinner?.stop();
       }
-      const { stressTextSection } = opts.stress ? await import('../stress/format.js') : { stressTextSection: null };
-      const style = makeStyle(colorLevel(io.env, io.stdoutIsTTY && !opts.output));
-      const extra = stressTextSection
-        ? (db: DatabaseReport) => {
-            const s = db.facts?.stress;
-            if (!s) return [];
-            const head = ['', style.bold('stress (scratch database, short run)')];
-            return isGatherError(s) ? [...head, `  ${style.yellow(escapeControl(s.error.message))}`] : [...head, ...stressTextSection(s, null, style)];
-          }
-        : undefined;
-      const written = emitReport(report, { ...opts, stack }, io, extra);
+      const extra = opts.stress ? await stressSections(io, opts) : undefined;
+      let written = emitReport(report, { ...opts, stack }, io, extra);
+      if (opts.saveFacts !== undefined) {
+        const settings: SavedSettings = { app: options.app, stack: stack ?? null, thresholds: options.thresholds ?? {}, severity: options.severity ?? {} };
+        written = saveFactsFile(opts.saveFacts, 'audit', report, settings, io) && written;
+      }
       reportErrors(report, io);
       if (interrupted) {
         io.stderr(`lockscope: interrupted by ${interrupted}; the stress threads stopped and lockscope removed what it had created\n`);

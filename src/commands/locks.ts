@@ -17,11 +17,30 @@ import { DEFAULT_HZ, MAX_HZ, sampleLocks } from '../facts/sampler.js';
 import { type AuditFacts, type Gathered, type LockFacts, type LockSampleFacts, isGatherError } from '../facts/types.js';
 import { formatLocksText } from '../formatters/locks-text.js';
 import { colorLevel, makeStyle } from '../formatters/style.js';
-import type { CheckedDatabase, DatabaseReport, FailedDatabase, HolderEntry, Report } from '../model.js';
+import type { CheckedDatabase, DatabaseReport, FailedDatabase, HolderEntry, Report, Stack } from '../model.js';
 import { durationMs, positiveInt } from '../options.js';
 import { buildReport } from '../report.js';
 import { type SeverityOverrides, type ThresholdOverrides, runChecks } from '../runner.js';
-import { type OutputOptions, addOutputFlags, checkOutputTarget, emitReport, loadCommandConfig, outputFormat, reportErrors, resolveTargets, startSpinner, writeOutput } from './audit.js';
+import type { FactsFile, SavedSettings } from '../facts-file.js';
+import {
+  addFactsFlags,
+  addOutputFlags,
+  checkOutputTarget,
+  checkReplayFlags,
+  checkSaveFactsTarget,
+  emitReport,
+  type FactsFlags,
+  loadCommandConfig,
+  loadFactsFile,
+  outputFormat,
+  type OutputOptions,
+  replaySettings,
+  reportErrors,
+  resolveTargets,
+  saveFactsFile,
+  startSpinner,
+  writeOutput,
+} from './audit.js';
 
 /** The checks `locks` runs, in display order (all are also in the audit registry). */
 export const LOCK_CHECKS: readonly AnyCheck[] = [lockHolders, longWriteLock, longReader, lockStall, lockVisibility];
@@ -108,10 +127,25 @@ export async function runLocks(targets: readonly (string | DatabaseReport)[], op
       const s = samples.get(i);
       if (s) facts.lockSamples = s;
     }
-    const findings = runChecks(LOCK_CHECKS, facts, { app: {}, thresholds: options.thresholds, severity: options.severity });
-    const report: CheckedDatabase = { path: g.path, facts, findings, holders: holdersSection(facts.locks) };
-    if (facts.lockSamples !== undefined) report.sampling = facts.lockSamples;
-    return report;
+    return checkLockFacts(g.path, facts, options);
+  });
+  return buildReport('locks', databases, failOn);
+}
+
+/** The lock checks on one database's facts, with the holders and sampling sections. */
+export function checkLockFacts(path: string, facts: AuditFacts, options: Pick<LocksOptions, 'thresholds' | 'severity'>): CheckedDatabase {
+  const findings = runChecks(LOCK_CHECKS, facts, { app: {}, thresholds: options.thresholds, severity: options.severity });
+  const report: CheckedDatabase = { path, facts, findings, holders: holdersSection(facts.locks) };
+  if (facts.lockSamples !== undefined) report.sampling = facts.lockSamples;
+  return report;
+}
+
+/** `locks --from-facts`: the saved snapshots (and samples) checked again, without reading /proc or any database file. */
+export function replayLocks(file: FactsFile, flags: { stack?: Stack; threshold?: ThresholdOverrides }, failOn: OutputOptions['failOn']): Report {
+  const databases = file.databases.map((d): DatabaseReport => {
+    if (d.error) return { path: d.path, error: d.error };
+    const settings = replaySettings(d.settings, { app: {}, ...flags });
+    return checkLockFacts(d.path, d.facts, settings);
   });
   return buildReport('locks', databases, failOn);
 }
@@ -131,7 +165,7 @@ export function emitLocksReport(report: Report, opts: OutputOptions, io: Io): bo
   return writeOutput(renderLocksText(report, opts, io), opts, io, report.databases.map((db) => db.path));
 }
 
-type LocksFlags = OutputOptions & { config?: string; threshold?: ThresholdOverrides; for?: number; hz?: number };
+type LocksFlags = OutputOptions & FactsFlags & { config?: string; threshold?: ThresholdOverrides; for?: number; hz?: number };
 
 export function registerLocks(program: Command, io: Io, setExit: (code: number) => void): void {
   const cmd = program
@@ -139,10 +173,23 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
     .description('who holds which SQLite lock right now, and with --for how long (reads /proc; opens no connection, takes no lock)')
     .argument('[db...]', "database files or globs (default: the config's databases)");
   addOutputFlags(cmd);
+  addFactsFlags(cmd);
   cmd
     .option('--for <duration>', 'sample the lock table for this long (e.g. 10s, 2m) and report hold times per process', durationMs('--for'))
     .option('--hz <n>', `samples per second with --for (default ${DEFAULT_HZ}, at most ${MAX_HZ})`, positiveInt('--hz'))
     .action(async (args: string[], opts: LocksFlags) => {
+      if (opts.fromFacts !== undefined) {
+        const conflicts = [...(opts.for !== undefined ? ['--for'] : []), ...(opts.hz !== undefined ? ['--hz'] : [])];
+        if (!checkReplayFlags(opts, args, conflicts, io)) return setExit(2);
+        const file = loadFactsFile(opts.fromFacts, 'locks', io);
+        if (file === null) return setExit(2);
+        if (!checkOutputTarget(opts, file.databases.map((d) => d.path), io)) return setExit(2);
+        const report = replayLocks(file, { stack: opts.stack, threshold: opts.threshold }, opts.failOn);
+        const stack = opts.stack ?? file.databases.flatMap((d) => (d.error || d.settings.stack === null ? [] : [d.settings.stack]))[0];
+        const written = emitLocksReport(report, { ...opts, stack }, io);
+        reportErrors(report, io);
+        return setExit(written ? report.exitCode : 2);
+      }
       if (opts.hz !== undefined && opts.for === undefined) {
         io.stderr('lockscope: --hz needs --for <duration> (a snapshot takes one sample)\n');
         return setExit(2);
@@ -158,7 +205,8 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
       const config = loadCommandConfig(io, opts.config);
       if (config === 'error') return setExit(2);
       const targets = resolveTargets(args, config, io.cwd);
-      if (!checkOutputTarget(opts, targets.filter((t): t is string => typeof t === 'string'), io)) return setExit(2);
+      const paths = targets.filter((t): t is string => typeof t === 'string');
+      if (!checkOutputTarget(opts, paths, io) || !checkSaveFactsTarget(opts, paths, io)) return setExit(2);
       if (targets.length === 0) {
         io.stderr('lockscope: no database given: lockscope locks <db...>, or list them in lockscope.config.json\n');
         return setExit(2);
@@ -186,7 +234,12 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
         process.removeListener('SIGINT', onSigint);
         spinner?.stop();
       }
-      const written = emitLocksReport(report, { ...opts, stack: opts.stack ?? config?.stack }, io);
+      const stack = opts.stack ?? config?.stack;
+      let written = emitLocksReport(report, { ...opts, stack }, io);
+      if (opts.saveFacts !== undefined) {
+        const settings: SavedSettings = { app: {}, stack: stack ?? null, thresholds: mergeThresholds(config?.thresholds, opts.threshold), severity: config?.severity ?? {} };
+        written = saveFactsFile(opts.saveFacts, 'locks', report, settings, io) && written;
+      }
       reportErrors(report, io);
       setExit(written ? report.exitCode : 2);
     });
