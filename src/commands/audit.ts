@@ -413,7 +413,11 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
       const declared = appSettingsFrom(opts);
       if (opts.writers !== undefined) declared.writers = opts.writers;
       if (opts.fromFacts !== undefined) {
-        const conflicts = [...(opts.checkpoint !== undefined ? ['--checkpoint'] : []), ...(opts.stress ? ['--stress'] : [])];
+        const conflicts = [
+          ...(opts.checkpoint !== undefined ? ['--checkpoint'] : []),
+          ...(cmd.getOptionValueSource('checkpointTimeout') === 'cli' ? ['--checkpoint-timeout'] : []),
+          ...(opts.stress ? ['--stress'] : []),
+        ];
         if (!checkReplayFlags(opts, args, conflicts, io)) return setExit(2);
         const file = loadFactsFile(opts.fromFacts, 'audit', io);
         if (file === null) return setExit(2);

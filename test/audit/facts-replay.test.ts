@@ -161,6 +161,7 @@ describe('--save-facts obeys the rules of --output; --from-facts refuses what it
       [['audit', 'app.db', '--from-facts', 'facts.json'], /^lockscope: --from-facts names the databases itself: give no database/],
       [['audit', '--from-facts', 'facts.json', '--stress'], /--stress cannot be combined with it/],
       [['audit', '--from-facts', 'facts.json', '--checkpoint'], /--checkpoint cannot be combined with it/],
+      [['audit', '--from-facts', 'facts.json', '--checkpoint-timeout', '1s'], /--checkpoint-timeout cannot be combined with it/],
       [['audit', '--from-facts', 'facts.json', '--save-facts', 'again.json'], /cannot be combined with --save-facts/],
       [['locks', '--from-facts', 'facts.json', '--for', '1s'], /--for cannot be combined with it/],
     ];
