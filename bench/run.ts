@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   audit: () => import('./audit.js'),
   locks: () => import('./locks.js'),
   stress: () => import('./stress.js'),
+  fidelity: () => import('./fidelity.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
