@@ -8,7 +8,10 @@ export type Status = 'pass' | 'warn' | 'fail' | 'info' | 'skip' | 'error';
 
 export const STATUSES: readonly Status[] = ['pass', 'warn', 'fail', 'info', 'skip', 'error'];
 
-/** Stacks a fix can be written for; `sql` and `shell` fixes apply to every stack. */
+/**
+ * Stacks a fix can be written for; `sql` and `shell` fixes apply to every stack. What each stack does by default
+ * (busy timeout, synchronous, when its transactions begin) lives in src/stacks.ts.
+ */
 export type Stack =
   | 'python'
   | 'django'
@@ -17,7 +20,14 @@ export type Stack =
   | 'node-sqlite3'
   | 'go'
   | 'rails'
-  | 'prisma';
+  | 'prisma'
+  | 'peewee'
+  | 'knex'
+  | 'sequelize'
+  | 'drizzle'
+  | 'node-sqlite'
+  | 'sqlite3-cli'
+  | 'laravel';
 
 export const STACKS: readonly Stack[] = [
   'python',
@@ -28,6 +38,13 @@ export const STACKS: readonly Stack[] = [
   'go',
   'rails',
   'prisma',
+  'peewee',
+  'knex',
+  'sequelize',
+  'drizzle',
+  'node-sqlite',
+  'sqlite3-cli',
+  'laravel',
 ];
 
 /** A concrete, structured fix: never advice hidden in prose. */
