@@ -47,6 +47,8 @@ interface Case {
   journal: Journal;
   /** The command that runs one writer of the app: args DB SECONDS PATTERN WRITER are appended. */
   app: [string, ...string[]];
+  /** The app runs its writers as threads of one process: one command, with the number of writers as last arg. */
+  threads?: boolean;
 }
 
 const PYTHON = process.env.LOCKSCOPE_BENCH_PYTHON ?? 'python3';
@@ -58,6 +60,8 @@ const CASES: Case[] = [
   { name: 'python-insert-delete', stack: 'python', pattern: 'insert', journal: 'delete', app: [PYTHON, join(APPS, 'python_app.py')] },
   { name: 'better-sqlite3-insert', stack: 'better-sqlite3', pattern: 'insert', journal: 'wal', app: [NODE, join(APPS, 'better_sqlite3_app.mjs')] },
   { name: 'better-sqlite3-rtw', stack: 'better-sqlite3', pattern: 'read-then-write', journal: 'wal', app: [NODE, join(APPS, 'better_sqlite3_app.mjs')] },
+  { name: 'better-sqlite3-threads-insert', stack: 'better-sqlite3', pattern: 'insert', journal: 'wal', app: [NODE, join(APPS, 'better_sqlite3_threads_app.mjs')], threads: true },
+  { name: 'better-sqlite3-threads-rtw', stack: 'better-sqlite3', pattern: 'read-then-write', journal: 'wal', app: [NODE, join(APPS, 'better_sqlite3_threads_app.mjs')], threads: true },
 ];
 
 interface Measured {
@@ -84,8 +88,8 @@ function freshDatabase(dir: string, journal: Journal, round: number, side: strin
 
 /** Runs the app's N writer processes: all connect, print "ready", then start together on "go". */
 async function runApp(c: Case, path: string): Promise<Measured> {
-  const children = Array.from({ length: WRITERS }, (_, i) =>
-    spawn(c.app[0], [...c.app.slice(1), path, String(DURATION_MS / 1000), c.pattern, String(i)], { stdio: ['pipe', 'pipe', 'inherit'] }),
+  const children = Array.from({ length: c.threads ? 1 : WRITERS }, (_, i) =>
+    spawn(c.app[0], [...c.app.slice(1), path, String(DURATION_MS / 1000), c.pattern, String(c.threads ? WRITERS : i)], { stdio: ['pipe', 'pipe', 'inherit'] }),
   );
   const outputs = children.map((child) => {
     const lines = createInterface({ input: child.stdout! });
@@ -175,7 +179,7 @@ export async function run(): Promise<void> {
         faithful.push(runStress(c, freshDatabase(dir, c.journal, round, `${c.name}-stack`), c.stack));
         plain.push(runStress(c, freshDatabase(dir, c.journal, round, `${c.name}-nostack`), null));
       }
-      console.log(`\n${c.name}: ${c.stack}, pattern ${c.pattern}, ${c.journal.toUpperCase()} journal`);
+      console.log(`\n${c.name}: ${c.stack}, pattern ${c.pattern}, ${c.journal.toUpperCase()} journal, the app's writers as ${c.threads ? 'threads of one process' : 'processes'}`);
       console.log(line(`app (${c.stack})`, app));
       console.log(line(`stress --stack ${c.stack}`, faithful));
       console.log(line('stress, no stack named', plain));

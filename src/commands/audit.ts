@@ -281,7 +281,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         // The config's stress workload replaces the short default's knobs it names.
         const flags = knobsFromConfig(config?.stress);
         const stress: AuditStress = {
-          run: (facts) => runStressForAudit(facts, options.app, { flags, onNotice: (m: string) => io.stderr(`lockscope: ${escapeControl(m)}\n`) }),
+          run: (facts) => runStressForAudit(facts, options.app, { flags, stack: opts.stack ?? config?.stack ?? null, onNotice: (m: string) => io.stderr(`lockscope: ${escapeControl(m)}\n`) }),
         };
         report = await runAuditWithStress(targets, options, stress, opts.failOn);
       } else {
