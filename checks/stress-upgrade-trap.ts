@@ -60,7 +60,7 @@ export default defineCheck({
       return {
         status: 'warn',
         messageId: 'trap-zero-timeout',
-        message: `${detail} busy_timeout is 0 ms here, so every BUSY is immediate; setting a timeout alone would not fix these: start write transactions with BEGIN IMMEDIATE as well.${recommendedNote(s)}`,
+        message: `${detail} busy_timeout is 0 ms here (${w.knobLabels.busyTimeout}), so every BUSY is immediate; setting a timeout alone would not fix these: start write transactions with BEGIN IMMEDIATE as well.${recommendedNote(s)}`,
         evidence,
         fixes: [...immediateTransactionFixes(), ...busyTimeoutFixes(5000)],
       };
@@ -68,7 +68,7 @@ export default defineCheck({
     return {
       status: 'fail',
       messageId: 'trap',
-      message: `${detail} This happened although busy_timeout is ${w.busyTimeoutMs} ms: the timeout cannot help. Start write transactions with BEGIN IMMEDIATE.${recommendedNote(s)}`,
+      message: `${detail} This happened although busy_timeout is ${w.busyTimeoutMs} ms (${w.knobLabels.busyTimeout}): the timeout cannot help. Start write transactions with BEGIN IMMEDIATE.${recommendedNote(s)}`,
       evidence,
       fixes: immediateTransactionFixes(),
     };
