@@ -185,6 +185,10 @@ export function stressTextSection(stress: StressFacts, compare: readonly Compare
   const lines: string[] = [];
   if (stress.interrupted) lines.push(style.yellow(`interrupted by ${stress.interrupted}: the results cover the run until then`));
   lines.push(resultTable(stress));
+  const w = stress.workload;
+  if (!w.stack && [w.busyTimeoutSource, w.txSource, w.synchronousSource].includes('default')) {
+    lines.push(style.dim("No stack named: undeclared settings ran as SQLite's own defaults, not as the app's driver sets them. Name it with --stack (python, better-sqlite3, django, …) or declare them."));
+  }
   lines.push(...histogramLines(stress.histogram, style));
   if (compare && compare.length === 2) {
     lines.push(style.bold('current settings vs recommended (same workload, each on its own scratch database)'), compareTable(compare));

@@ -182,6 +182,8 @@ describe('lockscope stress --stack: the current arm runs as the named driver run
     const plain = runCli(['stress', db, '--writers', '1', '--duration', '300ms']).stdout.replace(/[│\s]+/g, ' ');
     expect(plain).toMatch(/busy_timeout 0 ms \[SQLite default \(no stack named\)\]/);
     expect(plain).toMatch(/synchronous FULL \[SQLite default \(no stack named\)\]/);
+    expect(plain).toMatch(/No stack named: undeclared settings ran as SQLite's own defaults/);
+    expect(text).not.toMatch(/No stack named/);
   });
 
   it('audit --stress follows --stack too', () => {
