@@ -13,10 +13,12 @@
  *
  * `npm run bench:fidelity`, or `npm run bench -- fidelity`. Environment: LOCKSCOPE_BENCH_FIDELITY_MS
  * (per run, default 3000), LOCKSCOPE_BENCH_FIDELITY_ROUNDS (default 3), LOCKSCOPE_BENCH_FIDELITY_WRITERS
- * (default 4), LOCKSCOPE_BENCH_FIDELITY_CASES (comma-separated case names, default all).
+ * (default 4), LOCKSCOPE_BENCH_FIDELITY_CASES (comma-separated case names, default all),
+ * LOCKSCOPE_BENCH_FIDELITY_DIR (where the databases go, default the system's temporary directory; /dev/shm
+ * takes the disk's fsync times, which another process's I/O can change several-fold, out of the comparison).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -177,10 +179,10 @@ export async function run(): Promise<void> {
   const wanted = process.env.LOCKSCOPE_BENCH_FIDELITY_CASES?.split(',').filter(Boolean);
   const cases = wanted ? CASES.filter((c) => wanted.includes(c.name)) : CASES;
   if (!existsSync(join(ROOT, 'dist', 'src'))) throw new Error('run `npm run build` first');
+  const dir = process.env.LOCKSCOPE_BENCH_FIDELITY_DIR ? mkdtempSync(join(process.env.LOCKSCOPE_BENCH_FIDELITY_DIR, 'lockscope-bench-fidelity-')) : makeTempDir('lockscope-bench-fidelity-');
   console.log(
-    `${WRITERS} writers, ${DURATION_MS} ms per run, ${ROUNDS} rounds alternating app / stress --stack / stress without a stack; medians. load before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    `${WRITERS} writers, ${DURATION_MS} ms per run, in ${dir}, ${ROUNDS} rounds alternating app / stress --stack / stress without a stack; medians. load before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
   );
-  const dir = makeTempDir('lockscope-bench-fidelity-');
   try {
     for (const c of cases) {
       const app: Measured[] = [];

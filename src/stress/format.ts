@@ -163,7 +163,8 @@ export function compareTable(arms: readonly CompareArm[]): string {
   if (!cur || !rec) return '';
   const table = new Table({ head: ['', 'current', 'recommended', 'difference'], style: { head: [], border: [] } });
   const row = (label: string, a: string, b: string, d: string) => table.push([label, a, b, d]);
-  const settings = (a: CompareArm) => `${a.settings.journalMode.toUpperCase()}, busy ${formatCount(a.settings.busyTimeoutMs)} ms, BEGIN ${a.settings.tx.toUpperCase()}, sync ${a.settings.synchronous.toUpperCase()}`;
+  const settings = (a: CompareArm) =>
+    `${a.settings.journalMode.toUpperCase()}, busy ${formatCount(a.settings.busyTimeoutMs)} ms, BEGIN ${a.settings.tx.toUpperCase()}${a.workload.txBegins === 'first-write' && a.settings.tx === 'deferred' ? ' at the first write' : ''}, sync ${a.settings.synchronous.toUpperCase()}`;
   row('settings', settings(cur), settings(rec), '');
   row('committed', formatCount(cur.committed), formatCount(rec.committed), diff(cur.committed, rec.committed, 'count'));
   row('tx/s', fmtRate(cur.transactionsPerSecond), fmtRate(rec.transactionsPerSecond), diff(cur.transactionsPerSecond, rec.transactionsPerSecond, 'rate'));
