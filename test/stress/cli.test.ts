@@ -186,6 +186,12 @@ describe('lockscope stress --stack: the current arm runs as the named driver run
     expect(text).not.toMatch(/No stack named/);
   });
 
+  it('--compare measures the recommended arm against this faithful current arm', () => {
+    const r = runCli(['stress', db, '--stack', 'python', '--compare', '--pattern', 'read-then-write', '--writers', '2', '--duration', '300ms']);
+    const text = r.stdout.replace(/[│\s]+/g, ' ');
+    expect(text).toMatch(/settings WAL, busy 5,000 ms, BEGIN DEFERRED at the first write, sync FULL WAL, busy 5,000 ms, BEGIN IMMEDIATE, sync NORMAL/);
+  });
+
   it('audit --stress follows --stack too', () => {
     const config = join(dir, 'lockscope.config.json');
     writeFileSync(config, JSON.stringify({ stress: { writers: 2, duration: '300ms' } }));
