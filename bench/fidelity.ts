@@ -8,8 +8,9 @@
  * Rounds alternate (app, stress --stack, stress without a stack, app, …) and the medians are compared,
  * so that background load on a shared machine hits every side alike. Numbers, never assertions.
  *
- * Apps: python_app.py (Python sqlite3), django_app.py (Django 3.2 atomic()), better_sqlite3_app.mjs (one process per
- * writer) and better_sqlite3_threads_app.mjs (worker threads of one process), node_sqlite3_app.mjs (npm sqlite3).
+ * Apps: python_app.py (Python sqlite3), django_app.py (Django 3.2 atomic()), sqlalchemy_app.py (SQLAlchemy
+ * 1.4 engine.begin()), better_sqlite3_app.mjs (one process per writer) and better_sqlite3_threads_app.mjs
+ * (worker threads of one process), node_sqlite3_app.mjs (npm sqlite3).
  *
  * `npm run bench:fidelity`, or `npm run bench -- fidelity`. Environment: LOCKSCOPE_BENCH_FIDELITY_MS
  * (per run, default 3000), LOCKSCOPE_BENCH_FIDELITY_ROUNDS (default 3), LOCKSCOPE_BENCH_FIDELITY_WRITERS
@@ -57,7 +58,7 @@ interface Case {
 }
 
 const PYTHON = process.env.LOCKSCOPE_BENCH_PYTHON ?? 'python3';
-/** Debian's python3, where python3-django 3.2 is installed. */
+/** Debian's python3, where python3-django 3.2 and python3-sqlalchemy 1.4 are installed. */
 const DJANGO_PYTHON = process.env.LOCKSCOPE_BENCH_DJANGO_PYTHON ?? '/usr/bin/python3';
 const NODE = process.execPath;
 
@@ -69,6 +70,8 @@ const CASES: Case[] = [
   { name: 'better-sqlite3-rtw', stack: 'better-sqlite3', pattern: 'read-then-write', journal: 'wal', app: [NODE, join(APPS, 'better_sqlite3_app.mjs')] },
   { name: 'django-insert', stack: 'django', pattern: 'insert', journal: 'wal', app: [DJANGO_PYTHON, join(APPS, 'django_app.py')] },
   { name: 'django-rtw', stack: 'django', pattern: 'read-then-write', journal: 'wal', app: [DJANGO_PYTHON, join(APPS, 'django_app.py')] },
+  { name: 'sqlalchemy-insert', stack: 'sqlalchemy', pattern: 'insert', journal: 'wal', app: [DJANGO_PYTHON, join(APPS, 'sqlalchemy_app.py')] },
+  { name: 'sqlalchemy-rtw', stack: 'sqlalchemy', pattern: 'read-then-write', journal: 'wal', app: [DJANGO_PYTHON, join(APPS, 'sqlalchemy_app.py')] },
   { name: 'node-sqlite3-insert', stack: 'node-sqlite3', pattern: 'insert', journal: 'wal', app: [NODE, join(APPS, 'node_sqlite3_app.mjs')] },
   { name: 'node-sqlite3-rtw', stack: 'node-sqlite3', pattern: 'read-then-write', journal: 'wal', app: [NODE, join(APPS, 'node_sqlite3_app.mjs')] },
   { name: 'better-sqlite3-threads-insert', stack: 'better-sqlite3', pattern: 'insert', journal: 'wal', app: [NODE, join(APPS, 'better_sqlite3_threads_app.mjs')], threads: true },
