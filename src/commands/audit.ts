@@ -350,7 +350,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         // threads and removes the scratch database; the databases not yet reached are not audited.
         report = await withInterruptSignals(async (control) => {
           const stress: AuditStress = {
-            run: (facts) => runStressForAudit(facts, options.app, { flags, control, onNotice: (m: string) => io.stderr(`lockscope: ${escapeControl(m)}\n`) }),
+            run: (facts) => runStressForAudit(facts, options.app, { flags, stack: opts.stack ?? config?.stack ?? null, control, onNotice: (m: string) => io.stderr(`lockscope: ${escapeControl(m)}\n`) }),
             interrupted: () => control.interrupted,
           };
           const r = await runAuditWithStress(targets, options, stress, opts.failOn);
