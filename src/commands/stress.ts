@@ -19,7 +19,7 @@ import { mergeApp, mergeThresholds } from '../config.js';
 import { type Style, colorLevel, makeStyle } from '../formatters/style.js';
 import { formatFinding, summaryLine } from '../formatters/text.js';
 import type { CheckedDatabase, DatabaseReport, FailedDatabase, Finding, Report } from '../model.js';
-import { type AppFlagValues, appSettingsFrom, bytes, durationMs, nonNegativeInt, oneOf, positiveInt } from '../options.js';
+import { type AppFlagValues, SYNC_MODES, TX_MODES, appSettingsFrom, bytes, durationMs, nonNegativeInt, oneOf, positiveInt } from '../options.js';
 import { parseBytes, parseDurationMs } from '../units.js';
 import { buildReport } from '../report.js';
 import { type ThresholdOverrides, runChecks } from '../runner.js';
@@ -68,6 +68,8 @@ export function knobsFromConfig(stress: Record<string, unknown> | undefined): St
   const out: StressKnobFlags = {};
   if (!stress) return out;
   const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+  // The config schema allows only these values; anything else is left unset rather than cast.
+  const choice = <T extends string>(v: unknown, allowed: readonly T[]): T | undefined => allowed.find((a) => a === v);
   const ms = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' ? parseDurationMs(v) : undefined);
   const set = <K extends keyof StressKnobFlags>(key: K, value: StressKnobFlags[K] | undefined) => {
     if (value !== undefined) out[key] = value;
@@ -77,14 +79,14 @@ export function knobsFromConfig(stress: Record<string, unknown> | undefined): St
   set('durationMs', ms(stress.duration));
   set('transactions', num(stress.transactions));
   set('busyTimeoutMs', num(stress.busyTimeout));
-  set('tx', stress.tx as StressKnobFlags['tx']);
-  set('pattern', stress.pattern as StressKnobFlags['pattern']);
+  set('tx', choice(stress.tx, TX_MODES));
+  set('pattern', choice(stress.pattern, PATTERNS));
   set('batch', num(stress.batch));
   set('holdMs', ms(stress.hold));
   set('readerHoldMs', ms(stress.readerHold));
   set('thinkMs', ms(stress.think));
   set('rowBytes', typeof stress.rowBytes === 'string' ? parseBytes(stress.rowBytes) : num(stress.rowBytes));
-  set('synchronous', stress.synchronous as StressKnobFlags['synchronous']);
+  set('synchronous', choice(stress.synchronous, SYNC_MODES));
   set('retry', num(stress.retry));
   return out;
 }
@@ -97,7 +99,11 @@ export function mergeKnobs(fromConfig: StressKnobFlags, fromFlags: StressKnobFla
     delete base.transactions;
   }
   const out: StressKnobFlags = { ...base };
-  for (const [k, v] of Object.entries(fromFlags)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  const take = <K extends keyof StressKnobFlags>(key: K) => {
+    const value = fromFlags[key];
+    if (value !== undefined) out[key] = value;
+  };
+  for (const key of Object.keys(fromFlags) as (keyof StressKnobFlags)[]) take(key);
   return out;
 }
 

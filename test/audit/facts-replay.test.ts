@@ -4,7 +4,7 @@
  * have read them, and must not create them). The saved settings stay in force; a flag given at replay
  * replaces the saved value; the facts file obeys the rules of --output; a bad facts file is exit 2, one line.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { buildAbandonedWal, buildDatabase, holdState, python } from '../../fixtures/databases.js';
@@ -84,6 +84,18 @@ describe('audit --save-facts / --from-facts round trip', () => {
     expect(busy(replayed)).toEqual(busy(original));
     const changed = runCli(['audit', '--from-facts', 'facts.json', '--json', '--busy-timeout', '5000'], { cwd: dir });
     expect(busy(JSON.parse(changed.stdout) as JsonReport).status).toBe('pass');
+  });
+
+  it('audit --stress: the stress it measured is replayed (its findings, and its text section), not run again', async () => {
+    buildDatabase(join(dir, 'app.db'), { journalMode: 'wal', rows: 10 });
+    const saved = runCli(['audit', 'app.db', '--stress', '--save-facts', 'facts.json'], { cwd: dir, timeoutMs: 60_000 });
+    expect(saved.stdout).toContain('stress (scratch database, short run)');
+    removeDatabase('app.db');
+    const replay = runCli(['audit', '--from-facts', 'facts.json'], { cwd: dir });
+    expect(replay.stdout).toBe(saved.stdout);
+    expect(replay.code).toBe(saved.code);
+    // No scratch database was created for the replay.
+    expect(readdirSync(dir).sort()).toEqual(['facts.json']);
   });
 });
 
