@@ -107,6 +107,12 @@ function checkSqliteFacts(v: unknown, where: string): AuditFacts {
   return v as unknown as AuditFacts;
 }
 
+/** The stack saved with the facts (the first database's that has one): fixes are shown for it at replay. */
+export function savedStack(file: FactsFile): Stack | undefined {
+  for (const d of file.databases) if (!d.error && d.settings.stack !== null) return d.settings.stack;
+  return undefined;
+}
+
 /** Parses and checks a facts file's text; `label` names it in errors. Throws FactsFileError (one line). */
 export function parseFactsFile(text: string, label: string, command: FactsCommand): FactsFile {
   let data: unknown;

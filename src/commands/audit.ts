@@ -9,7 +9,7 @@ import type { StressFacts } from '../stress/types.js';
 import { escapeControl } from '../escape.js';
 import { appendFileSync, existsSync } from 'node:fs';
 import { OutputRefused, outputRefusal, ownStreamFd, writeReportFile } from '../output-file.js';
-import { type FactsCommand, type FactsFile, FactsFileError, type SavedSettings, factsFileText, readFactsFile } from '../facts-file.js';
+import { type FactsCommand, type FactsFile, FactsFileError, type SavedSettings, factsFileText, readFactsFile, savedStack } from '../facts-file.js';
 import { resolve as resolvePath } from 'node:path';
 import { loadCatalogue } from '../catalogue.js';
 import { FORMATS, type Format, type RenderOptions, formatGithubSummary, isFormat, renderReport } from '../formatters/index.js';
@@ -348,6 +348,21 @@ export function loadFactsFile(file: string, command: FactsCommand, io: Io): Fact
   }
 }
 
+/**
+ * Runs a replay's checks and rendering: facts whose shape the renderers cannot read (a hand-edited or
+ * truncated file) end in one line naming the file and exit 2, not in a bare TypeError. Nothing has been
+ * written when it throws: the report is rendered before it is written.
+ */
+export function replayStep<T>(file: string, io: Io, step: () => T): T | null {
+  try {
+    return step();
+  } catch (err) {
+    if (!(err instanceof TypeError || err instanceof RangeError)) throw err;
+    io.stderr(`lockscope: --from-facts ${escapeControl(file)}: the facts are not in the shape this lockscope reads (${escapeControl(err.message)})\n`);
+    return null;
+  }
+}
+
 /** The settings a saved database is replayed with: the saved ones, each replaced by the flag of the same setting when given. */
 export function replaySettings(saved: SavedSettings, flags: { app: AppSettings; stack?: Stack; threshold?: ThresholdOverrides }): SavedSettings {
   return {
@@ -422,13 +437,16 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         const file = loadFactsFile(opts.fromFacts, 'audit', io);
         if (file === null) return setExit(2);
         if (!checkOutputTarget(opts, file.databases.map((d) => d.path), io)) return setExit(2);
-        const report = replayAudit(file, { app: declared, stack: opts.stack, threshold: opts.threshold }, opts.failOn);
         // Fixes are shown for the stack of the flag, or else the one saved with the facts.
-        const stack = opts.stack ?? file.databases.flatMap((d) => (d.error || d.settings.stack === null ? [] : [d.settings.stack]))[0];
-        const withStress = report.databases.some((db) => db.facts?.stress);
-        const written = emitReport(report, { ...opts, stack }, io, withStress ? await stressSections(io, opts) : undefined);
-        reportErrors(report, io);
-        return setExit(written ? report.exitCode : 2);
+        const stack = opts.stack ?? savedStack(file);
+        const extra = file.databases.some((d) => !d.error && d.facts.stress) ? await stressSections(io, opts) : undefined;
+        const done = replayStep(opts.fromFacts, io, () => {
+          const report = replayAudit(file, { app: declared, stack: opts.stack, threshold: opts.threshold }, opts.failOn);
+          return { report, written: emitReport(report, { ...opts, stack }, io, extra) };
+        });
+        if (done === null) return setExit(2);
+        reportErrors(done.report, io);
+        return setExit(done.written ? done.report.exitCode : 2);
       }
       let checkpoint: AuditOptions['checkpoint'];
       if (opts.checkpoint !== undefined) {

@@ -21,7 +21,7 @@ import type { CheckedDatabase, DatabaseReport, FailedDatabase, HolderEntry, Repo
 import { durationMs, positiveInt } from '../options.js';
 import { buildReport } from '../report.js';
 import { type SeverityOverrides, type ThresholdOverrides, runChecks } from '../runner.js';
-import type { FactsFile, SavedSettings } from '../facts-file.js';
+import { type FactsFile, type SavedSettings, savedStack } from '../facts-file.js';
 import {
   addFactsFlags,
   addOutputFlags,
@@ -35,6 +35,7 @@ import {
   outputFormat,
   type OutputOptions,
   replaySettings,
+  replayStep,
   reportErrors,
   resolveTargets,
   saveFactsFile,
@@ -184,11 +185,14 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
         const file = loadFactsFile(opts.fromFacts, 'locks', io);
         if (file === null) return setExit(2);
         if (!checkOutputTarget(opts, file.databases.map((d) => d.path), io)) return setExit(2);
-        const report = replayLocks(file, { stack: opts.stack, threshold: opts.threshold }, opts.failOn);
-        const stack = opts.stack ?? file.databases.flatMap((d) => (d.error || d.settings.stack === null ? [] : [d.settings.stack]))[0];
-        const written = emitLocksReport(report, { ...opts, stack }, io);
-        reportErrors(report, io);
-        return setExit(written ? report.exitCode : 2);
+        const stack = opts.stack ?? savedStack(file);
+        const done = replayStep(opts.fromFacts, io, () => {
+          const report = replayLocks(file, { stack: opts.stack, threshold: opts.threshold }, opts.failOn);
+          return { report, written: emitLocksReport(report, { ...opts, stack }, io) };
+        });
+        if (done === null) return setExit(2);
+        reportErrors(done.report, io);
+        return setExit(done.written ? done.report.exitCode : 2);
       }
       if (opts.hz !== undefined && opts.for === undefined) {
         io.stderr('lockscope: --hz needs --for <duration> (a snapshot takes one sample)\n');

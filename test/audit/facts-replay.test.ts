@@ -4,7 +4,8 @@
  * have read them, and must not create them). The saved settings stay in force; a flag given at replay
  * replaces the saved value; the facts file obeys the rules of --output; a bad facts file is exit 2, one line.
  */
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { buildAbandonedWal, buildDatabase, holdState, python } from '../../fixtures/databases.js';
@@ -135,11 +136,15 @@ describe('golden facts file', () => {
 });
 
 describe('--save-facts obeys the rules of --output; --from-facts refuses what it cannot honour', () => {
-  beforeEach(() => buildAbandonedWal(join(dir, 'app.db'), 5));
+  beforeEach(() => {
+    buildAbandonedWal(join(dir, 'app.db'), 5);
+    copyFileSync(join(dir, 'app.db'), join(dir, 'copy.json'));
+  });
 
   it.each([
     ['app.db-wal', 'the WAL'],
     ['app.db', 'a database'],
+    ['copy.json', 'a file with SQLite content'],
   ])('refuses --save-facts %s: exit 2, one line, the file unchanged', (target) => {
     const before = sha256(join(dir, target));
     const r = runCli(['audit', 'app.db', '--save-facts', target], { cwd: dir });
@@ -163,6 +168,9 @@ describe('--save-facts obeys the rules of --output; --from-facts refuses what it
     writeFileSync(join(dir, 'newer.json'), JSON.stringify({ ...facts, factsVersion: 2 }));
     writeFileSync(join(dir, 'locks.json'), JSON.stringify({ ...facts, command: 'locks' }));
     writeFileSync(join(dir, 'broken.json'), JSON.stringify({ ...facts, databases: [{ path: 'x.db', source: 'sqlite', facts: { path: 'x.db' } }] }));
+    const saved = (facts.databases as { facts: Record<string, unknown> }[])[0]!;
+    writeFileSync(join(dir, 'edited.json'), JSON.stringify({ ...facts, databases: [{ ...saved, facts: { ...saved.facts, header: { walEnabled: true } } }] }));
+    execFileSync('mkfifo', [join(dir, 'fifo.json')]);
     const cases: [string[], RegExp][] = [
       [['audit', '--from-facts', 'app.db'], /^lockscope: app\.db is not a lockscope facts file \(not JSON\)$/],
       [['audit', '--from-facts', 'nowhere.json'], /^lockscope: --from-facts nowhere\.json: cannot read it: ENOENT$/],
@@ -170,6 +178,8 @@ describe('--save-facts obeys the rules of --output; --from-facts refuses what it
       [['audit', '--from-facts', 'locks.json'], /holds the facts of `lockscope locks`: replay it with that command/],
       [['locks', '--from-facts', 'facts.json'], /holds the facts of `lockscope audit`/],
       [['audit', '--from-facts', 'broken.json'], /databases\[0\]\.facts: "path" and "realPath" must be strings/],
+      [['audit', '--from-facts', 'edited.json'], /^lockscope: --from-facts edited\.json: the facts are not in the shape this lockscope reads \(/],
+      [['audit', '--from-facts', 'fifo.json'], /^lockscope: --from-facts fifo\.json: not a regular file$/],
       [['audit', 'app.db', '--from-facts', 'facts.json'], /^lockscope: --from-facts names the databases itself: give no database/],
       [['audit', '--from-facts', 'facts.json', '--stress'], /--stress cannot be combined with it/],
       [['audit', '--from-facts', 'facts.json', '--checkpoint'], /--checkpoint cannot be combined with it/],
