@@ -154,12 +154,8 @@ export interface FailedDatabase {
   findings?: undefined;
 }
 
+/** Told apart by `error`: present on a FailedDatabase only. */
 export type DatabaseReport = CheckedDatabase | FailedDatabase;
-
-/** True when the database was examined (it has facts and findings), false when only an error could be said. */
-export function isChecked(db: DatabaseReport): db is CheckedDatabase {
-  return db.error === undefined;
-}
 
 export interface Summary {
   pass: number;
