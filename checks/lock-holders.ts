@@ -21,7 +21,7 @@ export default defineCheck({
   failureTitle: 'The database is locked right now',
   description: 'Who holds which SQLite lock on the database right now, from /proc/locks (the audit\'s snapshot of `lockscope locks`).',
   defaultSeverity: 'fail',
-  category: 'holders',
+  category: 'locks',
   requires: ['locks', 'header', 'realPath'],
   optional: ['shm'],
   messages: {

@@ -49,7 +49,7 @@ export type ResultStatus = Exclude<Status, 'error'>;
 export type Severity = 'fail' | 'warn' | 'info';
 
 /** Which command runs a check (checks/index.ts CATEGORIES has the order and what each means). */
-export type CheckCategory = 'audit' | 'holders' | 'locks' | 'checkpoint' | 'stress';
+export type CheckCategory = 'audit' | 'locks' | 'checkpoint' | 'stress';
 
 export interface CheckContext<T extends string = string, O extends FactKey = FactKey> {
   /** The app's declared connection settings (flags, config); undefined = not declared. */
