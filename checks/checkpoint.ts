@@ -39,6 +39,7 @@ export default defineCheck({
     'readers-block-reset': ['warn'],
     incomplete: ['warn'],
   },
+  thresholds: {},
   run({ checkpoint, files }) {
     const c: CheckpointFacts = checkpoint;
     const mode = c.mode.toUpperCase();

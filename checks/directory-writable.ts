@@ -52,6 +52,7 @@ export default defineCheck({
     'owner-unknown': ['info'],
     writable: ['pass'],
   },
+  thresholds: {},
   run({ directory: dir, header, files }) {
     const wal = header.walEnabled;
     const db = files.db;

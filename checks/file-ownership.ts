@@ -64,6 +64,7 @@ export default defineCheck({
     'mixed-owners': ['warn'],
     consistent: ['pass'],
   },
+  thresholds: {},
   run({ files }) {
     const db = files.db;
     if (db.uid === undefined || db.gid === undefined) {

@@ -26,6 +26,7 @@ export default defineCheck({
     zeroed: ['pass'],
     'not-hot': ['pass'],
   },
+  thresholds: {},
   run({ journal, files, locks, directory }) {
     if (journal === null) {
       return { status: 'pass', messageId: 'no-journal', message: 'There is no -journal file beside the database.', evidence: { journalExists: false } };

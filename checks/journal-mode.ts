@@ -17,6 +17,7 @@ export default defineCheck({
     'rollback-deferred': ['warn'],
     rollback: ['warn'],
   },
+  thresholds: {},
   run({ header }, { app, stack }) {
     const evidence = {
       writeVersion: header.writeVersion,

@@ -35,6 +35,7 @@ export default defineCheck({
     'none-visible': ['info'],
     nobody: ['pass'],
   },
+  thresholds: {},
   run({ locks, header, shm, realPath }) {
     if (locks.source !== '/proc/locks') {
       const open = locks.holders.map((h) => processLabel(h, locks.takenAt));

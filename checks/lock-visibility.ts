@@ -30,6 +30,7 @@ export default defineCheck({
     'ofd-locks': ['info'],
     'several-gaps': ['info'],
   },
+  thresholds: {},
   run({ locks, realPath }, { unavailable }) {
     const db = shellArg(realPath);
     const gaps: Gap[] = [];

@@ -46,6 +46,7 @@ export default defineCheck({
     virtual: ['warn'],
     unknown: ['info'],
   },
+  thresholds: {},
   run({ filesystem: fs, header, realPath }) {
     const wal = header.walEnabled;
     const where = describe(fs);

@@ -22,6 +22,7 @@ export default defineCheck({
     'stale-wal': ['warn'],
     'stray-empty-wal': ['info'],
   },
+  thresholds: {},
   run({ wal, shm, header, files, locks }) {
     if (header.walEnabled) {
       return {

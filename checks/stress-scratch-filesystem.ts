@@ -14,6 +14,7 @@ export default defineCheck({
     'other-device': ['info'],
     'other-filesystem': ['warn'],
   },
+  thresholds: {},
   defaultSeverity: 'warn',
   run({ stress: s }) {
     if (s.target === 'live' || !s.scratch) {

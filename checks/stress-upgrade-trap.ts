@@ -16,6 +16,7 @@ export default defineCheck({
     'trap-zero-timeout': ['warn'],
     trap: ['fail'],
   },
+  thresholds: {},
   defaultSeverity: 'fail',
   run({ stress: s }) {
     const w = s.workload;

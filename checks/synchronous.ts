@@ -23,6 +23,7 @@ export default defineCheck({
     extra: ['info'],
     full: ['info'],
   },
+  thresholds: {},
   run({ header }, { app }) {
     const wal = header.walEnabled;
     const mode = wal ? 'WAL' : 'rollback-journal';

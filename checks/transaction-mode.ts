@@ -35,6 +35,7 @@ export default defineCheck({
     'single-writer': ['pass'],
     undeclared: ['warn'],
   },
+  thresholds: {},
   defaultSeverity: 'fail',
   run(facts, { app, stack }) {
     const verdict = upgradeTrapVerdict(app, stack);

@@ -77,7 +77,7 @@ function firstParagraph(section: string | null): string | null {
 }
 
 export function catalogueEntry(check: AnyCheck, doc: string | null, version: string = VERSION): CatalogueEntry {
-  const thresholds = Object.entries(check.thresholds ?? {}).map(([name, spec]) => ({
+  const thresholds = Object.entries(check.thresholds).map(([name, spec]) => ({
     name,
     default: spec.default,
     unit: spec.unit,

@@ -95,7 +95,8 @@ export interface CheckDef<R extends FactKey = FactKey, O extends FactKey = never
   description: string;
   requires: readonly R[];
   optional?: readonly O[];
-  thresholds?: { readonly [N in T]: ThresholdSpec };
+  /** Every threshold with its default, unit and meaning ({} when none): the one place its default is written. */
+  thresholds: { readonly [N in T]: ThresholdSpec };
   messages: M;
   /**
    * The worst status this check gives with its default thresholds and no severity override: the status a
@@ -122,7 +123,7 @@ export interface AnyCheck {
   description: string;
   requires: readonly FactKey[];
   optional?: readonly FactKey[];
-  thresholds?: { readonly [name: string]: ThresholdSpec };
+  thresholds: { readonly [name: string]: ThresholdSpec };
   messages: Messages;
   defaultSeverity: Severity;
   // The runner passes exactly the declared facts; the check's own signature is narrower than this one.

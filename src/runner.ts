@@ -18,7 +18,7 @@ export interface RunOptions {
 
 export function thresholdsFor(check: AnyCheck, overrides: ThresholdOverrides | undefined): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [name, spec] of Object.entries(check.thresholds ?? {})) out[name] = spec.default;
+  for (const [name, spec] of Object.entries(check.thresholds)) out[name] = spec.default;
   return { ...out, ...(overrides?.[check.id] ?? {}) };
 }
 
