@@ -80,7 +80,7 @@ export default defineCheck({
       .join(', ');
     const how =
       s.workload.busyTimeoutMs === 0
-        ? 'all at once, because busy_timeout is 0 ms'
+        ? `all at once, because busy_timeout is 0 ms (${s.workload.knobLabels.busyTimeout})`
         : `${s.busyAtOnce.toLocaleString('en-US')} at once (no busy timeout helps those), ${s.busyAfterTimeout.toLocaleString('en-US')} after waiting out the ${s.workload.busyTimeoutMs} ms busy timeout`;
     const givenUp = s.failed > 0 ? ` ${s.failed.toLocaleString('en-US')} transactions were given up${s.workload.retry > 0 ? ` after ${s.workload.retry} retries` : ''}.` : '';
     const over = busyPercent > failPercent;

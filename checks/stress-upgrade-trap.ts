@@ -37,6 +37,14 @@ export default defineCheck({
         evidence,
       };
     }
+    if (s.upgradeAttempts === 0 && w.pattern === 'read-then-write' && w.txBegins === 'first-write') {
+      return {
+        status: 'pass',
+        messageId: 'begins-at-write',
+        message: `The ${w.stack ?? 'driver'} driver's transactions begin only just before their first write, so each read ran outside the transaction and the write's BEGIN waited in the busy handler (busy_timeout ${w.busyTimeoutMs.toLocaleString('en-US')} ms) instead of failing at once: this set-up cannot hit the upgrade trap. The read and the write are not atomic, though; code that begins its own transaction before reading (an explicit BEGIN) is trapped: run with --tx deferred to measure that.`,
+        evidence: { ...evidence, txBegins: w.txBegins },
+      };
+    }
     if (s.upgradeAttempts === 0) {
       return {
         status: 'skip',
@@ -58,7 +66,7 @@ export default defineCheck({
       return {
         status: 'warn',
         messageId: 'trap-zero-timeout',
-        message: `${detail} busy_timeout is 0 ms here, so every BUSY is immediate; setting a timeout alone would not fix these: start write transactions with BEGIN IMMEDIATE as well.${recommendedNote(s)}`,
+        message: `${detail} busy_timeout is 0 ms here (${w.knobLabels.busyTimeout}), so every BUSY is immediate; setting a timeout alone would not fix these: start write transactions with BEGIN IMMEDIATE as well.${recommendedNote(s)}`,
         evidence,
         fixes: [...immediateTransactionFixes(), ...busyTimeoutFixes(5000)],
       };
@@ -66,7 +74,7 @@ export default defineCheck({
     return {
       status: 'fail',
       messageId: 'trap',
-      message: `${detail} This happened although busy_timeout is ${w.busyTimeoutMs} ms: the timeout cannot help. Start write transactions with BEGIN IMMEDIATE.${recommendedNote(s)}`,
+      message: `${detail} This happened although busy_timeout is ${w.busyTimeoutMs} ms (${w.knobLabels.busyTimeout}): the timeout cannot help. Start write transactions with BEGIN IMMEDIATE.${recommendedNote(s)}`,
       evidence,
       fixes: immediateTransactionFixes(),
     };

@@ -240,6 +240,7 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
             runStress(path, {
               flags,
               app,
+              stack: output.stack ?? null,
               scratchDir: opts.scratchDir,
               live: opts.live,
               compare: opts.compare,

@@ -42,5 +42,7 @@ export function workloadEvidence(s: StressFacts): Record<string, string | number
     busyTimeoutMs: w.busyTimeoutMs,
     synchronous: w.synchronous,
     durationMs: s.durationMs,
+    // Where the knobs came from (declared, the stack's driver default, SQLite's default), in every format.
+    knobSources: `busy_timeout: ${w.knobLabels.busyTimeout}; transaction: ${w.knobLabels.tx}; synchronous: ${w.knobLabels.synchronous}`,
   };
 }
