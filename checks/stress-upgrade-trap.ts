@@ -11,6 +11,7 @@ export default defineCheck({
   requires: ['stress'],
   messages: {
     'not-deferred': ['pass'],
+    'begins-at-write': ['pass'],
     'not-exercised': ['skip'],
     'no-trap': ['pass'],
     'trap-zero-timeout': ['warn'],
