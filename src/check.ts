@@ -27,12 +27,12 @@ export const RUN_ONLY_FACTS = ['lockSamples', 'checkpoint', 'stress'] as const s
 export type RunOnlyFact = (typeof RUN_ONLY_FACTS)[number];
 
 /** A required fact as the check sees it: never a gather error; a run-only fact is also never absent. */
-export type Required<K extends FactKey> = K extends RunOnlyFact
+export type RequiredFact<K extends FactKey> = K extends RunOnlyFact
   ? Exclude<AuditFacts[K], GatherError | null | undefined>
   : Exclude<AuditFacts[K], GatherError>;
 
 /** Exactly the facts a check declared: the required ones, and the optional ones (undefined when unavailable). */
-export type CheckFacts<R extends FactKey, O extends FactKey = never> = { readonly [P in R]: Required<P> } & {
+export type CheckFacts<R extends FactKey, O extends FactKey = never> = { readonly [P in R]: RequiredFact<P> } & {
   readonly [P in O]: Exclude<AuditFacts[P], GatherError> | undefined;
 };
 
