@@ -1,18 +1,25 @@
 import { defineCheck } from '../src/check.js';
 import { busyTimeoutFixes, immediateTransactionFixes } from '../src/fixes.js';
-import { recommendedEvidence, recommendedNote, stressOf, stressRan, workloadEvidence } from '../src/stress/check-helpers.js';
+import { recommendedEvidence, recommendedNote, workloadEvidence } from '../src/stress/check-helpers.js';
 
 export default defineCheck({
   id: 'stress-upgrade-trap',
   title: 'Transactions that read then write get the write lock',
   failureTitle: 'Deferred transactions fail at once when they upgrade from read to write',
   description: 'SQLITE_BUSY/SQLITE_BUSY_SNAPSHOT returned at once to a deferred transaction that read, then wrote: no busy timeout helps.',
-  requires: ['stress'] as const,
+  category: 'stress',
+  requires: ['stress'],
+  messages: {
+    'not-deferred': ['pass'],
+    'begins-at-write': ['pass'],
+    'not-exercised': ['skip'],
+    'no-trap': ['pass'],
+    'trap-zero-timeout': ['warn'],
+    trap: ['fail'],
+  },
+  thresholds: {},
   defaultSeverity: 'fail',
-  appliesTo: stressRan,
-  run({ stress }) {
-    const s = stressOf(stress);
-    if (!s) return { status: 'skip', messageId: 'no-stress', message: 'No stress run.' };
+  run({ stress: s }) {
     const w = s.workload;
     const u = s.upgradeBusy;
     const evidence = {

@@ -1,6 +1,6 @@
 /** `lockscope audit <db...>`: gather facts per database, run the checks, render, compute the exit code. */
 import { type Command, Option } from 'commander';
-import { REGISTRY } from '../../checks/index.js';
+import { REGISTRY, checksIn } from '../../checks/index.js';
 import type { Io } from '../command-types.js';
 import { CHECKPOINT_MODES, type CheckpointMode, DEFAULT_CHECKPOINT_TIMEOUT_MS, runCheckpoint } from '../facts/checkpoint.js';
 import { AuditInputError, gatherAuditFacts } from '../facts/gather-audit.js';
@@ -82,10 +82,13 @@ export function gatherForAudit(path: string, options: AuditOptions): AuditGather
   }
 }
 
+/** Audit runs every category; the sampling, checkpoint and stress checks apply only when their facts were gathered. */
+const AUDIT_CHECKS = checksIn('audit', 'locks', 'checkpoint', 'stress');
+
 export function checkFacts(path: string, facts: AuditFacts, options: AuditOptions): CheckedDatabase {
   const run: RunOptions = { app: options.app, thresholds: options.thresholds, severity: options.severity };
   if (options.stack) run.stack = options.stack;
-  return { path, facts, findings: runChecks(REGISTRY, facts, run) };
+  return { path, facts, findings: runChecks(AUDIT_CHECKS, facts, run) };
 }
 
 /** Audits one path: facts, then checks. */

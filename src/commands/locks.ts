@@ -4,12 +4,7 @@
  * no SQLite connection and takes no lock (a snapshot cannot disturb the app it looks at).
  */
 import type { Command } from 'commander';
-import lockHolders from '../../checks/lock-holders.js';
-import lockStall from '../../checks/lock-stall.js';
-import lockVisibility from '../../checks/lock-visibility.js';
-import longReader from '../../checks/long-reader.js';
-import longWriteLock from '../../checks/long-write-lock.js';
-import type { AnyCheck } from '../check.js';
+import { checksIn } from '../../checks/index.js';
 import type { Io } from '../command-types.js';
 import { mergeThresholds } from '../config.js';
 import { AuditInputError, gatherAuditFacts, gatherLocks } from '../facts/gather-audit.js';
@@ -43,8 +38,6 @@ import {
   writeOutput,
 } from './audit.js';
 
-/** The checks `locks` runs, in display order (all are also in the audit registry). */
-export const LOCK_CHECKS: readonly AnyCheck[] = [lockHolders, longWriteLock, longReader, lockStall, lockVisibility];
 
 export function holdersSection(locks: Gathered<LockFacts>): HolderEntry[] {
   if (isGatherError(locks)) return [];
@@ -135,7 +128,7 @@ export async function runLocks(targets: readonly (string | DatabaseReport)[], op
 
 /** The lock checks on one database's facts, with the holders and sampling sections. */
 export function checkLockFacts(path: string, facts: AuditFacts, options: Pick<LocksOptions, 'thresholds' | 'severity'>): CheckedDatabase {
-  const findings = runChecks(LOCK_CHECKS, facts, { app: {}, thresholds: options.thresholds, severity: options.severity });
+  const findings = runChecks(checksIn('locks'), facts, { app: {}, thresholds: options.thresholds, severity: options.severity });
   const report: CheckedDatabase = { path, facts, findings, holders: holdersSection(facts.locks) };
   if (facts.lockSamples !== undefined) report.sampling = facts.lockSamples;
   return report;
