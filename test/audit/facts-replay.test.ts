@@ -6,7 +6,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { buildAbandonedWal, buildDatabase, holdState, python } from '../../fixtures/databases.js';
 import { buildHotJournal, buildRollbackDatabase } from '../../fixtures/journals.js';
@@ -123,7 +124,7 @@ describe('locks --save-facts / --from-facts round trip', () => {
 });
 
 describe('golden facts file', () => {
-  const GOLDEN = join(import.meta.dirname, 'golden');
+  const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), 'golden');
   it('test/audit/golden/hot-journal.facts.json replays to the committed report', () => {
     const r = runCli(['audit', '--from-facts', join(GOLDEN, 'hot-journal.facts.json'), '--json']);
     const expected = JSON.parse(readFileSync(join(GOLDEN, 'hot-journal.expected.json'), 'utf8')) as JsonReport & { tool: { version: string } };
