@@ -22,6 +22,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { statFile } from './files.js';
 import { HoldTracker } from './hold-tracker.js';
+import { sampledActivity } from './lock-diagnosis.js';
 import { sampleOf } from './lock-sample.js';
 import { LockTableReader } from './lock-table-reader.js';
 import { lockKey } from './proc-locks.js';
@@ -165,6 +166,7 @@ function finishTarget(state: TargetState, endT: number, windowMs: number): LockS
     const run = end && activityStart && end.startTicks === activityStart.startTicks ? processRunState(holds.pid) : undefined;
     if (run) proc.runAtEnd = run;
     if (holds.read) proc.read = holds.read;
+    proc.activity = sampledActivity(proc);
     return proc;
   });
 }
