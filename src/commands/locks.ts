@@ -4,6 +4,7 @@
  * no SQLite connection and takes no lock (a snapshot cannot disturb the app it looks at).
  */
 import type { Command } from 'commander';
+import checkpointLag from '../../checks/checkpoint-lag.js';
 import lockHolders from '../../checks/lock-holders.js';
 import lockStall from '../../checks/lock-stall.js';
 import lockVisibility from '../../checks/lock-visibility.js';
@@ -23,8 +24,11 @@ import { buildReport } from '../report.js';
 import { type SeverityOverrides, type ThresholdOverrides, runChecks } from '../runner.js';
 import { type OutputOptions, addOutputFlags, checkOutputTarget, emitReport, loadCommandConfig, outputFormat, reportErrors, resolveTargets, startSpinner, writeOutput } from './audit.js';
 
-/** The checks `locks` runs, in display order (all are also in the audit registry). */
-export const LOCK_CHECKS: readonly AnyCheck[] = [lockHolders, longWriteLock, longReader, lockStall, lockVisibility];
+/**
+ * The checks `locks` runs, in display order (all are also in the audit registry). checkpoint-lag carries the
+ * snapshot's "blocking the checkpoint" into the findings, so its thresholds decide the exit code.
+ */
+export const LOCK_CHECKS: readonly AnyCheck[] = [lockHolders, checkpointLag, longWriteLock, longReader, lockStall, lockVisibility];
 
 /** The `holders` section of each database in `lockscope locks --json` (names are part of the interface). */
 export interface HolderEntry {
