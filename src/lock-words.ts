@@ -54,7 +54,7 @@ export function lockList(locks: readonly DecodedLock[]): string {
 }
 
 // Roles are decided with the rest of the snapshot's diagnosis (src/facts/lock-diagnosis.ts); re-exported for the checks.
-export { type HolderRole, holderRole } from './facts/lock-diagnosis.js';
+export { type HolderRole, framesPinned, holderRole } from './facts/lock-diagnosis.js';
 
 /** The write lock a writer holds, named for its mode: "the WAL write lock" or "RESERVED". */
 export function writeLockName(holder: Pick<LockHolder, 'locks'>): string {
@@ -64,12 +64,6 @@ export function writeLockName(holder: Pick<LockHolder, 'locks'>): string {
   if (names.has('wal-write')) return 'the WAL write lock';
   if (names.has('reserved')) return 'RESERVED';
   return 'a write lock';
-}
-
-/** Frames a WAL reader keeps from being checkpointed, given the -shm header values. */
-export function framesPinned(lock: DecodedLock, mxFrame: number | null): number | null {
-  if (mxFrame === null || lock.pinsFrame === undefined || lock.pinsFrame === null) return null;
-  return Math.max(0, mxFrame - lock.pinsFrame);
 }
 
 export function plural(n: number, one: string, many = `${one}s`): string {

@@ -5,7 +5,7 @@
  * the same conclusions and no renderer reasons about locks itself.
  */
 import { isWriteLock, readSlot } from './proc-locks.js';
-import type { LockFacts, LockHolder, LockSampleProcess, SampledActivity, ShmHeader } from './types.js';
+import type { DecodedLock, LockFacts, LockHolder, LockSampleProcess, SampledActivity, ShmHeader } from './types.js';
 import { isStopped } from './types.js';
 
 /** How a holder stands, from its locks: the order is severity (what blocks others most first). */
@@ -25,6 +25,12 @@ export function holderRole(holder: Pick<LockHolder, 'locks'>, walEnabled?: boole
   if (names.has('shared') && (walEnabled === undefined ? !names.has('wal-dms') : !walEnabled)) return 'reader';
   if (holder.locks.length > 0) return 'idle';
   return 'open';
+}
+
+/** Frames a WAL reader keeps from being checkpointed, given the -shm header's mxFrame (null: not known). */
+export function framesPinned(lock: DecodedLock, mxFrame: number | null): number | null {
+  if (mxFrame === null || lock.pinsFrame === undefined || lock.pinsFrame === null) return null;
+  return Math.max(0, mxFrame - lock.pinsFrame);
 }
 
 /** A reader that keeps WAL frames from being copied back into the database right now. */
@@ -105,9 +111,9 @@ function lockStates(roles: { h: LockHolder; role: HolderRole }[], walEnabled: bo
         const slot = readSlot(l.name);
         if (slot === 0 && shm && shm.mxFrame > shm.nBackfill) {
           checkpointBlockers.push({ pid: h.pid, slot: 0, pinsFrame: null, frames: shm.mxFrame - shm.nBackfill });
-        } else if (slot !== null && slot > 0 && l.pinsFrame !== undefined && l.pinsFrame !== null && shm) {
-          const frames = Math.max(0, shm.mxFrame - l.pinsFrame);
-          if (frames > 0) checkpointBlockers.push({ pid: h.pid, slot, pinsFrame: l.pinsFrame, frames });
+        } else if (slot !== null && slot > 0) {
+          const frames = framesPinned(l, shm?.mxFrame ?? null);
+          if (frames !== null && frames > 0) checkpointBlockers.push({ pid: h.pid, slot, pinsFrame: l.pinsFrame ?? null, frames });
         }
       }
     }
