@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   locks: () => import('./locks.js'),
   stress: () => import('./stress.js'),
   apps: () => import('./apps.js'),
+  fidelity: () => import('./fidelity.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

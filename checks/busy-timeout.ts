@@ -7,12 +7,25 @@ export default defineCheck({
   title: 'Connections wait for locks',
   failureTitle: 'Writers may fail at once with SQLITE_BUSY',
   description: "The app's declared busy_timeout (a per-connection setting: lockscope cannot read it from the file), or its stack's default.",
-  requires: [] as const,
+  category: 'audit',
+  requires: [],
+  defaultSeverity: 'fail',
+  messages: {
+    undeclared: ['warn'],
+    zero: ['fail'],
+    small: ['warn'],
+    'set-but-upgrade-trap': ['info'],
+    ok: ['pass'],
+    'stack-default-zero': ['fail'],
+    'stack-default-small': ['warn'],
+    'stack-default-set-but-upgrade-trap': ['info'],
+    'stack-default-ok': ['pass'],
+  },
   thresholds: {
     minMs: { default: 1000, unit: 'ms', description: 'A declared busy timeout below this warns.' },
   },
   run(_facts, { app, thresholds, stack }) {
-    const minMs = thresholds.minMs ?? 1000;
+    const minMs = thresholds.minMs;
     const stackDefault = stack ? stackDefaults(stack) : undefined;
     const knownDefault = stackDefault?.busyTimeoutMs.value ?? null;
     const fromStack = app.busyTimeoutMs === undefined && knownDefault !== null;
@@ -33,7 +46,7 @@ export default defineCheck({
       ...(fromStack ? { stack: stack!, stackDefaultBusyTimeoutMs: knownDefault } : {}),
       minMs,
     };
-    const id = (plain: string) => (fromStack ? `stack-default-${plain}` : plain);
+    const id = <P extends 'zero' | 'small' | 'set-but-upgrade-trap' | 'ok'>(plain: P) => (fromStack ? (`stack-default-${plain}` as const) : plain);
     if (timeoutMs === 0) {
       return {
         status: 'fail',

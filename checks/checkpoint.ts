@@ -26,13 +26,21 @@ export default defineCheck({
   title: 'The requested checkpoint completed',
   failureTitle: 'The requested checkpoint could not complete',
   description: 'The result of --checkpoint: PRAGMA wal_checkpoint (busy, log, checkpointed), the WAL size before and after, and who held it up.',
-  requires: ['checkpoint'] as const,
-  appliesTo: (facts) => facts.checkpoint !== null,
+  category: 'checkpoint',
+  requires: ['checkpoint', 'files'],
+  defaultSeverity: 'warn',
+  messages: {
+    'not-wal': ['skip'],
+    completed: ['pass'],
+    'checkpoint-running': ['warn'],
+    'could-not-start': ['warn'],
+    'reader-pinned': ['warn'],
+    'writer-active': ['warn'],
+    'readers-block-reset': ['warn'],
+    incomplete: ['warn'],
+  },
+  thresholds: {},
   run({ checkpoint, files }) {
-    if (checkpoint === null) {
-      // appliesTo keeps this from running without --checkpoint; kept for the type's sake.
-      return { status: 'skip', messageId: 'not-requested', message: 'No checkpoint was requested (--checkpoint).' };
-    }
     const c: CheckpointFacts = checkpoint;
     const mode = c.mode.toUpperCase();
     const notCheckpointed = c.log >= 0 ? Math.max(0, c.log - c.checkpointed) : null;

@@ -40,7 +40,19 @@ export default defineCheck({
   failureTitle: "SQLite cannot create its -journal/-wal/-shm files in the database's directory",
   description:
     "Whether the database's owner (mode bits) and the user running lockscope (access(2)) can create files in its directory: every write needs a -journal, and WAL needs -wal and -shm.",
-  requires: ['directory', 'header'] as const,
+  category: 'audit',
+  requires: ['directory', 'header', 'files'],
+  defaultSeverity: 'fail',
+  messages: {
+    'wal-files-cannot-be-created': ['fail'],
+    'wal-files-not-recreatable': ['warn'],
+    'journal-not-recreatable': ['warn'],
+    'owner-cannot-create': ['fail'],
+    'current-user-cannot': ['info'],
+    'owner-unknown': ['info'],
+    writable: ['pass'],
+  },
+  thresholds: {},
   run({ directory: dir, header, files }) {
     const wal = header.walEnabled;
     const db = files.db;

@@ -6,7 +6,15 @@ export default defineCheck({
   title: 'SQLite can open the file read-write',
   failureTitle: 'SQLite opens the database read-only (header byte 18)',
   description: "Whether SQLite can open the file read-write, from header byte 18 (the write format version) as SQLite's lockBtree reads it.",
-  requires: ['header'] as const,
+  category: 'audit',
+  requires: ['header', 'files'],
+  defaultSeverity: 'fail',
+  messages: {
+    'malformed-size': ['fail'],
+    'read-only-format': ['fail'],
+    'read-write': ['pass'],
+  },
+  thresholds: {},
   run({ header, files }) {
     const evidence = {
       writeVersion: header.writeVersion,

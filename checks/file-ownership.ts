@@ -54,7 +54,17 @@ export default defineCheck({
   failureTitle: "The database's files have mixed owners (\"attempt to write a readonly database\")",
   description:
     "Owners and mode bits of the database, -wal, -shm and -journal: a file the database's owner cannot write makes every write of the app fail.",
-  requires: ['header'] as const,
+  category: 'audit',
+  requires: ['files'],
+  defaultSeverity: 'fail',
+  messages: {
+    'owner-unknown': ['skip'],
+    'not-writable-by-owner': ['fail'],
+    'db-read-only': ['warn'],
+    'mixed-owners': ['warn'],
+    consistent: ['pass'],
+  },
+  thresholds: {},
   run({ files }) {
     const db = files.db;
     if (db.uid === undefined || db.gid === undefined) {

@@ -1,6 +1,5 @@
 import { shortCommand } from '../src/lock-words.js';
 import { defineCheck } from '../src/check.js';
-import { isGatherError } from '../src/facts/types.js';
 import { shellArg } from '../src/fixes.js';
 import type { Fix } from '../src/model.js';
 import { formatBytes } from '../src/units.js';
@@ -13,7 +12,21 @@ export default defineCheck({
   title: 'No hot rollback journal',
   failureTitle: 'A writer died mid-transaction: the -journal must be rolled back',
   description: 'Whether a -journal beside the database is hot: left by a writer that crashed mid-transaction, to be rolled back by the next connection.',
-  requires: ['journal'] as const,
+  category: 'audit',
+  requires: ['journal', 'files'],
+  optional: ['locks', 'directory'],
+  defaultSeverity: 'fail',
+  messages: {
+    'no-journal': ['pass'],
+    unknown: ['info'],
+    'hot-unrecognised': ['fail'],
+    hot: ['fail'],
+    'writer-active': ['pass'],
+    empty: ['pass'],
+    zeroed: ['pass'],
+    'not-hot': ['pass'],
+  },
+  thresholds: {},
   run({ journal, files, locks, directory }) {
     if (journal === null) {
       return { status: 'pass', messageId: 'no-journal', message: 'There is no -journal file beside the database.', evidence: { journalExists: false } };
@@ -24,7 +37,7 @@ export default defineCheck({
       headerZeroed: journal.headerZeroed,
       hot: journal.hot,
     };
-    const writers = isGatherError(locks) ? [] : locks.holders.filter((h) => h.locks.some((l) => ROLLBACK_WRITE_LOCKS.has(l.name)));
+    const writers = locks === undefined ? [] : locks.holders.filter((h) => h.locks.some((l) => ROLLBACK_WRITE_LOCKS.has(l.name)));
     if (journal.hot === null) {
       return {
         status: 'info',
@@ -35,7 +48,7 @@ export default defineCheck({
     }
     if (journal.hot) {
       const owner = files.db.owner ?? (files.db.uid !== undefined ? String(files.db.uid) : null);
-      const dirWritable = isGatherError(directory) ? null : directory.writableByDbOwner;
+      const dirWritable = directory === undefined ? null : directory.writableByDbOwner;
       const fullEvidence = { ...evidence, dbOwner: owner, directoryWritableByDbOwner: dirWritable };
       const fixes = hotJournalFixes(files.db.path, owner);
       if (!journal.headerMagicValid) {

@@ -1,5 +1,8 @@
-/** The ordered registry of checks: this order is the display order. */
-import type { AnyCheck } from '../src/check.js';
+/**
+ * The one registry of checks, in the one display order. Each check names its category; a command runs the
+ * checks of its categories in this order (`checksIn`), and `lockscope checks` lists them by category.
+ */
+import type { AnyCheck, CheckCategory } from '../src/check.js';
 import busyTimeout from './busy-timeout.js';
 import checkpoint from './checkpoint.js';
 import checkpointLag from './checkpoint-lag.js';
@@ -42,13 +45,13 @@ export const REGISTRY: readonly AnyCheck[] = [
   checkpointLag,
   hotJournal,
   staleWal,
-  // Who holds the database right now (the snapshot of `lockscope locks`).
+  // Category locks: who holds the database right now (the snapshot), then, only with `lockscope locks --for`
+  // (the lockSamples fact), hold times from sampling; then what lockscope could not see.
   lockHolders,
-  lockVisibility,
-  // Only with `lockscope locks --for` (appliesTo hides them elsewhere): hold times from sampling.
   longWriteLock,
   longReader,
   lockStall,
+  lockVisibility,
   // The files around the database.
   networkFilesystem,
   directoryWritable,
@@ -64,3 +67,16 @@ export const REGISTRY: readonly AnyCheck[] = [
   stressCheckpointStarvation,
   stressScratchFilesystem,
 ];
+
+/** The categories, in the order `lockscope checks` lists them, with what each looks at. */
+export const CATEGORIES: readonly { id: CheckCategory; title: string }[] = [
+  { id: 'audit', title: "the database's files and the app's settings (audit)" },
+  { id: 'locks', title: 'who holds the locks, and how long (locks; hold times: locks --for)' },
+  { id: 'checkpoint', title: 'what a checkpoint did (audit --checkpoint)' },
+  { id: 'stress', title: 'what a stress run measured (stress, audit --stress)' },
+];
+
+/** The checks of the given categories, in registry order. */
+export function checksIn(...categories: CheckCategory[]): readonly AnyCheck[] {
+  return REGISTRY.filter((c) => categories.includes(c.category));
+}

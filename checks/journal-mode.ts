@@ -7,7 +7,17 @@ export default defineCheck({
   title: 'WAL is enabled in the file',
   failureTitle: 'Readers and writers block each other (rollback journal)',
   description: 'Whether WAL is stored in the database header (read format version, byte 19, is 2) or a rollback journal is used.',
-  requires: ['header'] as const,
+  category: 'audit',
+  requires: ['header'],
+  defaultSeverity: 'fail',
+  messages: {
+    'unsafe-journal': ['fail'],
+    wal: ['pass'],
+    'declared-wal-not-in-file': ['warn'],
+    'rollback-deferred': ['warn'],
+    rollback: ['warn'],
+  },
+  thresholds: {},
   run({ header }, { app, stack }) {
     const evidence = {
       writeVersion: header.writeVersion,

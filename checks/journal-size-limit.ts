@@ -1,5 +1,4 @@
 import { defineCheck } from '../src/check.js';
-import { isGatherError } from '../src/facts/types.js';
 import { perConnectionPragmaFixes, periodicCheckpointFix } from '../src/fixes.js';
 import type { Fix } from '../src/model.js';
 import { formatBytes, formatCount } from '../src/units.js';
@@ -34,7 +33,21 @@ export default defineCheck({
   failureTitle: 'The -wal file stays large after checkpoints (no size limit)',
   description:
     'A -wal file that keeps its largest size after checkpoints because no journal_size_limit is declared: measured from the file size against the live frames in the -shm header.',
-  requires: ['header', 'wal'] as const,
+  category: 'audit',
+  requires: ['header', 'wal'],
+  optional: ['shm'],
+  defaultSeverity: 'warn',
+  messages: {
+    'not-wal': ['skip'],
+    'no-wal-file': ['pass'],
+    small: ['pass'],
+    'live-unknown': ['info'],
+    'within-limit': ['pass'],
+    'no-limit': ['warn'],
+    'limit-not-applied': ['warn'],
+    'awaiting-restart': ['info'],
+    'large-live': ['info'],
+  },
   thresholds: {
     warnBytes: { default: 64 * 1024 * 1024, unit: 'bytes', description: 'A -wal file at least this large is examined; smaller ones pass.' },
     maxLivePercent: {
@@ -43,9 +56,9 @@ export default defineCheck({
       description: 'The file counts as kept at its high-water size when the live WAL content is at most this share of it.',
     },
   },
-  run({ header, wal, shm }, { app, thresholds }) {
-    const warnBytes = thresholds.warnBytes ?? 64 * 1024 * 1024;
-    const maxLivePercent = thresholds.maxLivePercent ?? 25;
+  run({ header, wal, shm }, { app, thresholds, unavailable }) {
+    const warnBytes = thresholds.warnBytes;
+    const maxLivePercent = thresholds.maxLivePercent;
     const declared = app.journalSizeLimitBytes;
     const limited = declared !== undefined && declared >= 0;
     const limitText =
@@ -86,11 +99,11 @@ export default defineCheck({
     }
 
     const frameSizeBytes = wal.frameSizeBytes ?? header.pageSizeBytes + FRAME_HEADER_BYTES;
-    const shmFacts = isGatherError(shm) ? null : shm;
+    const shmFacts = shm === undefined ? null : shm;
     const trusted = shmFacts?.trusted === true && shmFacts.header !== null;
     if (!trusted || !shmFacts?.header) {
-      const why = isGatherError(shm)
-        ? `the -shm file could not be read (${shm.error.message})`
+      const why = shm === undefined
+        ? `the -shm file could not be read (${unavailable.shm?.message ?? 'not gathered'})`
         : !shmFacts
           ? 'there is no -shm file'
           : !shmFacts.valid

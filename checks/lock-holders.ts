@@ -1,5 +1,5 @@
 import { defineCheck } from '../src/check.js';
-import { type LockHolder, isGatherError, isStopped } from '../src/facts/types.js';
+import { type LockHolder, isStopped } from '../src/facts/types.js';
 import { walModeFix } from '../src/fixes.js';
 import { findHolderFixes, shortWriteTransactionFixes, stoppedProcessFixes, stoppedWords } from '../src/lock-fixes.js';
 import { type HolderRole, framesPinned, holderRole, lockList, plural, processLabel, writeLockName } from '../src/lock-words.js';
@@ -21,7 +21,21 @@ export default defineCheck({
   failureTitle: 'The database is locked right now',
   description: 'Who holds which SQLite lock on the database right now, from /proc/locks (the audit\'s snapshot of `lockscope locks`).',
   defaultSeverity: 'fail',
-  requires: ['locks', 'header'] as const,
+  category: 'locks',
+  requires: ['locks', 'header', 'realPath'],
+  optional: ['shm'],
+  messages: {
+    'no-lock-table': ['skip'],
+    'stopped-holder': ['fail', 'warn'],
+    exclusive: ['warn'],
+    pending: ['warn'],
+    'checkpoint-holds-write-lock': ['warn'],
+    'writer-active': ['warn'],
+    attached: ['info'],
+    'none-visible': ['info'],
+    nobody: ['pass'],
+  },
+  thresholds: {},
   run({ locks, header, shm, realPath }) {
     if (locks.source !== '/proc/locks') {
       const open = locks.holders.map((h) => processLabel(h, locks.takenAt));
@@ -39,7 +53,7 @@ export default defineCheck({
       };
     }
     const at = locks.takenAt;
-    const mxFrame = !isGatherError(shm) && shm?.header ? shm.header.mxFrame : null;
+    const mxFrame = shm !== undefined && shm?.header ? shm.header.mxFrame : null;
     const byRole = new Map<HolderRole, LockHolder[]>();
     // lockscope's own processes (another run's sampler keeps the -shm open) are not the app's connections.
     const own = locks.holders.filter((h) => h.lockscope && ['idle', 'open'].includes(holderRole(h, header.walEnabled)));
@@ -150,7 +164,7 @@ export default defineCheck({
     if (locks.holders.length > own.length) {
       const parts: string[] = [];
       const readers = byRole.get('reader') ?? [];
-      const waiting = !isGatherError(shm) && shm?.header ? Math.max(0, shm.header.mxFrame - shm.header.nBackfill) : 0;
+      const waiting = shm !== undefined && shm?.header ? Math.max(0, shm.header.mxFrame - shm.header.nBackfill) : 0;
       for (const r of readers) {
         const pin = r.locks.find((l) => l.pinsFrame !== undefined && l.pinsFrame !== null);
         const frames = pin ? framesPinned(pin, mxFrame) : null;

@@ -34,7 +34,17 @@ export default defineCheck({
   description:
     'From sampling (`lockscope locks --for`): a lock held by a stopped process (SIGSTOP, Ctrl-Z, a debugger), or held for the whole window by a process asleep in the kernel with no CPU or I/O (the hung worker), or spinning on the CPU inside its transaction.',
   defaultSeverity: 'fail',
-  requires: ['lockSamples'] as const,
+  category: 'locks',
+  requires: ['lockSamples'],
+  messages: {
+    'stopped-holder': ['fail', 'warn'],
+    'window-too-short': ['info'],
+    'stalled-writer': ['fail', 'warn'],
+    'stalled-reader': ['fail', 'warn'],
+    spinning: ['fail', 'warn'],
+    'progress-unknown': ['info'],
+    'no-stall': ['pass'],
+  },
   thresholds: {
     warnMs: { default: 1000, unit: 'ms', description: 'A stall is reported when the sampling window (the stall seen) is longer than this.' },
     failMs: { default: 30_000, unit: 'ms', description: 'A stall seen for longer than this fails.' },
@@ -44,11 +54,10 @@ export default defineCheck({
       description: 'A whole-window holder that used at least this share of one CPU (utime+stime over the window) is reported as spinning.',
     },
   },
-  appliesTo: (facts) => facts.lockSamples !== undefined,
   run({ lockSamples }, { thresholds }) {
-    const warnMs = thresholds.warnMs ?? 1000;
-    const failMs = thresholds.failMs ?? 30_000;
-    const spinShare = (thresholds.spinCpuPercent ?? 25) / 100;
+    const warnMs = thresholds.warnMs;
+    const failMs = thresholds.failMs;
+    const spinShare = (thresholds.spinCpuPercent) / 100;
     const s = lockSamples!;
     const holders = s.processes.filter((p) => wholeWindow(p) !== null);
     const stalled = holders.filter((p) => p.progress?.progressed === false);

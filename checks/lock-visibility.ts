@@ -1,5 +1,4 @@
 import { defineCheck } from '../src/check.js';
-import { isGatherError } from '../src/facts/types.js';
 import { shellArg } from '../src/fixes.js';
 import { plural } from '../src/lock-words.js';
 import type { Fix } from '../src/model.js';
@@ -19,14 +18,26 @@ export default defineCheck({
   failureTitle: 'Part of the lock picture cannot be seen',
   description: 'What lockscope cannot see about locks and holders here: no /proc/locks, another PID namespace, other users\' processes, OFD locks.',
   defaultSeverity: 'info',
-  requires: [] as const,
-  run({ locks, realPath }) {
+  category: 'locks',
+  requires: ['realPath'],
+  optional: ['locks'],
+  messages: {
+    'not-recorded': ['skip'],
+    complete: ['pass'],
+    'no-lock-table': ['info'],
+    'pid-namespace': ['info'],
+    'other-users': ['info'],
+    'ofd-locks': ['info'],
+    'several-gaps': ['info'],
+  },
+  thresholds: {},
+  run({ locks, realPath }, { unavailable }) {
     const db = shellArg(realPath);
     const gaps: Gap[] = [];
-    if (isGatherError(locks)) {
+    if (locks === undefined) {
       gaps.push({
         id: 'no-lock-table',
-        text: `The kernel lock table could not be read (${locks.error.message}): no lock state is known.`,
+        text: `The kernel lock table could not be read (${unavailable.locks?.message ?? 'not gathered'}): no lock state is known.`,
         fixes: [{ summary: 'Run lockscope on the Linux host (or in the Linux container) where the app runs', shell: `lockscope locks ${db}` }],
       });
     } else if (!locks.visibility) {
@@ -86,8 +97,8 @@ export default defineCheck({
       }
     }
 
-    const evidence = isGatherError(locks)
-      ? { lockTable: false, error: locks.error.message, gaps: gaps.map((g) => g.id) }
+    const evidence = locks === undefined
+      ? { lockTable: false, error: unavailable.locks?.message ?? 'not gathered', gaps: gaps.map((g) => g.id) }
       : {
           lockTable: locks.visibility!.lockTable,
           source: locks.source,
@@ -103,7 +114,7 @@ export default defineCheck({
           gaps: gaps.map((g) => g.id),
         };
     if (gaps.length === 0) {
-      const v = isGatherError(locks) ? undefined : locks.visibility;
+      const v = locks === undefined ? undefined : locks.visibility;
       return {
         status: 'pass',
         messageId: 'complete',

@@ -14,15 +14,23 @@ export default defineCheck({
   description:
     'From sampling (`lockscope locks --for`): the longest time a reader pinned an old WAL snapshot (frames that cannot be checkpointed), or held SHARED in rollback mode (a commit must wait for it); fails when a reader blocked a waiting commit for the whole window.',
   defaultSeverity: 'fail',
-  requires: ['lockSamples'] as const,
+  category: 'locks',
+  requires: ['lockSamples', 'realPath'],
+  messages: {
+    'no-readers': ['pass'],
+    'blocks-every-commit': ['fail'],
+    'pins-wal': ['fail', 'warn'],
+    'blocks-writers': ['fail', 'warn'],
+    'long-read-not-pinning': ['info'],
+    ok: ['pass'],
+  },
   thresholds: {
     warnMs: { default: 1000, unit: 'ms', description: 'A reader pinning the WAL (or holding SHARED in rollback mode) continuously for longer than this warns.' },
     failMs: { default: 30_000, unit: 'ms', description: 'Longer than this fails.' },
   },
-  appliesTo: (facts) => facts.lockSamples !== undefined,
   run({ lockSamples, realPath }, { thresholds }) {
-    const warnMs = thresholds.warnMs ?? 1000;
-    const failMs = thresholds.failMs ?? 30_000;
+    const warnMs = thresholds.warnMs;
+    const failMs = thresholds.failMs;
     const s = lockSamples!;
     const window = samplingWindow(s);
     const readers = s.processes.filter((p): p is Reader => p.read !== null);

@@ -13,15 +13,22 @@ export default defineCheck({
   failureTitle: 'A process holds the write lock for a long time',
   description: 'From sampling (`lockscope locks --for`): the longest continuous hold of the write lock (WAL) or RESERVED/PENDING/EXCLUSIVE (rollback), per process.',
   defaultSeverity: 'fail',
-  requires: ['lockSamples'] as const,
+  category: 'locks',
+  requires: ['lockSamples', 'realPath'],
+  messages: {
+    'no-writes': ['pass'],
+    'short-holds': ['pass'],
+    'long-checkpoint': ['fail', 'warn'],
+    'long-commit-wait': ['fail', 'warn'],
+    'long-hold': ['fail', 'warn'],
+  },
   thresholds: {
     warnMs: { default: 1000, unit: 'ms', description: 'A continuous write-lock hold longer than this warns.' },
     failMs: { default: 30_000, unit: 'ms', description: 'A continuous write-lock hold longer than this fails.' },
   },
-  appliesTo: (facts) => facts.lockSamples !== undefined,
   run({ lockSamples, realPath }, { thresholds }) {
-    const warnMs = thresholds.warnMs ?? 1000;
-    const failMs = thresholds.failMs ?? 30_000;
+    const warnMs = thresholds.warnMs;
+    const failMs = thresholds.failMs;
     const s = lockSamples!;
     const window = samplingWindow(s);
     const writers = s.processes.filter((p): p is LockSampleProcess & { write: NonNullable<LockSampleProcess['write']> } => p.write !== null);

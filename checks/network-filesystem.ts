@@ -35,7 +35,18 @@ export default defineCheck({
   failureTitle: 'The database is on a filesystem where SQLite locking is unreliable',
   description:
     "The filesystem of the database's directory (statfs magic, /proc/self/mountinfo): network, cluster, FUSE and VM-shared filesystems break WAL or POSIX locks.",
-  requires: ['filesystem', 'header'] as const,
+  category: 'audit',
+  requires: ['filesystem', 'header', 'realPath'],
+  defaultSeverity: 'fail',
+  messages: {
+    local: ['pass'],
+    'network-wal': ['fail'],
+    'network-rollback': ['warn'],
+    fuse: ['warn'],
+    virtual: ['warn'],
+    unknown: ['info'],
+  },
+  thresholds: {},
   run({ filesystem: fs, header, realPath }) {
     const wal = header.walEnabled;
     const where = describe(fs);

@@ -128,7 +128,16 @@ export default defineCheck({
   failureTitle: 'The SQLite that wrote the file has known WAL or locking bugs',
   description:
     'The SQLite version recorded in the header (the app\'s library, the last one that rewrote page 1) against a cited list of WAL and locking bugs fixed in later releases.',
-  requires: ['header'] as const,
+  category: 'audit',
+  requires: ['header'],
+  defaultSeverity: 'warn',
+  messages: {
+    unknown: ['info'],
+    'known-bugs': ['warn'],
+    'wal-bugs-not-wal': ['info'],
+    current: ['pass'],
+  },
+  thresholds: {},
   run({ header }) {
     const n = header.sqliteVersionNumber;
     const newestFix = Math.max(...KNOWN_BUGS.map((b) => b.fixedIn));

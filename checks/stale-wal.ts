@@ -1,6 +1,5 @@
 import { defineCheck } from '../src/check.js';
 import { describeWalProblem, pageSizeMismatchText, walReplay } from '../src/facts/recovery.js';
-import { isGatherError } from '../src/facts/types.js';
 import { shellArg } from '../src/fixes.js';
 import { formatBytes, formatCount } from '../src/units.js';
 
@@ -11,7 +10,19 @@ export default defineCheck({
   title: 'No stray -wal beside a rollback-journal database',
   failureTitle: 'A -wal beside a rollback-journal database will be applied on the next open',
   description: 'A -wal file left beside a database whose header says rollback journal (not WAL mode): SQLite still applies it.',
-  requires: ['wal'] as const,
+  category: 'audit',
+  requires: ['wal', 'header', 'files'],
+  optional: ['shm', 'locks'],
+  defaultSeverity: 'fail',
+  messages: {
+    'wal-database': ['pass'],
+    'no-wal': ['pass'],
+    'wal-blocks-open': ['fail'],
+    'wal-page-size': ['fail'],
+    'stale-wal': ['warn'],
+    'stray-empty-wal': ['info'],
+  },
+  thresholds: {},
   run({ wal, shm, header, files, locks }) {
     if (header.walEnabled) {
       return {
@@ -29,12 +40,12 @@ export default defineCheck({
         evidence: { walEnabled: false, walExists: false },
       };
     }
-    const liveShm = !isGatherError(shm) && shm !== null && shm.trusted && shm.header !== null ? shm.header : null;
+    const liveShm = shm !== undefined && shm !== null && shm.trusted && shm.header !== null ? shm.header : null;
     const replay = walReplay(wal);
     // Frames beyond lockscope's checksum bound may hold commits: with none verified, the count is unknown.
     const committedFrames = !wal.headerValid ? 0 : liveShm ? liveShm.mxFrame : replay.frames === 0 && !replay.certain ? null : replay.frames;
     const atLeast = !liveShm && !replay.certain && committedFrames !== null;
-    const attached = isGatherError(locks) ? [] : locks.holders.map((h) => h.pid);
+    const attached = locks === undefined ? [] : locks.holders.map((h) => h.pid);
     const evidence = {
       walEnabled: false,
       walBytes: wal.sizeBytes,

@@ -7,8 +7,6 @@ import {
   percentOf,
   recommendedEvidence,
   recommendedNote,
-  stressOf,
-  stressRan,
   workloadEvidence,
 } from '../src/stress/check-helpers.js';
 import type { StressFacts } from '../src/stress/types.js';
@@ -35,16 +33,19 @@ export default defineCheck({
   title: 'No SQLITE_BUSY under concurrent writers',
   failureTitle: 'Writes fail with SQLITE_BUSY under concurrent load',
   description: 'SQLITE_BUSY errors (all extended codes) measured by a stress run, against the attempts made.',
-  requires: ['stress'] as const,
+  category: 'stress',
+  requires: ['stress'],
+  messages: {
+    'no-busy': ['pass'],
+    'busy-many': ['fail', 'warn'],
+    'busy-some': ['fail', 'warn'],
+  },
   defaultSeverity: 'fail',
   thresholds: {
     failPercent: { default: 1, unit: 'percent', description: 'BUSY errors above this share of all attempts fail (any BUSY warns).' },
   },
-  appliesTo: stressRan,
-  run({ stress }, { thresholds }) {
-    const s = stressOf(stress);
-    if (!s) return { status: 'skip', messageId: 'no-stress', message: 'No stress run.' };
-    const failPercent = thresholds.failPercent ?? 1;
+  run({ stress: s }, { thresholds }) {
+    const failPercent = thresholds.failPercent;
     const attempts = attemptsOf(s);
     const busy = busyTotal(s.errors);
     const busyPercent = percentOf(busy, attempts);
@@ -79,7 +80,7 @@ export default defineCheck({
       .join(', ');
     const how =
       s.workload.busyTimeoutMs === 0
-        ? 'all at once, because busy_timeout is 0 ms'
+        ? `all at once, because busy_timeout is 0 ms (${s.workload.knobLabels.busyTimeout})`
         : `${s.busyAtOnce.toLocaleString('en-US')} at once (no busy timeout helps those), ${s.busyAfterTimeout.toLocaleString('en-US')} after waiting out the ${s.workload.busyTimeoutMs} ms busy timeout`;
     const givenUp = s.failed > 0 ? ` ${s.failed.toLocaleString('en-US')} transactions were given up${s.workload.retry > 0 ? ` after ${s.workload.retry} retries` : ''}.` : '';
     const over = busyPercent > failPercent;

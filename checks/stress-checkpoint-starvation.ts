@@ -1,7 +1,7 @@
 import { defineCheck } from '../src/check.js';
 import type { Fix } from '../src/model.js';
 import { perConnectionPragmaFixes, periodicCheckpointFix } from '../src/fixes.js';
-import { stressOf, stressRan, workloadEvidence } from '../src/stress/check-helpers.js';
+import { workloadEvidence } from '../src/stress/check-helpers.js';
 import { formatBytes } from '../src/units.js';
 
 /** WAL file size for `frames` frames: 32-byte header + frames × (24-byte frame header + page) (wal.c). */
@@ -14,15 +14,20 @@ export default defineCheck({
   title: 'Checkpoints keep up with the writers',
   failureTitle: 'The WAL grew past its autocheckpoint size during the stress run',
   description: 'The largest -wal size during a stress run against the wal_autocheckpoint size, with what kept checkpoints from resetting it.',
-  requires: ['stress'] as const,
+  category: 'stress',
+  requires: ['stress'],
+  messages: {
+    'not-wal': ['skip'],
+    'autocheckpoint-off': ['skip'],
+    'kept-up': ['pass'],
+    'readers-pinned': ['warn'],
+    'writers-overlap': ['warn'],
+  },
   defaultSeverity: 'warn',
   thresholds: {
     warnPercent: { default: 200, unit: 'percent', description: 'A WAL peak above this share of the autocheckpoint size warns.' },
   },
-  appliesTo: stressRan,
-  run({ stress }, { thresholds }) {
-    const s = stressOf(stress);
-    if (!s) return { status: 'skip', messageId: 'no-stress', message: 'No stress run.' };
+  run({ stress: s }, { thresholds }) {
     const w = s.workload;
     if (w.journalMode !== 'wal') {
       return { status: 'skip', messageId: 'not-wal', message: `The run used a ${w.journalMode} journal: there is no WAL to checkpoint.`, evidence: workloadEvidence(s) };
@@ -35,7 +40,7 @@ export default defineCheck({
         evidence: workloadEvidence(s),
       };
     }
-    const warnPercent = thresholds.warnPercent ?? 200;
+    const warnPercent = thresholds.warnPercent;
     const autocheckpointBytes = walBytesFor(w.walAutocheckpointPages, w.pageSizeBytes);
     const peakPercent = Math.round((100 * s.walPeakBytes) / autocheckpointBytes);
     const evidence = {

@@ -1,7 +1,7 @@
 import { defineCheck } from '../src/check.js';
 import type { Fix } from '../src/model.js';
 import { immediateTransactionFixes, perConnectionPragmaFixes, walModeFix } from '../src/fixes.js';
-import { fmtMs, recommendedEvidence, recommendedNote, stressOf, stressRan, workloadEvidence } from '../src/stress/check-helpers.js';
+import { fmtMs, recommendedEvidence, recommendedNote, workloadEvidence } from '../src/stress/check-helpers.js';
 import type { StressFacts } from '../src/stress/types.js';
 
 function latencyFixes(s: StressFacts, lockBound: boolean): Fix[] {
@@ -32,18 +32,22 @@ export default defineCheck({
   title: 'Commit latency stays low under concurrent writers',
   failureTitle: 'Write transactions are slow under concurrent load',
   description: 'The 99th percentile of committed write transactions (BEGIN to COMMIT, retries included) in a stress run.',
-  requires: ['stress'] as const,
+  category: 'stress',
+  requires: ['stress'],
+  messages: {
+    'no-commits': ['skip'],
+    fast: ['pass'],
+    'very-slow': ['fail', 'warn'],
+    slow: ['fail', 'warn'],
+  },
   defaultSeverity: 'fail',
   thresholds: {
     warnMs: { default: 200, unit: 'ms', description: 'A p99 latency above this warns.' },
     failMs: { default: 1000, unit: 'ms', description: 'A p99 latency above this fails.' },
   },
-  appliesTo: stressRan,
-  run({ stress }, { thresholds }) {
-    const s = stressOf(stress);
-    if (!s) return { status: 'skip', messageId: 'no-stress', message: 'No stress run.' };
-    const warnMs = thresholds.warnMs ?? 200;
-    const failMs = thresholds.failMs ?? 1000;
+  run({ stress: s }, { thresholds }) {
+    const warnMs = thresholds.warnMs;
+    const failMs = thresholds.failMs;
     const l = s.latencyMs;
     if (!l) {
       return {

@@ -1,18 +1,22 @@
 import { defineCheck } from '../src/check.js';
 import { escapeControl } from '../src/escape.js';
-import { stressOf, stressRan } from '../src/stress/check-helpers.js';
 
 export default defineCheck({
   id: 'stress-scratch-filesystem',
   title: "The stress ran on the target's filesystem",
   failureTitle: "The stress ran on another filesystem than the target's",
   description: 'Whether the scratch database of a stress run was on the same filesystem (device) as the target database.',
-  requires: ['stress'] as const,
+  category: 'stress',
+  requires: ['stress'],
+  messages: {
+    live: ['pass'],
+    'same-filesystem': ['pass'],
+    'other-device': ['info'],
+    'other-filesystem': ['warn'],
+  },
+  thresholds: {},
   defaultSeverity: 'warn',
-  appliesTo: stressRan,
-  run({ stress }) {
-    const s = stressOf(stress);
-    if (!s) return { status: 'skip', messageId: 'no-stress', message: 'No stress run.' };
+  run({ stress: s }) {
     if (s.target === 'live' || !s.scratch) {
       return { status: 'pass', messageId: 'live', message: 'The stress ran on the target database itself (--live).', evidence: { target: s.target } };
     }

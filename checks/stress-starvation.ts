@@ -1,6 +1,6 @@
 import { defineCheck } from '../src/check.js';
 import type { Fix } from '../src/model.js';
-import { stressOf, stressRan, workloadEvidence } from '../src/stress/check-helpers.js';
+import { workloadEvidence } from '../src/stress/check-helpers.js';
 
 function starvationFixes(): Fix[] {
   return [
@@ -22,16 +22,21 @@ export default defineCheck({
   title: 'Writers share the write lock fairly',
   failureTitle: 'Some writers are starved of the write lock',
   description: 'Committed transactions per writer in a stress run: the slowest writer against the fastest.',
-  requires: ['stress'] as const,
+  category: 'stress',
+  requires: ['stress'],
+  messages: {
+    'single-writer': ['skip'],
+    'no-commits': ['skip'],
+    starved: ['fail'],
+    unfair: ['warn'],
+    fair: ['pass'],
+  },
   defaultSeverity: 'fail',
   thresholds: {
     minSharePercent: { default: 20, unit: 'percent', description: 'A writer that committed less than this share of the fastest writer warns.' },
   },
-  appliesTo: stressRan,
-  run({ stress }, { thresholds }) {
-    const s = stressOf(stress);
-    if (!s) return { status: 'skip', messageId: 'no-stress', message: 'No stress run.' };
-    const minSharePercent = thresholds.minSharePercent ?? 20;
+  run({ stress: s }, { thresholds }) {
+    const minSharePercent = thresholds.minSharePercent;
     const counts = s.perWriter.map((w) => w.committed);
     const fastest = Math.max(0, ...counts);
     const slowest = counts.length > 0 ? Math.min(...counts) : 0;

@@ -1,18 +1,25 @@
 import { defineCheck } from '../src/check.js';
 import { busyTimeoutFixes, immediateTransactionFixes } from '../src/fixes.js';
-import { recommendedEvidence, recommendedNote, stressOf, stressRan, workloadEvidence } from '../src/stress/check-helpers.js';
+import { recommendedEvidence, recommendedNote, workloadEvidence } from '../src/stress/check-helpers.js';
 
 export default defineCheck({
   id: 'stress-upgrade-trap',
   title: 'Transactions that read then write get the write lock',
   failureTitle: 'Deferred transactions fail at once when they upgrade from read to write',
   description: 'SQLITE_BUSY/SQLITE_BUSY_SNAPSHOT returned at once to a deferred transaction that read, then wrote: no busy timeout helps.',
-  requires: ['stress'] as const,
+  category: 'stress',
+  requires: ['stress'],
+  messages: {
+    'not-deferred': ['pass'],
+    'begins-at-write': ['pass'],
+    'not-exercised': ['skip'],
+    'no-trap': ['pass'],
+    'trap-zero-timeout': ['warn'],
+    trap: ['fail'],
+  },
+  thresholds: {},
   defaultSeverity: 'fail',
-  appliesTo: stressRan,
-  run({ stress }) {
-    const s = stressOf(stress);
-    if (!s) return { status: 'skip', messageId: 'no-stress', message: 'No stress run.' };
+  run({ stress: s }) {
     const w = s.workload;
     const u = s.upgradeBusy;
     const evidence = {
@@ -29,6 +36,14 @@ export default defineCheck({
         messageId: 'not-deferred',
         message: `Transactions start with BEGIN ${w.tx.toUpperCase()}: they take the write lock before reading, where the busy timeout applies, so a read cannot leave them stranded.`,
         evidence,
+      };
+    }
+    if (s.upgradeAttempts === 0 && w.pattern === 'read-then-write' && w.txBegins === 'first-write') {
+      return {
+        status: 'pass',
+        messageId: 'begins-at-write',
+        message: `The ${w.stack ?? 'driver'} driver's transactions begin only just before their first write, so each read ran outside the transaction and the write's BEGIN waited in the busy handler (busy_timeout ${w.busyTimeoutMs.toLocaleString('en-US')} ms) instead of failing at once: this set-up cannot hit the upgrade trap. The read and the write are not atomic, though; code that begins its own transaction before reading (an explicit BEGIN) is trapped: run with --tx deferred to measure that.`,
+        evidence: { ...evidence, txBegins: w.txBegins },
       };
     }
     if (s.upgradeAttempts === 0) {
@@ -52,7 +67,7 @@ export default defineCheck({
       return {
         status: 'warn',
         messageId: 'trap-zero-timeout',
-        message: `${detail} busy_timeout is 0 ms here, so every BUSY is immediate; setting a timeout alone would not fix these: start write transactions with BEGIN IMMEDIATE as well.${recommendedNote(s)}`,
+        message: `${detail} busy_timeout is 0 ms here (${w.knobLabels.busyTimeout}), so every BUSY is immediate; setting a timeout alone would not fix these: start write transactions with BEGIN IMMEDIATE as well.${recommendedNote(s)}`,
         evidence,
         fixes: [...immediateTransactionFixes(), ...busyTimeoutFixes(5000)],
       };
@@ -60,7 +75,7 @@ export default defineCheck({
     return {
       status: 'fail',
       messageId: 'trap',
-      message: `${detail} This happened although busy_timeout is ${w.busyTimeoutMs} ms: the timeout cannot help. Start write transactions with BEGIN IMMEDIATE.${recommendedNote(s)}`,
+      message: `${detail} This happened although busy_timeout is ${w.busyTimeoutMs} ms (${w.knobLabels.busyTimeout}): the timeout cannot help. Start write transactions with BEGIN IMMEDIATE.${recommendedNote(s)}`,
       evidence,
       fixes: immediateTransactionFixes(),
     };

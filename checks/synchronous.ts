@@ -12,7 +12,18 @@ export default defineCheck({
   failureTitle: 'synchronous risks corruption on power loss',
   description:
     "The app's declared PRAGMA synchronous (per connection) and what it means in this journal mode: durability, corruption risk and fsync cost.",
-  requires: ['header'] as const,
+  category: 'audit',
+  requires: ['header'],
+  defaultSeverity: 'warn',
+  messages: {
+    undeclared: ['info'],
+    off: ['warn'],
+    'rollback-normal': ['warn'],
+    'wal-normal': ['info'],
+    extra: ['info'],
+    full: ['info'],
+  },
+  thresholds: {},
   run({ header }, { app }) {
     const wal = header.walEnabled;
     const mode = wal ? 'WAL' : 'rollback-journal';

@@ -1,7 +1,6 @@
 import { defineCheck } from '../src/check.js';
 import { immediateTransactionFixes } from '../src/fixes.js';
 import { STACK_DEFAULTS, stackDefaults, stacksWithTransaction, upgradeTrapVerdict } from '../src/stacks.js';
-import { isGatherError } from '../src/facts/types.js';
 
 // Measured here (sqlite-lock-facts §6): with busy_timeout 5000 ms the trapped write fails in 0 ms.
 const MECHANISM =
@@ -20,11 +19,27 @@ export default defineCheck({
   failureTitle: 'Read-then-write transactions fail at once with SQLITE_BUSY (deferred upgrade trap)',
   description:
     "When the app's transactions begin relative to their first read (--tx, or the --stack default): deferred transactions that read then write fail at once, whatever the busy timeout.",
-  requires: [] as const,
+  category: 'audit',
+  requires: [],
+  optional: ['header'],
+  messages: {
+    immediate: ['pass'],
+    'deferred-single-writer': ['pass'],
+    'deferred-upgrade-trap': ['fail'],
+    'stack-default-single-writer': ['pass'],
+    'stack-default-upgrade-trap': ['fail'],
+    'stack-default-begins-at-first-write': ['warn'],
+    'stack-default-immediate': ['pass'],
+    'stack-explicit-begin': ['warn'],
+    'stack-unknown': ['warn'],
+    'single-writer': ['pass'],
+    undeclared: ['warn'],
+  },
+  thresholds: {},
   defaultSeverity: 'fail',
   run(facts, { app, stack }) {
     const verdict = upgradeTrapVerdict(app, stack);
-    const header = facts.header && !isGatherError(facts.header) ? facts.header : null;
+    const header = facts.header ?? null;
     const busyCode = header?.walEnabled ? 'SQLITE_BUSY (SQLITE_BUSY_SNAPSHOT, 517, once the other connection has committed: WAL)' : 'SQLITE_BUSY';
     const defaults = stack ? stackDefaults(stack) : undefined;
     const evidence = {

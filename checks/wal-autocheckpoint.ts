@@ -11,12 +11,21 @@ export default defineCheck({
   title: 'Automatic checkpoints keep the WAL bounded',
   failureTitle: 'The WAL is not checkpointed automatically (or only very late)',
   description: "The app's declared wal_autocheckpoint (per connection): 0 turns automatic checkpoints off, a very large value lets the WAL grow far.",
-  requires: ['header'] as const,
+  category: 'audit',
+  requires: ['header'],
+  defaultSeverity: 'warn',
+  messages: {
+    'not-wal': ['skip'],
+    undeclared: ['info'],
+    disabled: ['warn'],
+    large: ['warn'],
+    ok: ['pass'],
+  },
   thresholds: {
     maxPages: { default: 10_000, unit: 'pages', description: 'A declared wal_autocheckpoint above this many pages warns.' },
   },
   run({ header }, { app, thresholds }) {
-    const maxPages = thresholds.maxPages ?? 10_000;
+    const maxPages = thresholds.maxPages;
     const pageSize = header.pageSizeBytes;
     const declared = app.walAutocheckpointPages;
     const evidence = {

@@ -1,5 +1,4 @@
 import { defineCheck } from '../src/check.js';
-import { isGatherError } from '../src/facts/types.js';
 import { periodicCheckpointFix, perConnectionPragmaFixes, shellArg } from '../src/fixes.js';
 import type { Fix } from '../src/model.js';
 import type { CheckResult } from '../src/check.js';
@@ -19,7 +18,20 @@ export default defineCheck({
   title: 'The -wal file is a reasonable size',
   failureTitle: 'The -wal file is large',
   description: 'Size of the -wal file, its frames, and how many of them are not yet copied back into the database.',
-  requires: ['wal'] as const,
+  category: 'audit',
+  requires: ['wal', 'header', 'files'],
+  optional: ['shm'],
+  defaultSeverity: 'fail',
+  messages: {
+    'not-wal': ['skip'],
+    'no-wal': ['pass'],
+    'wal-page-size': ['fail'],
+    ok: ['pass'],
+    'very-large': ['fail'],
+    large: ['warn'],
+    'wal-blocks-open': ['fail'],
+    'wal-ignored': ['warn'],
+  },
   thresholds: {
     warnBytes: { default: 64 * MIB, unit: 'bytes', description: 'Warn above this size, or above 4 × the autocheckpoint size if that is larger.' },
     failBytes: { default: 1024 * MIB, unit: 'bytes', description: 'Fail above this size.' },
@@ -44,9 +56,9 @@ export default defineCheck({
     const pageSize = header.pageSizeBytes;
     const autocheckpointPages = app.walAutocheckpointPages ?? DEFAULT_AUTOCHECKPOINT_PAGES;
     const autocheckpointBytes = autocheckpointPages * pageSize;
-    const warnBytes = Math.max(thresholds.warnBytes ?? 64 * MIB, AUTOCHECKPOINT_MULTIPLE * autocheckpointBytes);
-    const failBytes = thresholds.failBytes ?? 1024 * MIB;
-    const live = !isGatherError(shm) && shm !== null && shm.trusted && shm.header !== null ? shm.header : null;
+    const warnBytes = Math.max(thresholds.warnBytes, AUTOCHECKPOINT_MULTIPLE * autocheckpointBytes);
+    const failBytes = thresholds.failBytes;
+    const live = shm !== undefined && shm !== null && shm.trusted && shm.header !== null ? shm.header : null;
 
     // Committed frames and frames not yet copied back: from the live -shm header, or from the WAL itself.
     let committedFrames: number | null;
@@ -120,8 +132,7 @@ export default defineCheck({
       : `A WAL this full means checkpoints are not keeping up (autocheckpoint ${evidence.autocheckpointDeclared ? 'declared as' : 'by default'} ${formatCount(autocheckpointPages)} pages = ${formatBytes(autocheckpointBytes)}): readers look pages up in a larger wal-index, the checkpoint that finally copies it back takes longer, and after a crash the next opener must read the whole WAL to recover it. See checkpoint-lag for a reader holding it back.`;
     const over = wal.sizeBytes > failBytes ? 'fail' : 'warn';
     return {
-      status: over,
-      messageId: over === 'fail' ? 'very-large' : 'large',
+      ...(over === 'fail' ? ({ status: 'fail', messageId: 'very-large' } as const) : ({ status: 'warn', messageId: 'large' } as const)),
       message: `${sizeText} That is above the ${over === 'fail' ? 'failure' : 'warning'} size of ${formatBytes(over === 'fail' ? failBytes : warnBytes)}. ${why}`,
       evidence,
       fixes: walSizeFixes(shellArg(files.db.path), mostlyHighWater, app.walAutocheckpointPages),
@@ -130,7 +141,7 @@ export default defineCheck({
 });
 
 /** A -wal whose header recovery rejects: SQLite ignores all of it, or (version) refuses to open the database. */
-function walHeaderFinding(wal: WalFacts, walPath: string, problem: 'magic' | 'page-size' | 'checksum' | 'version', frames: number): CheckResult {
+function walHeaderFinding(wal: WalFacts, walPath: string, problem: 'magic' | 'page-size' | 'checksum' | 'version', frames: number): CheckResult<{ 'wal-blocks-open': ['fail']; 'wal-ignored': ['warn'] }> {
   const evidence = { walBytes: wal.sizeBytes, walHeaderProblem: problem, framesInFile: wal.framesInFile, framesIgnored: frames, committedFrames: 0 };
   if (problem === 'version') {
     return {

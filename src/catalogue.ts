@@ -1,12 +1,12 @@
 /**
- * The check catalogue: every registered check with its thresholds, default severity and documentation.
+ * The check catalogue: every registered check with its category, thresholds, default severity and documentation.
  * `lockscope checks`, `lockscope explain` and the SARIF rules all come from here, so they cannot disagree.
  * `buildCatalogue` is pure; `loadCatalogue` reads checks/<id>.md from the installed package.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AnyCheck, ThresholdUnit } from './check.js';
-import { STATUSES, type Status } from './model.js';
+import type { AnyCheck, CheckCategory, Severity, ThresholdUnit } from './check.js';
+import type { Status } from './model.js';
 import { PACKAGE_ROOT, VERSION } from './version.js';
 
 /** Where lockscope is described (SARIF tool.driver.informationUri). */
@@ -20,7 +20,7 @@ export function helpUri(id: string, version: string = VERSION): string {
   return `https://unpkg.com/lockscope@${encodeURIComponent(version)}/checks/${encodeURIComponent(id)}.md`;
 }
 
-export type Severity = 'fail' | 'warn' | 'info';
+export type { Severity };
 
 export interface CatalogueThreshold {
   name: string;
@@ -38,8 +38,10 @@ export interface CatalogueEntry {
   /** The first paragraph of the doc's "What it measures" section (the description when there is no doc). */
   summary: string;
   thresholds: CatalogueThreshold[];
-  /** The worst status the check gives with default thresholds; null = never more than pass/skip. */
-  defaultSeverity: Severity | null;
+  /** Which command runs it (checks/index.ts CATEGORIES). */
+  category: CheckCategory;
+  /** The worst status the check gives with default thresholds (declared on the check). */
+  defaultSeverity: Severity;
   /** checks/<id>.md, verbatim; null when the file is missing (the meta test forbids that). */
   doc: string | null;
   /** Path of the doc inside the package. */
@@ -60,40 +62,6 @@ export function docSection(doc: string, heading: string): string | null {
   return body.join('\n').trim();
 }
 
-/**
- * Statuses listed in the "status" column (the first column when no header says "status") of the tables in
- * the "What it measures" section: `| warn | … |` or `| warn, fail | … |`. The doc format requires this
- * status table (COMMON: a status table listing messageIds).
- */
-export function statusesFromDoc(doc: string): Status[] {
-  const section = docSection(doc, 'What it measures') ?? '';
-  const found = new Set<Status>();
-  let column: number | null = null;
-  for (const line of section.split('\n')) {
-    if (!/^\s*\|/.test(line)) {
-      column = null; // a new table starts with a new header
-      continue;
-    }
-    const cells = line.trim().replace(/^\||\|$/g, '').split('|').map((c) => c.trim().toLowerCase());
-    if (column === null) {
-      const header = cells.indexOf('status');
-      column = header >= 0 ? header : 0;
-      if (header >= 0) continue;
-    }
-    for (const word of (cells[column] ?? '').split(/[^a-z]+/)) {
-      if ((STATUSES as readonly string[]).includes(word)) found.add(word as Status);
-    }
-  }
-  return STATUSES.filter((s) => found.has(s));
-}
-
-/** The worst of fail > warn > info a doc's status table lists; null when it lists none of them. */
-export function severityFromDoc(doc: string): Severity | null {
-  const statuses = statusesFromDoc(doc);
-  for (const s of ['fail', 'warn', 'info'] as const) if (statuses.includes(s)) return s;
-  return null;
-}
-
 function firstParagraph(section: string | null): string | null {
   if (!section) return null;
   const para: string[] = [];
@@ -109,7 +77,7 @@ function firstParagraph(section: string | null): string | null {
 }
 
 export function catalogueEntry(check: AnyCheck, doc: string | null, version: string = VERSION): CatalogueEntry {
-  const thresholds = Object.entries(check.thresholds ?? {}).map(([name, spec]) => ({
+  const thresholds = Object.entries(check.thresholds).map(([name, spec]) => ({
     name,
     default: spec.default,
     unit: spec.unit,
@@ -122,7 +90,8 @@ export function catalogueEntry(check: AnyCheck, doc: string | null, version: str
     description: check.description,
     summary: firstParagraph(doc === null ? null : docSection(doc, 'What it measures')) ?? check.description,
     thresholds,
-    defaultSeverity: check.defaultSeverity ?? (doc === null ? null : severityFromDoc(doc)),
+    category: check.category,
+    defaultSeverity: check.defaultSeverity,
     doc,
     docPath: `checks/${check.id}.md`,
     helpUri: helpUri(check.id, version),

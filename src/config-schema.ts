@@ -30,7 +30,7 @@ export function buildConfigSchema(registry: readonly AnyCheck[], stressKeys: Rec
   const thresholdProps: Record<string, object> = {};
   const checkProps: Record<string, object> = {};
   for (const check of registry) {
-    const names = Object.keys(check.thresholds ?? {});
+    const names = Object.keys(check.thresholds);
     thresholdProps[check.id] = {
       type: 'object',
       additionalProperties: false,

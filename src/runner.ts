@@ -1,6 +1,6 @@
 /** Runs the registered checks over one database's facts. */
-import type { AnyCheck, CheckContext } from './check.js';
-import { type AppSettings, type AuditFacts, isGatherError } from './facts/types.js';
+import { type AnyCheck, type CheckContext, type FactKey, RUN_ONLY_FACTS, type RunOnlyFact } from './check.js';
+import { type AppSettings, type AuditFacts, type GatherError, isGatherError } from './facts/types.js';
 import type { Finding, Stack } from './model.js';
 
 /** User overrides: check id → threshold name → value. */
@@ -18,14 +18,28 @@ export interface RunOptions {
 
 export function thresholdsFor(check: AnyCheck, overrides: ThresholdOverrides | undefined): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [name, spec] of Object.entries(check.thresholds ?? {})) out[name] = spec.default;
+  for (const [name, spec] of Object.entries(check.thresholds)) out[name] = spec.default;
   return { ...out, ...(overrides?.[check.id] ?? {}) };
 }
 
+/** Absent (not gathered, not run): undefined, or null for a run-only fact (src/check.ts RUN_ONLY_FACTS). */
+function absent(key: FactKey, value: unknown): boolean {
+  return value === undefined || (value === null && (RUN_ONLY_FACTS as readonly FactKey[]).includes(key));
+}
+
+/**
+ * The one place where gather failures meet checks: picks exactly the facts a check declares. A required fact
+ * that failed to gather skips the check; a required run-only fact that was not gathered means the check does
+ * not apply (null); an optional fact that failed is passed as undefined, with its error in `unavailable`.
+ */
 export function runCheck(check: AnyCheck, facts: AuditFacts, options: RunOptions): Finding | null {
-  if (check.appliesTo && !check.appliesTo(facts)) return null;
   const base = { id: check.id, fixes: [], evidence: {} };
-  for (const key of check.requires as (keyof AuditFacts)[]) {
+  const picked: Partial<Record<FactKey, unknown>> = {};
+  const unavailable: Partial<Record<FactKey, GatherError['error']>> = {};
+  for (const key of check.requires) {
+    if (RUN_ONLY_FACTS.includes(key as RunOnlyFact) && absent(key, facts[key])) return null;
+  }
+  for (const key of check.requires) {
     const value = facts[key];
     if (isGatherError(value)) {
       return {
@@ -37,11 +51,17 @@ export function runCheck(check: AnyCheck, facts: AuditFacts, options: RunOptions
         evidence: { fact: String(key), errorCode: value.error.code },
       };
     }
+    picked[key] = value;
   }
-  const ctx: CheckContext = { app: options.app, thresholds: thresholdsFor(check, options.thresholds) };
+  for (const key of check.optional ?? []) {
+    const value = facts[key];
+    if (isGatherError(value)) unavailable[key] = value.error;
+    else if (!absent(key, value)) picked[key] = value;
+  }
+  const ctx: CheckContext<string, FactKey> = { app: options.app, thresholds: thresholdsFor(check, options.thresholds), unavailable };
   if (options.stack) ctx.stack = options.stack;
   try {
-    const result = check.run(facts, ctx);
+    const result = check.run(picked, ctx);
     return {
       id: check.id,
       status: result.status,

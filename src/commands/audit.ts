@@ -1,6 +1,6 @@
 /** `lockscope audit <db...>`: gather facts per database, run the checks, render, compute the exit code. */
 import { type Command, Option } from 'commander';
-import { REGISTRY } from '../../checks/index.js';
+import { REGISTRY, checksIn } from '../../checks/index.js';
 import type { Io } from '../command-types.js';
 import { CHECKPOINT_MODES, type CheckpointMode, DEFAULT_CHECKPOINT_TIMEOUT_MS, runCheckpoint } from '../facts/checkpoint.js';
 import { AuditInputError, gatherAuditFacts } from '../facts/gather-audit.js';
@@ -78,10 +78,13 @@ export function gatherForAudit(path: string, options: AuditOptions): AuditFacts 
   }
 }
 
+/** Audit runs every category; the sampling, checkpoint and stress checks apply only when their facts were gathered. */
+const AUDIT_CHECKS = checksIn('audit', 'locks', 'checkpoint', 'stress');
+
 export function checkFacts(path: string, facts: AuditFacts, options: AuditOptions): DatabaseReport {
   const run: RunOptions = { app: options.app, thresholds: options.thresholds, severity: options.severity };
   if (options.stack) run.stack = options.stack;
-  return { path, facts, findings: runChecks(REGISTRY, facts, run) };
+  return { path, facts, findings: runChecks(AUDIT_CHECKS, facts, run) };
 }
 
 /** Audits one path: facts, then checks. */
@@ -172,7 +175,7 @@ export function addOutputFlags(cmd: Command): Command {
     .option('--verbose', 'show details and evidence for passing checks too')
     .option(
       '--stack <stack>',
-      `the app's stack: fixes are shown for it only, and in audit its defaults (busy timeout, when transactions begin) stand in for undeclared settings, which can change a verdict: ${STACK_CHOICES.join('|')}`,
+      `the app's stack: fixes are shown for it only; its verified defaults (busy timeout, synchronous, when transactions begin) stand in for undeclared settings in audit's verdicts and in stress's workload: ${STACK_CHOICES.join('|')}`,
       oneOf('--stack', STACK_CHOICES),
     )
     .option('--threshold <check.name=value>', 'override a check threshold (repeatable), e.g. wal-size.warnBytes=128MiB', collectThreshold);
@@ -350,7 +353,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         // threads and removes the scratch database; the databases not yet reached are not audited.
         report = await withInterruptSignals(async (control) => {
           const stress: AuditStress = {
-            run: (facts) => runStressForAudit(facts, options.app, { flags, control, onNotice: (m: string) => io.stderr(`lockscope: ${escapeControl(m)}\n`) }),
+            run: (facts) => runStressForAudit(facts, options.app, { flags, stack: opts.stack ?? config?.stack ?? null, control, onNotice: (m: string) => io.stderr(`lockscope: ${escapeControl(m)}\n`) }),
             interrupted: () => control.interrupted,
           };
           const r = await runAuditWithStress(targets, options, stress, opts.failOn);

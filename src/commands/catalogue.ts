@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import Table from 'cli-table3';
-import { REGISTRY } from '../../checks/index.js';
+import { CATEGORIES, REGISTRY } from '../../checks/index.js';
 import { type CatalogueEntry, type CatalogueThreshold, DOCS_DIR, loadCatalogue, readCheckDoc } from '../catalogue.js';
 import type { Io } from '../command-types.js';
 import { escapeControl } from '../escape.js';
@@ -41,25 +41,32 @@ export function formatThresholdValue(t: Pick<CatalogueThreshold, 'default' | 'un
 export const DEFAULT_SEVERITY_MEANING =
   'the worst status the check gives with its default thresholds; a config "checks" entry (off|info|warn|fail) replaces it';
 
+/** One table per category (checks/index.ts CATEGORIES order), each under its title; checks in registry order. */
 export function formatChecksTable(catalogue: readonly CatalogueEntry[]): string {
+  // The id column fits the longest id (ids must not wrap: scripts grep the rows); the rest fills 80 columns.
   const idWidth = Math.max(8, ...catalogue.map((c) => c.id.length)) + 2;
-  const table = new Table({
-    head: ['check', 'severity', 'what it measures · thresholds (default)'],
-    style: { head: [], border: [] },
-    // The id column fits the longest id (ids must not wrap: scripts grep the rows); the rest fills 80 columns.
-    colWidths: [idWidth, 10, Math.max(30, 66 - idWidth)],
-    wrapOnWordBoundary: true,
-    wordWrap: true,
-  });
-  for (const entry of catalogue) {
-    const lines = [entry.description];
-    // The check id is in the first column: the threshold's own name is enough here (and fits).
-    for (const t of entry.thresholds) lines.push(`${t.name} = ${formatThresholdValue(t)}: ${t.description}`);
-    table.push([entry.id, entry.defaultSeverity ?? '—', lines.join('\n')]);
+  const sections: string[] = [];
+  for (const category of CATEGORIES) {
+    const entries = catalogue.filter((e) => e.category === category.id);
+    if (entries.length === 0) continue;
+    const table = new Table({
+      head: ['check', 'severity', 'what it measures · thresholds (default)'],
+      style: { head: [], border: [] },
+      colWidths: [idWidth, 10, Math.max(30, 66 - idWidth)],
+      wrapOnWordBoundary: true,
+      wordWrap: true,
+    });
+    for (const entry of entries) {
+      const lines = [entry.description];
+      // The check id is in the first column: the threshold's own name is enough here (and fits).
+      for (const t of entry.thresholds) lines.push(`${t.name} = ${formatThresholdValue(t)}: ${t.description}`);
+      table.push([entry.id, entry.defaultSeverity, lines.join('\n')]);
+    }
+    sections.push(`${category.id}: ${category.title}`, table.toString(), '');
   }
   const n = catalogue.length;
   return [
-    table.toString(),
+    ...sections,
     `${n} check${n === 1 ? '' : 's'}. Severity: the worst status a check gives with its default`,
     'thresholds (a config "checks" entry off|info|warn|fail replaces it).',
     'Thresholds: --threshold <check>.<name>=<value> or the config\'s "thresholds".',
@@ -73,8 +80,10 @@ export function checksJson(catalogue: readonly CatalogueEntry[]): string {
     schemaVersion: 1,
     tool: { name: 'lockscope', version: VERSION },
     defaultSeverityMeaning: DEFAULT_SEVERITY_MEANING,
+    categories: CATEGORIES.map((c) => ({ id: c.id, title: c.title })),
     checks: catalogue.map((e) => ({
       id: e.id,
+      category: e.category,
       title: e.title,
       failureTitle: e.failureTitle,
       description: e.description,

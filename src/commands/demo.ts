@@ -10,13 +10,16 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { Io } from '../command-types.js';
 import type { AppSettings } from '../facts/types.js';
+import type { Stack } from '../model.js';
 import { colorLevel, makeStyle } from '../formatters/style.js';
 import { render, runAudit } from './audit.js';
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), '..', 'demo', 'scenario-child.js');
 
 interface DemoScenario {
-  name: 'rollback' | 'pinned-wal' | 'healthy' | 'hot-journal';
+  name: 'rollback' | 'upgrade-trap' | 'pinned-wal' | 'healthy' | 'hot-journal';
+  /** The app's stack, when its defaults are part of the story (as `--stack`). */
+  stack?: Stack;
   file: string;
   story: string;
   app: AppSettings;
@@ -30,6 +33,15 @@ export const SCENARIOS: readonly DemoScenario[] = [
     story: 'An app on a rollback-journal database whose connections run with busy_timeout 0 (the SQLite C API and the sqlite3 CLI default to it).',
     app: { busyTimeoutMs: 0 },
     flags: '--busy-timeout 0',
+  },
+  {
+    name: 'upgrade-trap',
+    file: 'shop.db',
+    story:
+      "A Django app on a WAL database with a 30 s busy timeout: its atomic() blocks read, then write, and still fail at once with 'database is locked' when two requests overlap.",
+    app: { busyTimeoutMs: 30000 },
+    stack: 'django',
+    flags: '--busy-timeout 30000 --stack django',
   },
   {
     name: 'pinned-wal',
@@ -96,9 +108,9 @@ export async function runDemo(io: Io): Promise<number> {
       children.push(await startScenario(s, db));
       io.stdout(style.bold(`── ${i + 1}/${SCENARIOS.length} ${s.story}\n`));
       io.stdout(style.dim(`   $ lockscope audit ${s.file} ${s.flags}\n\n`));
-      const report = runAudit([db], { app: s.app }, 'fail');
+      const report = runAudit([db], { app: s.app, stack: s.stack }, 'fail');
       if (report.exitCode === 2) worst = 2;
-      io.stdout(`${render(report, { failOn: 'fail' }, io)}\n`);
+      io.stdout(`${render(report, { failOn: 'fail', stack: s.stack }, io)}\n`);
     }
     io.stdout(style.dim(`Removed ${dir}. Audit your own database: lockscope audit path/to/app.db --busy-timeout <ms>\n`));
   } finally {

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import busyTimeout from '../../checks/busy-timeout.js';
 import { globSync } from 'tinyglobby';
 import type { Io } from '../command-types.js';
 import { CONFIG_FILE, parseConfig } from '../config.js';
@@ -60,7 +61,7 @@ export function starterConfig(databases: readonly string[], stack: Stack | undef
 
   // Per-check thresholds (see \`lockscope checks\`); sizes and durations accept units.
   "thresholds": {
-    "busy-timeout": { "minMs": 1000 }
+    "busy-timeout": { "minMs": ${busyTimeout.thresholds.minMs.default} }
   },
 
   // Per-check severity: off | info | warn | fail. Example: make a warning fail the CI gate.

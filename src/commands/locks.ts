@@ -4,13 +4,7 @@
  * no SQLite connection and takes no lock (a snapshot cannot disturb the app it looks at).
  */
 import type { Command } from 'commander';
-import checkpointLag from '../../checks/checkpoint-lag.js';
-import lockHolders from '../../checks/lock-holders.js';
-import lockStall from '../../checks/lock-stall.js';
-import lockVisibility from '../../checks/lock-visibility.js';
-import longReader from '../../checks/long-reader.js';
-import longWriteLock from '../../checks/long-write-lock.js';
-import type { AnyCheck } from '../check.js';
+import { checksIn } from '../../checks/index.js';
 import type { Io } from '../command-types.js';
 import { mergeThresholds } from '../config.js';
 import { AuditInputError, diagnose, gatherAuditFacts, gatherLocks } from '../facts/gather-audit.js';
@@ -23,12 +17,6 @@ import { durationMs, positiveInt } from '../options.js';
 import { buildReport } from '../report.js';
 import { type SeverityOverrides, type ThresholdOverrides, runChecks } from '../runner.js';
 import { type OutputOptions, addOutputFlags, checkOutputTarget, emitReport, loadCommandConfig, outputFormat, reportErrors, resolveTargets, startSpinner, writeOutput } from './audit.js';
-
-/**
- * The checks `locks` runs, in display order (all are also in the audit registry). checkpoint-lag carries the
- * snapshot's "blocking the checkpoint" into the findings, so its thresholds decide the exit code.
- */
-export const LOCK_CHECKS: readonly AnyCheck[] = [lockHolders, checkpointLag, longWriteLock, longReader, lockStall, lockVisibility];
 
 /** The `holders` section of each database in `lockscope locks --json` (names are part of the interface). */
 export interface HolderEntry {
@@ -132,7 +120,7 @@ export async function runLocks(targets: readonly (string | DatabaseReport)[], op
       const s = samples.get(i);
       if (s) facts.lockSamples = s;
     }
-    const findings = runChecks(LOCK_CHECKS, facts, { app: {}, thresholds: options.thresholds, severity: options.severity });
+    const findings = runChecks(checksIn('locks'), facts, { app: {}, thresholds: options.thresholds, severity: options.severity });
     const report: DatabaseReport = { path: g.path, facts, findings, holders: holdersSection(facts.locks) };
     if (facts.lockSamples !== undefined) report.sampling = facts.lockSamples;
     return report;

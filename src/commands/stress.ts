@@ -5,13 +5,7 @@
 import { createInterface } from 'node:readline';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Ora } from 'ora';
-import stressBusy from '../../checks/stress-busy.js';
-import stressCheckpointStarvation from '../../checks/stress-checkpoint-starvation.js';
-import stressLatency from '../../checks/stress-latency.js';
-import stressScratchFilesystem from '../../checks/stress-scratch-filesystem.js';
-import stressStarvation from '../../checks/stress-starvation.js';
-import stressUpgradeTrap from '../../checks/stress-upgrade-trap.js';
-import type { AnyCheck } from '../check.js';
+import { checksIn } from '../../checks/index.js';
 import type { Io } from '../command-types.js';
 import { escapeControl } from '../escape.js';
 import { AuditInputError } from '../facts/gather-audit.js';
@@ -31,8 +25,6 @@ import { signalExitCode, withInterruptSignals } from '../stress/signals.js';
 import type { CompareArm, StressFacts, StressPattern } from '../stress/types.js';
 import { addAppSettingFlags, addOutputFlags, checkOutputTarget, emitReport, loadCommandConfig, type OutputOptions, outputFormat, reportErrors, writeOutput } from './audit.js';
 
-/** The stress checks, in display order (also registered in checks/index.ts for `audit --stress`). */
-export const STRESS_CHECKS: readonly AnyCheck[] = [stressBusy, stressUpgradeTrap, stressLatency, stressStarvation, stressCheckpointStarvation, stressScratchFilesystem];
 
 interface StressFlagValues extends AppFlagValues, OutputOptions {
   config?: string;
@@ -248,6 +240,7 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
             runStress(path, {
               flags,
               app,
+              stack: output.stack ?? null,
               scratchDir: opts.scratchDir,
               live: opts.live,
               compare: opts.compare,
@@ -261,7 +254,7 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
           },
         );
         interrupted = outcome.stress.interrupted;
-        const findings = runChecks(STRESS_CHECKS, outcome.facts, {
+        const findings = runChecks(checksIn('stress'), outcome.facts, {
           app,
           thresholds: mergeThresholds(config?.thresholds, opts.threshold),
           severity: config?.severity ?? {},

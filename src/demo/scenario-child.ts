@@ -7,7 +7,7 @@
  */
 import Database from 'better-sqlite3';
 
-type Scenario = 'rollback' | 'pinned-wal' | 'healthy' | 'hot-journal';
+type Scenario = 'rollback' | 'upgrade-trap' | 'pinned-wal' | 'healthy' | 'hot-journal';
 
 const [scenario, dbPath] = process.argv.slice(2) as [Scenario, string];
 
@@ -41,6 +41,7 @@ switch (scenario) {
     ready();
     break;
   }
+  case 'upgrade-trap': // the file is as healthy as can be: the cause is in the app's transactions
   case 'healthy': {
     const db = new Database(dbPath);
     db.pragma('journal_mode = WAL');

@@ -1,21 +1,8 @@
 /** Small pure helpers shared by the stress-* checks. */
-import type { AuditFacts } from '../facts/types.js';
-import { isGatherError } from '../facts/types.js';
 import { busyTotal, errorTotal, fmtMs } from './format.js';
 import type { StressFacts } from './types.js';
 
 export { busyTotal, errorTotal, fmtMs };
-
-/** appliesTo of every stress check: a stress ran (or was attempted and failed: the check then skips). */
-export function stressRan(facts: AuditFacts): boolean {
-  return facts.stress !== undefined && facts.stress !== null;
-}
-
-/** The stress facts once the runner has ruled out a gather error. */
-export function stressOf(stress: unknown): StressFacts | null {
-  if (stress === undefined || stress === null || isGatherError(stress)) return null;
-  return stress as StressFacts;
-}
 
 /** Write attempts plus read transactions: the denominator of error rates. */
 export function attemptsOf(s: StressFacts): number {
@@ -55,5 +42,7 @@ export function workloadEvidence(s: StressFacts): Record<string, string | number
     busyTimeoutMs: w.busyTimeoutMs,
     synchronous: w.synchronous,
     durationMs: s.durationMs,
+    // Where the knobs came from (declared, the stack's driver default, SQLite's default), in every format.
+    knobSources: `busy_timeout: ${w.knobLabels.busyTimeout}; transaction: ${w.knobLabels.tx}; synchronous: ${w.knobLabels.synchronous}`,
   };
 }

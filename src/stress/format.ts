@@ -26,7 +26,12 @@ function pct(part: number, whole: number): string {
   return p > 0 && p < 0.1 ? '<0.1%' : `${p.toFixed(p < 10 ? 1 : 0)}%`;
 }
 
-const SOURCE: Record<string, string> = { flag: 'as given', app: "the app's declared value", default: "SQLite's default", recommended: 'recommended' };
+/** How the transactions begin, e.g. "BEGIN DEFERRED" or "BEGIN DEFERRED before the first write (the read runs outside)". */
+export function describeTx(w: StressWorkload): string {
+  const begin = `BEGIN ${w.tx.toUpperCase()}`;
+  if (w.txBegins !== 'first-write' || w.tx !== 'deferred') return begin;
+  return w.pattern === 'read-then-write' ? `${begin} just before the first write (the read runs outside the transaction)` : `${begin} just before the first write`;
+}
 
 export function describeWorkload(w: StressWorkload): string {
   const bound = w.transactions !== null ? `${formatCount(w.transactions)} transactions` : fmtMs(w.durationMs ?? 0);
@@ -34,13 +39,13 @@ export function describeWorkload(w: StressWorkload): string {
     `${w.writers} writer${w.writers === 1 ? '' : 's'}`,
     `${w.readers} reader${w.readers === 1 ? '' : 's'}${w.readers > 0 && w.readerHoldMs > 0 ? ` holding ${fmtMs(w.readerHoldMs)}` : ''}`,
     bound,
-    `BEGIN ${w.tx.toUpperCase()}`,
+    `${describeTx(w)} [${w.knobLabels.tx}]`,
     `${w.pattern}${w.batch > 1 ? ` ×${w.batch} rows` : ''}`,
     ...(w.holdMs > 0 ? [`hold ${fmtMs(w.holdMs)}`] : []),
     ...(w.thinkMs > 0 ? [`think ${fmtMs(w.thinkMs)} between transactions`] : []),
     `${formatCount(w.rowBytes)}-byte rows`,
-    `busy_timeout ${formatCount(w.busyTimeoutMs)} ms (${SOURCE[w.busyTimeoutSource]})`,
-    `synchronous ${w.synchronous.toUpperCase()} (${SOURCE[w.synchronousSource]})`,
+    `busy_timeout ${formatCount(w.busyTimeoutMs)} ms [${w.knobLabels.busyTimeout}]`,
+    `synchronous ${w.synchronous.toUpperCase()} [${w.knobLabels.synchronous}]`,
     `journal ${w.journalMode.toUpperCase()}`,
     ...(w.retry > 0 ? [`retry ${w.retry}×`] : []),
   ].join(' · ');
@@ -158,7 +163,8 @@ export function compareTable(arms: readonly CompareArm[]): string {
   if (!cur || !rec) return '';
   const table = new Table({ head: ['', 'current', 'recommended', 'difference'], style: { head: [], border: [] } });
   const row = (label: string, a: string, b: string, d: string) => table.push([label, a, b, d]);
-  const settings = (a: CompareArm) => `${a.settings.journalMode.toUpperCase()}, busy ${formatCount(a.settings.busyTimeoutMs)} ms, BEGIN ${a.settings.tx.toUpperCase()}, sync ${a.settings.synchronous.toUpperCase()}`;
+  const settings = (a: CompareArm) =>
+    `${a.settings.journalMode.toUpperCase()}, busy ${formatCount(a.settings.busyTimeoutMs)} ms, BEGIN ${a.settings.tx.toUpperCase()}${a.workload.txBegins === 'first-write' && a.settings.tx === 'deferred' ? ' at the first write' : ''}, sync ${a.settings.synchronous.toUpperCase()}`;
   row('settings', settings(cur), settings(rec), '');
   row('committed', formatCount(cur.committed), formatCount(rec.committed), diff(cur.committed, rec.committed, 'count'));
   row('tx/s', fmtRate(cur.transactionsPerSecond), fmtRate(rec.transactionsPerSecond), diff(cur.transactionsPerSecond, rec.transactionsPerSecond, 'rate'));
@@ -180,6 +186,10 @@ export function stressTextSection(stress: StressFacts, compare: readonly Compare
   const lines: string[] = [];
   if (stress.interrupted) lines.push(style.yellow(`interrupted by ${stress.interrupted}: the results cover the run until then`));
   lines.push(resultTable(stress));
+  const w = stress.workload;
+  if (!w.stack && [w.busyTimeoutSource, w.txSource, w.synchronousSource].includes('default')) {
+    lines.push(style.dim("No stack named: undeclared settings ran as SQLite's own defaults, not as the app's driver sets them. Name it with --stack (python, better-sqlite3, django, …) or declare them."));
+  }
   lines.push(...histogramLines(stress.histogram, style));
   if (compare && compare.length === 2) {
     lines.push(style.bold('current settings vs recommended (same workload, each on its own scratch database)'), compareTable(compare));

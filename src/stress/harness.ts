@@ -232,6 +232,7 @@ export async function runWorkload(spec: RunSpec): Promise<StressResult> {
       table: spec.table,
       busyTimeoutMs: w.busyTimeoutMs,
       tx: w.tx,
+      txBegins: w.txBegins,
       pattern: w.pattern,
       batch: w.batch,
       holdMs: w.holdMs,

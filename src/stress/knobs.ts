@@ -1,10 +1,27 @@
 /**
- * The workload knobs: stress flags first, then what the app declares, then SQLite's own defaults
- * (busy_timeout 0, deferred transactions, synchronous FULL, wal_autocheckpoint 1000), so that an
- * undeclared setting is measured the way a connection that never set it behaves.
+ * The workload knobs: stress flags first, then what the app declares, then the named stack's driver
+ * defaults (busy timeout, transaction mode and when it begins, synchronous per journal mode), then
+ * SQLite's own defaults (busy_timeout 0, deferred transactions, synchronous FULL, wal_autocheckpoint
+ * 1000), so that an undeclared setting is measured the way the app's own connections behave.
  */
 import type { AppSettings, DbHeader } from '../facts/types.js';
-import type { KnobSource, StressJournalMode, StressPattern, StressWorkload, SyncMode, TxMode } from './types.js';
+import type { Stack } from '../model.js';
+import { type TransactionBehaviour, stackDefaults } from '../stacks.js';
+import type { KnobLabels, KnobSource, StressJournalMode, StressPattern, StressWorkload, SyncMode, TxBegins, TxMode } from './types.js';
+
+/**
+ * What a stack's driver does to a connection it opens and to the transactions it begins, as far as the
+ * stress knobs go (from src/stacks.ts, where each value is verified and cited). Undefined = not known
+ * for this stack: SQLite's own default is used, and labelled so.
+ */
+export interface DriverKnobDefaults {
+  stack: Stack;
+  busyTimeoutMs?: number;
+  /** PRAGMA synchronous of a new connection, on a database already in WAL mode and in rollback mode. */
+  synchronous: { wal?: SyncMode; rollback?: SyncMode };
+  tx?: TxMode;
+  txBegins: TxBegins;
+}
 
 export const PATTERNS: readonly StressPattern[] = ['insert', 'read-then-write', 'hot-row'];
 
@@ -50,10 +67,26 @@ export interface StressKnobFlags {
 
 export class KnobError extends Error {}
 
-function pick<T>(flag: T | undefined, app: T | undefined, fallback: T): [T, KnobSource] {
+function pick<T>(flag: T | undefined, app: T | undefined, driver: T | undefined, fallback: T): [T, KnobSource] {
   if (flag !== undefined) return [flag, 'flag'];
   if (app !== undefined) return [app, 'app'];
+  if (driver !== undefined) return [driver, 'stack'];
   return [fallback, 'default'];
+}
+
+/** How a knob's source is printed (text and JSON `workload.knobLabels`). */
+export function knobLabel(source: KnobSource, stack: Stack | null): string {
+  switch (source) {
+    case 'flag':
+    case 'app':
+      return 'declared';
+    case 'stack':
+      return `driver default (${stack})`;
+    case 'recommended':
+      return 'recommended';
+    default:
+      return stack ? `SQLite default (none known for ${stack})` : 'SQLite default (no stack named)';
+  }
 }
 
 function wholeNumber(name: string, value: number, min: number, max: number): number {
@@ -71,13 +104,29 @@ export function journalModeFor(header: Pick<DbHeader, 'walEnabled'>, app: AppSet
 }
 
 /** Resolves and validates every knob; throws KnobError (a usage error, exit 2) on a bad one. */
-export function resolveWorkload(flags: StressKnobFlags, app: AppSettings, header: Pick<DbHeader, 'walEnabled' | 'pageSizeBytes' | 'autoVacuum'>): StressWorkload {
+export function resolveWorkload(
+  flags: StressKnobFlags,
+  app: AppSettings,
+  header: Pick<DbHeader, 'walEnabled' | 'pageSizeBytes' | 'autoVacuum'>,
+  driver: DriverKnobDefaults | null = null,
+): StressWorkload {
   if (flags.durationMs !== undefined && flags.transactions !== undefined) {
     throw new KnobError('give either --duration or --transactions, not both');
   }
-  const [busyTimeoutMs, busyTimeoutSource] = pick(flags.busyTimeoutMs, app.busyTimeoutMs, DEFAULTS.busyTimeoutMs);
-  const [tx] = pick(flags.tx, app.transactionMode, DEFAULTS.tx);
-  const [synchronous, synchronousSource] = pick(flags.synchronous, app.synchronous, DEFAULTS.synchronous);
+  const journalMode = journalModeFor(header, app);
+  const stack = driver?.stack ?? null;
+  const [busyTimeoutMs, busyTimeoutSource] = pick(flags.busyTimeoutMs, app.busyTimeoutMs, driver?.busyTimeoutMs, DEFAULTS.busyTimeoutMs);
+  const [tx, txSource] = pick(flags.tx, app.transactionMode, driver?.tx, DEFAULTS.tx);
+  // A declared mode is an explicit BEGIN <mode> before the transaction's first statement; only the
+  // driver's own transactions may begin later (at the first write).
+  const txBegins: TxBegins = txSource === 'stack' && driver ? driver.txBegins : 'first-statement';
+  const driverSync = driver ? (journalMode === 'wal' ? driver.synchronous.wal : driver.synchronous.rollback) : undefined;
+  const [synchronous, synchronousSource] = pick(flags.synchronous, app.synchronous, driverSync, DEFAULTS.synchronous);
+  const knobLabels: KnobLabels = {
+    busyTimeout: knobLabel(busyTimeoutSource, stack),
+    tx: knobLabel(txSource, stack),
+    synchronous: knobLabel(synchronousSource, stack),
+  };
   const transactions = flags.transactions ?? null;
   const durationMs = transactions === null ? (flags.durationMs ?? DEFAULTS.durationMs) : null;
   const workload: StressWorkload = {
@@ -88,6 +137,10 @@ export function resolveWorkload(flags: StressKnobFlags, app: AppSettings, header
     busyTimeoutMs: wholeNumber('--busy-timeout', busyTimeoutMs, 0, 0x7fffffff),
     busyTimeoutSource,
     tx,
+    txSource,
+    txBegins,
+    stack,
+    knobLabels,
     pattern: flags.pattern ?? 'insert',
     batch: wholeNumber('--batch', flags.batch ?? DEFAULTS.batch, 1, LIMITS.batch),
     holdMs: wholeNumber('--hold', flags.holdMs ?? DEFAULTS.holdMs, 0, 3_600_000),
@@ -97,7 +150,7 @@ export function resolveWorkload(flags: StressKnobFlags, app: AppSettings, header
     synchronous,
     synchronousSource,
     retry: wholeNumber('--retry', flags.retry ?? DEFAULTS.retry, 0, LIMITS.retry),
-    journalMode: journalModeFor(header, app),
+    journalMode,
     pageSizeBytes: header.pageSizeBytes,
     autoVacuum: header.autoVacuum,
     walAutocheckpointPages: app.walAutocheckpointPages ?? DEFAULTS.walAutocheckpointPages,
@@ -124,7 +177,36 @@ export function recommendedWorkload(current: StressWorkload): StressWorkload {
     busyTimeoutMs: Math.max(current.busyTimeoutMs, RECOMMENDED_BUSY_TIMEOUT_MS),
     busyTimeoutSource: 'recommended',
     tx: 'immediate',
+    txSource: 'recommended',
+    txBegins: 'first-statement',
     synchronous: 'normal',
     synchronousSource: 'recommended',
+    knobLabels: { busyTimeout: 'recommended', tx: 'recommended', synchronous: 'recommended' },
+  };
+}
+
+/**
+ * A stack's unit of work as a stress transaction. A stack without a transaction helper (`explicit`: the
+ * app writes BEGIN, which SQLite makes DEFERRED) or with an unverified one gets no driver value.
+ */
+const TX_OF: Record<TransactionBehaviour, { tx: TxMode; txBegins: TxBegins } | undefined> = {
+  'begins-before-read': { tx: 'deferred', txBegins: 'first-statement' },
+  'begins-at-first-write': { tx: 'deferred', txBegins: 'first-write' },
+  immediate: { tx: 'immediate', txBegins: 'first-statement' },
+  explicit: undefined,
+  unknown: undefined,
+};
+
+/** The driver defaults of a named stack (src/stacks.ts), or null when none is named. */
+export function driverKnobDefaults(stack: Stack | null): DriverKnobDefaults | null {
+  if (!stack) return null;
+  const d = stackDefaults(stack);
+  const tx = TX_OF[d.transaction.value];
+  return {
+    stack,
+    busyTimeoutMs: d.busyTimeoutMs.value ?? undefined,
+    synchronous: { wal: d.synchronousWal.value ?? undefined, rollback: d.synchronousRollback.value ?? undefined },
+    tx: tx?.tx,
+    txBegins: tx?.txBegins ?? 'first-statement',
   };
 }

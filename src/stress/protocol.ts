@@ -3,7 +3,7 @@
  * messages they exchange. Workers count progress in shared words so the main thread can show it
  * every second without a message per transaction.
  */
-import type { StressPattern, SyncMode, TxMode } from './types.js';
+import type { StressPattern, SyncMode, TxBegins, TxMode } from './types.js';
 
 /** Int32 slots of the control buffer. */
 export const CTRL = {
@@ -36,6 +36,8 @@ export interface WorkerInit {
   table: string;
   busyTimeoutMs: number;
   tx: TxMode;
+  /** 'first-write': a read-then-write reads outside the transaction and BEGINs just before the write. */
+  txBegins: TxBegins;
   pattern: StressPattern;
   batch: number;
   holdMs: number;

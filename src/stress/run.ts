@@ -10,7 +10,8 @@ import { gatherAuditFacts } from '../facts/gather-audit.js';
 import { gatherFilesystem } from '../facts/filesystem.js';
 import type { AppSettings, AuditFacts, GatherError } from '../facts/types.js';
 import { type Progress, RunControl, type RunSpec, StressRunError, runWorkload } from './harness.js';
-import { KnobError, type StressKnobFlags, recommendedWorkload, resolveWorkload } from './knobs.js';
+import type { Stack } from '../model.js';
+import { KnobError, type StressKnobFlags, driverKnobDefaults, recommendedWorkload, resolveWorkload } from './knobs.js';
 import { LiveError, dropLiveTable, prepareLiveTable } from './live.js';
 import { SCRATCH_TABLE, ScratchError, createScratch, filesystemIdentity, removeLeftovers, removeScratch } from './scratch.js';
 import { withInterruptSignals } from './signals.js';
@@ -22,6 +23,8 @@ export interface StressRunOptions {
   flags: StressKnobFlags;
   /** The app's declared settings: defaults for the knobs the flags leave out. */
   app: AppSettings;
+  /** The app's stack (--stack / config `stack`): its driver's defaults fill the knobs still undeclared. */
+  stack?: Stack | null;
   scratchDir?: string;
   live?: boolean;
   compare?: boolean;
@@ -152,7 +155,7 @@ function armOf(arm: 'current' | 'recommended', result: StressResult): CompareArm
 export async function runStressOnFacts(facts: AuditFacts, opts: StressRunOptions): Promise<{ stress: StressFacts; compare: CompareArm[] | null }> {
   if (opts.live && opts.compare) throw new KnobError('--compare runs on scratch databases and cannot be combined with --live');
   if (opts.live && opts.scratchDir) throw new KnobError('--scratch-dir and --live exclude each other');
-  const workload = resolveWorkload(opts.flags, opts.app, facts.header);
+  const workload = resolveWorkload(opts.flags, opts.app, facts.header, driverKnobDefaults(opts.stack ?? null));
   if (opts.live) {
     const run = await runLive(facts, workload, opts);
     const stress: StressFacts = {

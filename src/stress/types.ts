@@ -3,14 +3,35 @@
  * The names of `StressResult`'s keys listed in issue 4 are part of the JSON interface: keep them.
  */
 
+import type { Stack } from '../model.js';
+
 export type TxMode = 'deferred' | 'immediate' | 'exclusive';
 export type StressPattern = 'insert' | 'read-then-write' | 'hot-row';
 export type SyncMode = 'off' | 'normal' | 'full' | 'extra';
 /** The journal mode the stress connections ran with ('wal' or a rollback variant). */
 export type StressJournalMode = 'wal' | 'delete' | 'truncate' | 'persist' | 'memory' | 'off';
 
-/** Where a knob's value came from: a stress flag, the app's declaration, or SQLite's own default. */
-export type KnobSource = 'flag' | 'app' | 'default' | 'recommended';
+/**
+ * Where a knob's value came from: a stress flag or the app's declaration (both "declared"), the named
+ * stack's driver default, SQLite's own default (no stack named, or none known for it), or `--compare`'s
+ * recommended arm.
+ */
+export type KnobSource = 'flag' | 'app' | 'stack' | 'default' | 'recommended';
+
+/**
+ * When a write transaction begins: before its first statement (an explicit BEGIN, Django's atomic(),
+ * better-sqlite3's .transaction()), or only before its first write (Python sqlite3's legacy implicit
+ * transactions, SQLAlchemy's default): then a read-then-write reads outside the transaction, and the
+ * write's BEGIN waits in the busy handler instead of failing at once (sqlite-lock-facts.md §14).
+ */
+export type TxBegins = 'first-statement' | 'first-write';
+
+/** The knobs' sources as printed: "declared", "driver default (<stack>)", "SQLite default (no stack named)", "recommended". */
+export interface KnobLabels {
+  busyTimeout: string;
+  tx: string;
+  synchronous: string;
+}
 
 /** The knobs as run. */
 export interface StressWorkload {
@@ -23,6 +44,12 @@ export interface StressWorkload {
   busyTimeoutMs: number;
   busyTimeoutSource: KnobSource;
   tx: TxMode;
+  txSource: KnobSource;
+  txBegins: TxBegins;
+  /** The stack named with --stack / config `stack` whose driver defaults fill the undeclared knobs; null = none. */
+  stack: Stack | null;
+  /** Where busy timeout, transaction mode and synchronous came from, as printed. */
+  knobLabels: KnobLabels;
   pattern: StressPattern;
   /** Rows written per transaction. */
   batch: number;
@@ -33,7 +60,7 @@ export interface StressWorkload {
   /** Time a reader keeps its read transaction (its snapshot) open. */
   readerHoldMs: number;
   rowBytes: number;
-  /** PRAGMA synchronous on every stress connection (SQLite's default FULL unless declared). */
+  /** PRAGMA synchronous, set explicitly on every stress connection (declared, the stack driver's, or SQLite's FULL). */
   synchronous: SyncMode;
   synchronousSource: KnobSource;
   /** BUSY/LOCKED attempts retried per transaction, with jittered exponential backoff. */

@@ -107,6 +107,8 @@ function runWriter(db: Database.Database): WriterStats | { fatal: { code: string
   const payload = randomBytes(init.rowBytes);
   const deferred = init.tx === 'deferred';
   const readsFirst = init.pattern === 'read-then-write';
+  // Only a deferred transaction can begin late: BEGIN IMMEDIATE/EXCLUSIVE take the lock at BEGIN anyway.
+  const beginsAtWrite = deferred && init.txBegins === 'first-write';
 
   const stats: WriterStats = {
     committed: 0,
@@ -145,9 +147,16 @@ function runWriter(db: Database.Database): WriterStats | { fatal: { code: string
     let writeIndex = 0;
     let stmtStart = now();
     try {
+      if (readsFirst && beginsAtWrite) {
+        // The driver's implicit transaction: the read runs on its own (autocommit), BEGIN comes just before the write.
+        phase = 'read';
+        read.get();
+        phase = 'begin';
+        stmtStart = now();
+      }
       begin.run();
       if (!deferred) lockWaits.add(now() - stmtStart);
-      if (readsFirst) {
+      if (readsFirst && !beginsAtWrite) {
         phase = 'read';
         stmtStart = now();
         read.get();

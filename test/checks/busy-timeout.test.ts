@@ -66,3 +66,15 @@ describe('busy-timeout', () => {
     expect(run({ busyTimeoutMs: 0 }, undefined, 'python').messageId).toBe('zero');
   });
 });
+
+describe('busy-timeout: every messageId', () => {
+  it('ok: a declared timeout at or above minMs, nothing trapped', () => {
+    expect(run({ busyTimeoutMs: 5000 })).toMatchObject({ status: 'pass', messageId: 'ok', evidence: { declaredBusyTimeoutMs: 5000 } });
+  });
+
+  it("stack-default-small: the stack's verified default (node-sqlite3: 1000 ms) below a raised minMs", () => {
+    const f = run({}, { minMs: 3000 }, 'node-sqlite3');
+    expect(f).toMatchObject({ status: 'warn', messageId: 'stack-default-small' });
+    expect(f.message).toContain('1000');
+  });
+});

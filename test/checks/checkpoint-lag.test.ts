@@ -152,3 +152,12 @@ describe('checkpoint-lag on real files', () => {
     expect(f.evidence.committedFramesInWal).toBeGreaterThanOrEqual(20);
   });
 });
+
+describe('checkpoint-lag: shm-inconsistent', () => {
+  it('does not report a stale -shm header as lag: warn while processes are attached, info when none is', () => {
+    const attached = run(makeFacts({ shm: { problem: 'stale', problemDetail: 'salts of another WAL', attached: true, trusted: false, header: { mxFrame: 50_000, nBackfill: 0 } } }));
+    expect(attached).toMatchObject({ status: 'warn', messageId: 'shm-inconsistent', evidence: { shmProblem: 'stale', shmAttached: true, mxFrame: 50_000 } });
+    const detached = run(makeFacts({ shm: { problem: 'stale', attached: false, trusted: false, header: { mxFrame: 50_000, nBackfill: 0 } } }));
+    expect(detached).toMatchObject({ status: 'info', messageId: 'shm-inconsistent' });
+  });
+});

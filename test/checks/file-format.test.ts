@@ -45,3 +45,12 @@ describe('file-format', () => {
     expect(runCheck(check, gatherAuditFacts(db), { app: {} })).toMatchObject({ status: 'pass' });
   });
 });
+
+describe('file-format: malformed-size', () => {
+  it('fails when the valid in-header size is larger than the pages SQLite finds, with a .recover fix', () => {
+    const f = runCheck(check, makeFacts({ header: { sizeBeyondFile: { headerPages: 300, pages: 256, from: 'file' } } }), { app: {} })!;
+    expect(f).toMatchObject({ status: 'fail', messageId: 'malformed-size', evidence: { headerPages: 300, pagesFound: 256, pagesFrom: 'file' } });
+    expect(f.message).toMatch(/database disk image is malformed/);
+    expect(f.fixes[0]!.shell).toContain('.recover');
+  });
+});

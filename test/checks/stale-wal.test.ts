@@ -111,3 +111,16 @@ describe('stale-wal on real files: what SQLite really does with the stray -wal',
     expect(openLikeTheApp(db)).toBe(`ok\n${'x'.repeat(200)}\n`);
   });
 });
+
+describe('stale-wal: -wal headers that stop the database from opening', () => {
+  it('wal-blocks-open: a -wal whose header version SQLite rejects, beside a rollback database', () => {
+    const f = run(scanned({ headerValid: false, headerProblem: 'version' }));
+    expect(f).toMatchObject({ status: 'fail', messageId: 'wal-blocks-open', evidence: { walHeaderProblem: 'version' } });
+    expect(f.fixes[0]!.shell).toMatch(/^mv /);
+  });
+
+  it('wal-page-size: committed frames of another page size, beside a rollback database', () => {
+    const f = run(scanned({ pageSizeBytes: 1024, pageSizeMatchesDb: false }));
+    expect(f).toMatchObject({ status: 'fail', messageId: 'wal-page-size', evidence: { walPageSizeBytes: 1024, pageSizeBytes: 4096 } });
+  });
+});

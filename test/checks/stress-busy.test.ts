@@ -49,7 +49,7 @@ describe('stress-busy', () => {
     )!;
     expect(f.status).toBe('fail');
     expect(f.messageId).toBe('busy-many');
-    expect(f.message).toMatch(/because busy_timeout is 0 ms/);
+    expect(f.message).toMatch(/because busy_timeout is 0 ms \(declared\)/);
     expect(f.fixes.map((x) => x.sql)).toEqual(expect.arrayContaining(['PRAGMA journal_mode = WAL;', 'PRAGMA busy_timeout = 5000;']));
   });
 

@@ -27,6 +27,17 @@ describe('stress-upgrade-trap', () => {
     expect(f.messageId).toBe('no-trap');
   });
 
+  it("passes, saying the read was outside the transaction, when the stack's driver begins only before the write", () => {
+    const f = run(deferredRtw({ workload: { stack: 'python', txBegins: 'first-write', txSource: 'stack' } as never, upgradeAttempts: 0 }));
+    expect(f.status).toBe('pass');
+    expect(f.messageId).toBe('begins-at-write');
+    expect(f.message).toMatch(/python driver's transactions begin only just before their first write/);
+    expect(f.message).toMatch(/not atomic/);
+    // The same counts with a BEGIN before the read would have been the unexercised skip, not this pass.
+    const explicit = run(deferredRtw({ workload: { stack: 'python', txBegins: 'first-statement' } as never, upgradeAttempts: 0 }));
+    expect(explicit.messageId).toBe('not-exercised');
+  });
+
   it('fails when they failed at once despite a busy timeout, with BEGIN IMMEDIATE per driver', () => {
     const f = run(deferredRtw({ upgradeAttempts: 1000, upgradeBusy: { SQLITE_BUSY: 70, SQLITE_BUSY_SNAPSHOT: 30, total: 100 } }));
     expect(f.status).toBe('fail');

@@ -111,3 +111,22 @@ describe('wal-size on real files', () => {
     expect(f.evidence.committedFrames).toBeGreaterThanOrEqual(30);
   });
 });
+
+describe('wal-size: unreadable and mismatched -wal headers', () => {
+  it('wal-blocks-open: a header version SQLite rejects makes the database unopenable', () => {
+    const f = run(makeFacts({ wal: { headerValid: false, headerProblem: 'version' } }));
+    expect(f).toMatchObject({ status: 'fail', messageId: 'wal-blocks-open', evidence: { walHeaderProblem: 'version' } });
+    expect(f.message).toMatch(/SQLITE_CANTOPEN/);
+  });
+
+  it('wal-ignored: a bad magic makes SQLite ignore the whole -wal', () => {
+    const f = run(makeFacts({ wal: { headerValid: false, headerProblem: 'magic' } }));
+    expect(f).toMatchObject({ status: 'warn', messageId: 'wal-ignored', evidence: { walHeaderProblem: 'magic', committedFrames: 0 } });
+    expect(f.fixes[0]!.shell).toMatch(/^cp /);
+  });
+
+  it('wal-page-size: committed frames of another page size', () => {
+    const f = run(makeFacts({ wal: { pageSizeBytes: 1024, pageSizeMatchesDb: false } }));
+    expect(f).toMatchObject({ status: 'fail', messageId: 'wal-page-size' });
+  });
+});

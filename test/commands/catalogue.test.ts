@@ -6,18 +6,18 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REGISTRY } from '../../checks/index.js';
-import { loadCatalogue, severityFromDoc, statusesFromDoc } from '../../src/catalogue.js';
+import { loadCatalogue } from '../../src/catalogue.js';
+import { severityFromDoc, statusesFromDoc } from '../helpers/check-docs.js';
 import { formatThresholdValue, suggestIds } from '../../src/commands/catalogue.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 
 const docOf = (id: string) => readFileSync(join(ROOT, 'checks', `${id}.md`), 'utf8');
 
 describe('catalogue ↔ registry ↔ docs', () => {
-  it.each(REGISTRY.map((c) => [c.id, c] as const))('%s: a default severity, agreeing with the doc\'s status table', (id, check) => {
+  it.each(REGISTRY.map((c) => [c.id, c] as const))('%s: the declared default severity, agreeing with the doc\'s status table', (id, check) => {
     const doc = docOf(id);
-    const fromDoc = severityFromDoc(doc);
-    expect(fromDoc, `checks/${id}.md has a status table with fail, warn or info`).not.toBeNull();
-    if (check.defaultSeverity) expect(check.defaultSeverity).toBe(fromDoc);
+    expect(loadCatalogue([check])[0]!.defaultSeverity).toBe(check.defaultSeverity);
+    expect(severityFromDoc(doc), `checks/${id}.md has a status table with fail, warn or info`).toBe(check.defaultSeverity);
     // A check either can pass, or only ever informs (e.g. synchronous states a trade-off).
     const statuses = statusesFromDoc(doc);
     expect(statuses.includes('pass') || statuses.every((s) => s === 'info' || s === 'warn' || s === 'skip')).toBe(true);
@@ -69,7 +69,7 @@ describe('lockscope checks', () => {
       expect(row, `row for ${check.id}`).toBeDefined();
       const severity = loadCatalogue([check])[0]!.defaultSeverity;
       expect(row!.split('│')[2]!.trim()).toBe(severity);
-      for (const name of Object.keys(check.thresholds ?? {})) expect(r.stdout.replace(/[│\s]+/g, ' ')).toContain(`${name} =`);
+      for (const name of Object.keys(check.thresholds)) expect(r.stdout.replace(/[│\s]+/g, ' ')).toContain(`${name} =`);
     }
     expect(r.stdout).toContain(`${REGISTRY.length} check${REGISTRY.length === 1 ? '' : 's'}. Severity: the worst status a check gives`);
     expect(r.stdout).toContain('lockscope explain <check>');
@@ -87,7 +87,7 @@ describe('lockscope checks', () => {
       const entry = doc.checks[i];
       expect(entry).toMatchObject({ id: check.id, title: check.title, failureTitle: check.failureTitle, description: check.description, docs: `checks/${check.id}.md` });
       expect(['fail', 'warn', 'info']).toContain(entry.defaultSeverity);
-      expect(entry.thresholds).toEqual(Object.entries(check.thresholds ?? {}).map(([name, t]) => ({ name, default: t.default, unit: t.unit, description: t.description })));
+      expect(entry.thresholds).toEqual(Object.entries(check.thresholds).map(([name, t]) => ({ name, default: t.default, unit: t.unit, description: t.description })));
     }
   });
 });

@@ -54,7 +54,7 @@ describe('sarif', () => {
       expect(rule.help.markdown).toBe(readFileSync(join(ROOT, 'checks', `${check.id}.md`), 'utf8'));
       expect(rule.helpUri).toBe(`https://unpkg.com/lockscope@0.1.0/checks/${check.id}.md`);
       expect(['error', 'warning', 'note']).toContain(rule.defaultConfiguration.level);
-      expect(Object.keys(rule.properties.thresholds)).toEqual(Object.keys(check.thresholds ?? {}));
+      expect(Object.keys(rule.properties.thresholds)).toEqual(Object.keys(check.thresholds));
     }
 
     // warn, fail, info → results; pass, skip → none; the crashed check → a notification.

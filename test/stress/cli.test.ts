@@ -131,6 +131,85 @@ describe('lockscope stress: runs and reports', () => {
   });
 });
 
+describe('lockscope stress --stack: the current arm runs as the named driver runs', () => {
+  const stressJson = (args: string[]) => {
+    const r = runCli(['stress', ...args, '--json', '--writers', '2', '--duration', '400ms']);
+    expect(r.stderr).toBe('');
+    return JSON.parse(r.stdout).databases[0];
+  };
+
+  it('better-sqlite3 on a WAL file: the connections read back synchronous 1 and busy 5000; on a rollback journal synchronous 2', () => {
+    const s = stressJson([db, '--stack', 'better-sqlite3']).stress;
+    expect(s.effective).toMatchObject({ journalMode: 'wal', synchronous: 1, busyTimeoutMs: 5000 });
+    expect(s.workload).toMatchObject({ stack: 'better-sqlite3', synchronous: 'normal', busyTimeoutMs: 5000, tx: 'deferred', txBegins: 'first-statement' });
+    expect(s.workload.knobLabels).toEqual({ busyTimeout: 'driver default (better-sqlite3)', tx: 'driver default (better-sqlite3)', synchronous: 'driver default (better-sqlite3)' });
+    const rollback = join(dir, 'rb.db');
+    buildDatabase(rollback, { journalMode: 'delete', rows: 5 });
+    expect(stressJson([rollback, '--stack', 'better-sqlite3']).stress.effective).toMatchObject({ journalMode: 'delete', synchronous: 2, busyTimeoutMs: 5000 });
+  });
+
+  it('python: synchronous 2 even on WAL; its read-then-write reads outside the transaction, so it is not the upgrade trap', () => {
+    const d = stressJson([db, '--stack', 'python', '--pattern', 'read-then-write']);
+    expect(d.stress.effective).toMatchObject({ journalMode: 'wal', synchronous: 2, busyTimeoutMs: 5000 });
+    expect(d.stress.workload).toMatchObject({ txBegins: 'first-write', knobLabels: { tx: 'driver default (python)' } });
+    expect(d.stress.committed).toBeGreaterThan(0);
+    // No write ever followed a read inside a transaction: the trap cannot be counted, and the check says why.
+    expect(d.stress.upgradeAttempts).toBe(0);
+    expect(d.findings.find((f: { id: string }) => f.id === 'stress-upgrade-trap')).toMatchObject({ status: 'pass', messageId: 'begins-at-write' });
+    // The same stack with a declared deferred transaction begins before the read: the trap is exercised.
+    const declared = stressJson([db, '--stack', 'python', '--pattern', 'read-then-write', '--tx', 'deferred']).stress;
+    expect(declared.workload).toMatchObject({ txBegins: 'first-statement', knobLabels: { tx: 'declared' } });
+    expect(declared.upgradeAttempts).toBeGreaterThan(0);
+  });
+
+  it('busy timeout per stack: node-sqlite3 1000 ms, the sqlite3 CLI 0 ms; no stack: SQLite\'s defaults, labelled so', () => {
+    expect(stressJson([db, '--stack', 'node-sqlite3']).stress.effective).toMatchObject({ busyTimeoutMs: 1000, synchronous: 2 });
+    expect(stressJson([db, '--stack', 'sqlite3-cli', '--tx', 'immediate']).stress.effective).toMatchObject({ busyTimeoutMs: 0 });
+    const none = stressJson([db, '--tx', 'immediate']).stress;
+    expect(none.effective).toMatchObject({ busyTimeoutMs: 0, synchronous: 2 });
+    expect(none.workload.knobLabels).toEqual({ busyTimeout: 'SQLite default (no stack named)', tx: 'declared', synchronous: 'SQLite default (no stack named)' });
+  });
+
+  it('a declared flag beats the stack default, and the text output labels each knob', () => {
+    const s = stressJson([db, '--stack', 'better-sqlite3', '--synchronous', 'full', '--busy-timeout', '250']).stress;
+    expect(s.effective).toMatchObject({ synchronous: 2, busyTimeoutMs: 250 });
+    expect(s.workload.knobLabels).toEqual({ busyTimeout: 'declared', tx: 'driver default (better-sqlite3)', synchronous: 'declared' });
+    const r = runCli(['stress', db, '--stack', 'python', '--writers', '2', '--duration', '400ms', '--pattern', 'read-then-write', '--synchronous', 'normal']);
+    const text = r.stdout.replace(/[│\s]+/g, ' ');
+    expect(text).toMatch(/BEGIN DEFERRED just before the first write \(the read runs outside the transaction\) \[driver default \(python\)\]/);
+    expect(text).toMatch(/busy_timeout 5,000 ms \[driver default \(python\)\]/);
+    expect(text).toMatch(/synchronous NORMAL \[declared\]/);
+    const plain = runCli(['stress', db, '--writers', '1', '--duration', '300ms']).stdout.replace(/[│\s]+/g, ' ');
+    expect(plain).toMatch(/busy_timeout 0 ms \[SQLite default \(no stack named\)\]/);
+    expect(plain).toMatch(/synchronous FULL \[SQLite default \(no stack named\)\]/);
+    expect(plain).toMatch(/No stack named: undeclared settings ran as SQLite's own defaults/);
+    expect(text).not.toMatch(/No stack named/);
+  });
+
+  it('--compare measures the recommended arm against this faithful current arm', () => {
+    const r = runCli(['stress', db, '--stack', 'python', '--compare', '--pattern', 'read-then-write', '--writers', '2', '--duration', '300ms']);
+    const text = r.stdout.replace(/[│\s]+/g, ' ');
+    expect(text).toMatch(/settings WAL, busy 5,000 ms, BEGIN DEFERRED at the first write, sync FULL WAL, busy 5,000 ms, BEGIN IMMEDIATE, sync NORMAL/);
+  });
+
+  it('audit --stress follows --stack too', () => {
+    const config = join(dir, 'lockscope.config.json');
+    writeFileSync(config, JSON.stringify({ stress: { writers: 2, duration: '300ms' } }));
+    const r = runCli(['audit', db, '--stress', '--json', '--config', config, '--stack', 'better-sqlite3']);
+    const s = JSON.parse(r.stdout).databases[0].facts.stress;
+    expect(s.effective).toMatchObject({ synchronous: 1, busyTimeoutMs: 5000 });
+    expect(s.workload.knobLabels.busyTimeout).toBe('driver default (better-sqlite3)');
+  });
+
+  it('the config\'s stack counts like --stack', () => {
+    const config = join(dir, 'lockscope.config.json');
+    writeFileSync(config, JSON.stringify({ stack: 'better-sqlite3' }));
+    const s = stressJson([db, '--config', config]).stress;
+    expect(s.effective).toMatchObject({ synchronous: 1, busyTimeoutMs: 5000 });
+    expect(s.workload.knobLabels.synchronous).toBe('driver default (better-sqlite3)');
+  });
+});
+
 describe('lockscope stress: config', () => {
   it("takes the app's settings and the workload from lockscope.config.json; flags win", () => {
     const config = join(dir, 'lockscope.config.json');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDatabase, makeTempDir, removeDir } from '../../fixtures/databases.js';
 import { runChecks } from '../../src/runner.js';
-import { STRESS_CHECKS } from '../../src/commands/stress.js';
+import { checksIn } from '../../checks/index.js';
 import { busyTotal, errorTotal } from '../../src/stress/format.js';
 import type { StressKnobFlags } from '../../src/stress/knobs.js';
 import { runStress, runStressForAudit } from '../../src/stress/run.js';
@@ -29,7 +29,7 @@ afterAll(() => removeDir(dir));
 async function stress(db: string, flags: StressKnobFlags, app: AppSettings = {}) {
   const bounded = flags.transactions !== undefined ? flags : { durationMs: 1000, ...flags };
   const outcome = await runStress(db, { flags: bounded, app });
-  const findings = runChecks(STRESS_CHECKS, outcome.facts, { app });
+  const findings = runChecks(checksIn('stress'), outcome.facts, { app });
   const byId = Object.fromEntries(findings.map((f) => [f.id, f]));
   // No residue: only the databases the test built remain.
   expect(readdirSync(dir).sort()).toEqual(['rollback.db', 'wal.db']);
@@ -109,12 +109,12 @@ describe('stress harness: the known cases', () => {
     const stress = await runStressForAudit(facts, app, { flags: { durationMs: 500 } });
     if (isGatherError(stress)) throw new Error(stress.error.message);
     expect(stress.workload).toMatchObject({ pattern: 'read-then-write', busyTimeoutMs: 5000, busyTimeoutSource: 'app', tx: 'deferred', writers: 4 });
-    const byId = Object.fromEntries(runChecks(STRESS_CHECKS, { ...facts, stress }, { app }).map((f) => [f.id, f]));
+    const byId = Object.fromEntries(runChecks(checksIn('stress'), { ...facts, stress }, { app }).map((f) => [f.id, f]));
     expect(byId['stress-upgrade-trap']?.status).toBe('fail');
     const failed = await runStressForAudit(facts, app, { scratchDir: join(dir, 'missing'), flags: { durationMs: 300 } });
     expect(isGatherError(failed)).toBe(true);
-    const skipped = runChecks(STRESS_CHECKS, { ...facts, stress: failed }, { app });
-    expect(skipped.map((f) => f.status)).toEqual(STRESS_CHECKS.map(() => 'skip'));
+    const skipped = runChecks(checksIn('stress'), { ...facts, stress: failed }, { app });
+    expect(skipped.map((f) => f.status)).toEqual(checksIn('stress').map(() => 'skip'));
     expect(readdirSync(dir).sort()).toEqual(['rollback.db', 'wal.db']);
   });
 });
