@@ -2,6 +2,8 @@
  * The report model shared by gatherers, checks, the runner and the formatters.
  * Everything here is plain JSON-serialisable data.
  */
+import type { AuditFacts, Gathered, LockSampleFacts } from './facts/types.js';
+import type { CompareArm, StressFacts } from './stress/types.js';
 
 /** The result of one check. `skip` = not applicable or facts missing; `error` = lockscope's own bug. */
 export type Status = 'pass' | 'warn' | 'fail' | 'info' | 'skip' | 'error';
@@ -90,14 +92,70 @@ export interface ReportError {
   message: string;
 }
 
-export interface DatabaseReport {
-  path: string;
-  facts?: unknown;
-  findings?: Finding[];
-  error?: ReportError;
-  /** Extra sections added by other commands (holders, stress…), keyed by name. */
-  [section: string]: unknown;
+/**
+ * Facts, by the source that gathered them. Each source is one variant, told apart by `source`. The SQLite
+ * source (the database files, their -wal/-shm/-journal and /proc) came first and its JSON (schemaVersion 1)
+ * has no `source` key, so its `source` is optional; every later source (an app's source tree, a traced
+ * process, a PostgreSQL server) adds a variant with a required `source` literal.
+ */
+export type SqliteFacts = AuditFacts & { source?: 'sqlite' };
+export type SourceFacts = SqliteFacts;
+export type SourceId = NonNullable<SourceFacts['source']>;
+
+/** The source of a database's facts (absent `source` = SQLite, see SourceFacts). */
+export function factsSource(facts: SourceFacts): SourceId {
+  return facts.source ?? 'sqlite';
 }
+
+/** The `holders` section of each database in `lockscope locks` (names are part of the JSON interface). */
+export interface HolderEntry {
+  pid: number;
+  user: string | null;
+  uid: number | null;
+  command: string | null;
+  startedAt: string | null;
+  /** null = unknown (the process's descriptors could not be read). */
+  files: string[] | null;
+  /** /proc/<pid>/stat state when read (T / t = stopped); null = not readable. */
+  state: string | null;
+  /** A lockscope process (another run's sampler…), not one of the app's connections. */
+  lockscope: boolean;
+  locks: { name: string; mode: 'shared' | 'exclusive'; file: 'db' | 'shm'; pinsFrame?: number | null }[];
+}
+
+/** What `lockscope stress` measured, as its JSON carries it: the recommended arm is in `compare` instead. */
+export type StressSection = Omit<StressFacts, 'recommended'>;
+
+/** The named sections commands add beside the facts and findings. */
+export interface ReportSections {
+  /** `locks`: who holds which lock now. */
+  holders?: HolderEntry[];
+  /** `locks --for`: the sampled lock table (the same object as facts.lockSamples). */
+  sampling?: Gathered<LockSampleFacts>;
+  /** `stress`: the run. */
+  stress?: StressSection;
+  /** `stress --compare`: the current and the recommended arm. */
+  compare?: CompareArm[];
+}
+
+/** A database that was examined: its facts, the checks' findings, and the sections of the command. */
+export interface CheckedDatabase extends ReportSections {
+  path: string;
+  facts: SourceFacts;
+  findings: Finding[];
+  error?: undefined;
+}
+
+/** A database (or a path) that could not be examined at all. */
+export interface FailedDatabase {
+  path: string;
+  error: ReportError;
+  facts?: undefined;
+  findings?: undefined;
+}
+
+/** Told apart by `error`: present on a FailedDatabase only. */
+export type DatabaseReport = CheckedDatabase | FailedDatabase;
 
 export interface Summary {
   pass: number;

@@ -9,11 +9,12 @@ import type { StressFacts } from '../stress/types.js';
 import { escapeControl } from '../escape.js';
 import { appendFileSync, existsSync } from 'node:fs';
 import { OutputRefused, outputRefusal, ownStreamFd, writeReportFile } from '../output-file.js';
+import { type FactsCommand, type FactsFile, FactsFileError, type SavedSettings, factsFileText, readFactsFile, savedStack } from '../facts-file.js';
 import { resolve as resolvePath } from 'node:path';
 import { loadCatalogue } from '../catalogue.js';
 import { FORMATS, type Format, type RenderOptions, formatGithubSummary, isFormat, renderReport } from '../formatters/index.js';
 import { colorLevel, makeStyle } from '../formatters/style.js';
-import type { DatabaseReport, Report, Stack } from '../model.js';
+import type { CheckedDatabase, DatabaseReport, FailedDatabase, Report, Stack } from '../model.js';
 import {
   type AppFlagValues,
   FAIL_ON,
@@ -59,29 +60,32 @@ function interruptedStress(signal: string): GatherError {
   return { error: { code: 'INTERRUPTED', message: `interrupted by ${signal}: the stress was cut short, so lockscope does not judge its numbers (run it again to the end)` } };
 }
 
-function inputError(path: string, err: unknown): DatabaseReport {
+function inputError(path: string, err: unknown): FailedDatabase {
   if (err instanceof AuditInputError) return { path, error: { code: err.code, message: `${path}: ${err.message}` } };
   const e = err as NodeJS.ErrnoException;
   return { path, error: { code: e.code ?? 'ERROR', message: `${path}: ${e.message ?? String(err)}` } };
 }
 
-/** Gathers one path's facts (and runs --checkpoint); bad input becomes the database's `error`, never an exception. */
-export function gatherForAudit(path: string, options: AuditOptions): AuditFacts | DatabaseReport {
+/** One path's gathered facts, or why there are none (bad input is the database's `error`, never an exception). */
+export type AuditGathered = { ok: true; facts: AuditFacts } | { ok: false; failed: FailedDatabase };
+
+/** Gathers one path's facts (and runs --checkpoint). */
+export function gatherForAudit(path: string, options: AuditOptions): AuditGathered {
   try {
     const facts = gatherAuditFacts(path);
-    if (!options.checkpoint) return facts;
+    if (!options.checkpoint) return { ok: true, facts };
     const checkpoint = runCheckpoint(facts, options.checkpoint.mode, options.checkpoint.timeoutMs);
     // The rest of the report describes the database as the checkpoint left it.
-    return { ...gatherAuditFacts(path), checkpoint };
+    return { ok: true, facts: { ...gatherAuditFacts(path), checkpoint } };
   } catch (err) {
-    return inputError(path, err);
+    return { ok: false, failed: inputError(path, err) };
   }
 }
 
 /** Audit runs every category; the sampling, checkpoint and stress checks apply only when their facts were gathered. */
 const AUDIT_CHECKS = checksIn('audit', 'locks', 'checkpoint', 'stress');
 
-export function checkFacts(path: string, facts: AuditFacts, options: AuditOptions): DatabaseReport {
+export function checkFacts(path: string, facts: AuditFacts, options: AuditOptions): CheckedDatabase {
   const run: RunOptions = { app: options.app, thresholds: options.thresholds, severity: options.severity };
   if (options.stack) run.stack = options.stack;
   return { path, facts, findings: runChecks(AUDIT_CHECKS, facts, run) };
@@ -89,8 +93,8 @@ export function checkFacts(path: string, facts: AuditFacts, options: AuditOption
 
 /** Audits one path: facts, then checks. */
 export function auditDatabase(path: string, options: AuditOptions): DatabaseReport {
-  const facts = gatherForAudit(path, options);
-  return 'header' in facts ? checkFacts(path, facts as AuditFacts, options) : (facts as DatabaseReport);
+  const gathered = gatherForAudit(path, options);
+  return gathered.ok ? checkFacts(path, gathered.facts, options) : gathered.failed;
 }
 
 /** Audits each target in order; a target that is already a report (a glob that matched nothing) is kept as is. */
@@ -111,14 +115,14 @@ export async function runAuditWithStress(targets: readonly (string | DatabaseRep
       databases.push({ path: target, error: { code: 'INTERRUPTED', message: `${target}: not audited: interrupted by ${before}` } });
       continue;
     }
-    const facts = gatherForAudit(target, options);
-    if (!('header' in facts)) {
-      databases.push(facts as DatabaseReport);
+    const gathered = gatherForAudit(target, options);
+    if (!gathered.ok) {
+      databases.push(gathered.failed);
       continue;
     }
-    const measured = await stress.run(facts as AuditFacts);
+    const measured = await stress.run(gathered.facts);
     const signal = stress.interrupted?.();
-    const withStress: AuditFacts = { ...(facts as AuditFacts), stress: signal ? interruptedStress(signal) : measured };
+    const withStress: AuditFacts = { ...gathered.facts, stress: signal ? interruptedStress(signal) : measured };
     databases.push(checkFacts(target, withStress, options));
   }
   return buildReport('audit', databases, failOn);
@@ -273,6 +277,117 @@ export function emitReport(report: Report, opts: OutputOptions, io: Io, extraSec
   }
 }
 
+/** Adds --save-facts and --from-facts (audit, locks): replayable facts, src/facts-file.ts. */
+export function addFactsFlags(cmd: Command): Command {
+  return cmd
+    .option('--save-facts <file>', 'also write the gathered facts and the settings in force to <file> as JSON, to replay with --from-facts')
+    .option('--from-facts <file>', 'check and report the facts saved with --save-facts instead of reading any database (flags override the saved settings)');
+}
+
+export interface FactsFlags {
+  saveFacts?: string;
+  fromFacts?: string;
+}
+
+/**
+ * False (after one line on stderr) when --from-facts is combined with something it cannot honour: database
+ * arguments, a config file, or a flag that gathers or writes (`conflicts`, by flag name).
+ */
+export function checkReplayFlags(opts: FactsFlags & { config?: string }, args: readonly string[], conflicts: readonly string[], io: Io): boolean {
+  if (!opts.fromFacts) return true;
+  const problem =
+    args.length > 0
+      ? `names the databases itself: give no database (got ${escapeControl(args[0]!)})`
+      : opts.config !== undefined
+        ? 'carries the settings that were in force: --config is not read (give a flag to override one setting)'
+        : opts.saveFacts !== undefined
+          ? 'cannot be combined with --save-facts (copy the file instead)'
+          : conflicts.length > 0
+            ? `reads no database: ${conflicts[0]} cannot be combined with it`
+            : null;
+  if (problem === null) return true;
+  io.stderr(`lockscope: --from-facts ${problem}\n`);
+  return false;
+}
+
+/** False (after one line on stderr) when --save-facts may not be written: the rules of --output, and not the --output file itself. */
+export function checkSaveFactsTarget(opts: FactsFlags & Pick<OutputOptions, 'output'>, databases: readonly string[], io: Io): boolean {
+  if (!opts.saveFacts) return true;
+  if (opts.output !== undefined && resolvePath(io.cwd, opts.output) === resolvePath(io.cwd, opts.saveFacts)) {
+    io.stderr(`lockscope: refusing --save-facts ${escapeControl(opts.saveFacts)}: it is also the --output file; nothing was written
+`);
+    return false;
+  }
+  return checkOutputTarget({ output: opts.saveFacts }, databases, io, '--save-facts');
+}
+
+/** Writes the facts file for `report` (never onto a database, its side files or SQLite content). False when it could not be written. */
+export function saveFactsFile(file: string, command: FactsCommand, report: Report, settings: SavedSettings, io: Io): boolean {
+  const databases = report.databases.map((db) => db.path);
+  try {
+    writeReportFile(file, factsFileText(command, report.databases, settings), databases, io.cwd);
+    const n = report.databases.length;
+    io.stderr(`lockscope: saved the facts of ${n} database${n === 1 ? '' : 's'} to ${escapeControl(file)} (replay: lockscope ${command} --from-facts ${escapeControl(file)})\n`);
+    return true;
+  } catch (err) {
+    if (err instanceof OutputRefused) {
+      io.stderr(`lockscope: refusing --save-facts ${escapeControl(file)}: ${escapeControl(err.message)}; nothing was written\n`);
+      return false;
+    }
+    const e = err as NodeJS.ErrnoException;
+    io.stderr(`lockscope: cannot write ${escapeControl(e.path ?? file)}: ${e.code ?? e.message}\n`);
+    return false;
+  }
+}
+
+/** Reads --from-facts; null after one line on stderr when the file is missing, unreadable or not a facts file of `command`. */
+export function loadFactsFile(file: string, command: FactsCommand, io: Io): FactsFile | null {
+  try {
+    return readFactsFile(file, io.cwd, command);
+  } catch (err) {
+    if (!(err instanceof FactsFileError)) throw err;
+    io.stderr(`lockscope: ${err.message}\n`);
+    return null;
+  }
+}
+
+/**
+ * Runs a replay's checks and rendering: facts whose shape the renderers cannot read (a hand-edited or
+ * truncated file) end in one line naming the file and exit 2, not in a bare TypeError. Nothing has been
+ * written when it throws: the report is rendered before it is written.
+ */
+export function replayStep<T>(file: string, io: Io, step: () => T): T | null {
+  try {
+    return step();
+  } catch (err) {
+    if (!(err instanceof TypeError || err instanceof RangeError)) throw err;
+    io.stderr(`lockscope: --from-facts ${escapeControl(file)}: the facts are not in the shape this lockscope reads (${escapeControl(err.message)})\n`);
+    return null;
+  }
+}
+
+/** The settings a saved database is replayed with: the saved ones, each replaced by the flag of the same setting when given. */
+export function replaySettings(saved: SavedSettings, flags: { app: AppSettings; stack?: Stack; threshold?: ThresholdOverrides }): SavedSettings {
+  return {
+    app: mergeApp(saved.app, flags.app),
+    stack: flags.stack ?? saved.stack,
+    thresholds: mergeThresholds(saved.thresholds, flags.threshold),
+    severity: saved.severity,
+  };
+}
+
+/** `audit --from-facts`: the saved databases checked again, without opening any of their files. */
+export function replayAudit(file: FactsFile, flags: { app: AppSettings; stack?: Stack; threshold?: ThresholdOverrides }, failOn: FailOn): Report {
+  const databases = file.databases.map((d): DatabaseReport => {
+    if (d.error) return { path: d.path, error: d.error };
+    const settings = replaySettings(d.settings, flags);
+    const options: AuditOptions = { app: settings.app, thresholds: settings.thresholds, severity: settings.severity };
+    if (settings.stack) options.stack = settings.stack;
+    return checkFacts(d.path, d.facts, options);
+  });
+  return buildReport('audit', databases, failOn);
+}
+
 /** One line per database that could not be audited, on stderr (stdout stays a clean report). */
 export function reportErrors(report: Report, io: Io): void {
   for (const db of report.databases) if (db.error) io.stderr(`lockscope: ${escapeControl(db.error.message)}\n`);
@@ -285,6 +400,18 @@ export async function startSpinner(io: Io, text: string, quiet = false): Promise
   return ora({ text, stream: process.stderr }).start();
 }
 
+/** The text section `audit --stress` adds under each database: what its short stress measured. */
+async function stressSections(io: Io, opts: OutputOptions): Promise<(db: DatabaseReport) => string[]> {
+  const { stressTextSection } = await import('../stress/format.js');
+  const style = makeStyle(colorLevel(io.env, io.stdoutIsTTY && !opts.output));
+  return (db: DatabaseReport) => {
+    const s = db.facts?.stress;
+    if (!s) return [];
+    const head = ['', style.bold('stress (scratch database, short run)')];
+    return isGatherError(s) ? [...head, `  ${style.yellow(escapeControl(s.error.message))}`] : [...head, ...stressTextSection(s, null, style)];
+  };
+}
+
 export function registerAudit(program: Command, io: Io, setExit: (code: number) => void): void {
   const cmd = program
     .command('audit', { isDefault: true })
@@ -292,6 +419,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
     .argument('[db...]', "database files or globs (default: the config's databases)");
   addAppSettingFlags(cmd);
   addOutputFlags(cmd);
+  addFactsFlags(cmd);
   cmd
     .addOption(
       new Option('--checkpoint [mode]', 'WRITES: run PRAGMA wal_checkpoint(mode) first: passive|full|restart|truncate').preset('truncate'),
@@ -299,7 +427,30 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
     .option('--stress', 'WRITES a scratch database next to each db: run a short stress (4 writers, 2 s, read-then-write, the declared settings) and add its findings')
     .option('--checkpoint-timeout <ms>', `busy wait of --checkpoint (blocks the app's writers while it waits)`, durationMs('--checkpoint-timeout'), DEFAULT_CHECKPOINT_TIMEOUT_MS)
     .option('--writers <n>', "how many of the app's connections write concurrently (config app.writers): 1 rules out the deferred upgrade trap", positiveInt('--writers'))
-    .action(async (args: string[], opts: AppFlagValues & OutputOptions & { config?: string; threshold?: ThresholdOverrides; checkpoint?: string; checkpointTimeout: number; stress?: boolean }) => {
+    .action(async (args: string[], opts: AppFlagValues & OutputOptions & FactsFlags & { config?: string; threshold?: ThresholdOverrides; checkpoint?: string; checkpointTimeout: number; stress?: boolean }) => {
+      const declared = appSettingsFrom(opts);
+      if (opts.writers !== undefined) declared.writers = opts.writers;
+      if (opts.fromFacts !== undefined) {
+        const conflicts = [
+          ...(opts.checkpoint !== undefined ? ['--checkpoint'] : []),
+          ...(cmd.getOptionValueSource('checkpointTimeout') === 'cli' ? ['--checkpoint-timeout'] : []),
+          ...(opts.stress ? ['--stress'] : []),
+        ];
+        if (!checkReplayFlags(opts, args, conflicts, io)) return setExit(2);
+        const file = loadFactsFile(opts.fromFacts, 'audit', io);
+        if (file === null) return setExit(2);
+        if (!checkOutputTarget(opts, file.databases.map((d) => d.path), io)) return setExit(2);
+        // Fixes are shown for the stack of the flag, or else the one saved with the facts.
+        const stack = opts.stack ?? savedStack(file);
+        const extra = file.databases.some((d) => !d.error && d.facts.stress) ? await stressSections(io, opts) : undefined;
+        const done = replayStep(opts.fromFacts, io, () => {
+          const report = replayAudit(file, { app: declared, stack: opts.stack, threshold: opts.threshold }, opts.failOn);
+          return { report, written: emitReport(report, { ...opts, stack }, io, extra) };
+        });
+        if (done === null) return setExit(2);
+        reportErrors(done.report, io);
+        return setExit(done.written ? done.report.exitCode : 2);
+      }
       let checkpoint: AuditOptions['checkpoint'];
       if (opts.checkpoint !== undefined) {
         let mode = String(opts.checkpoint).toLowerCase() as CheckpointMode;
@@ -319,7 +470,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
       if (config === 'error') return setExit(2);
       const targets = resolveTargets(args, config, io.cwd);
       const paths = targets.filter((t): t is string => typeof t === 'string');
-      if (!checkOutputTarget(opts, paths, io)) return setExit(2);
+      if (!checkOutputTarget(opts, paths, io) || !checkSaveFactsTarget(opts, paths, io)) return setExit(2);
       if (targets.length === 0) {
         io.stderr(
           config
@@ -329,8 +480,6 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         return setExit(2);
       }
       const spinner = await startSpinner(io, `auditing ${targets.length} database(s)`, Boolean(opts.json || opts.format === 'json'));
-      const declared = appSettingsFrom(opts);
-      if (opts.writers !== undefined) declared.writers = opts.writers;
       const options: AuditOptions = {
         app: mergeApp(config?.app, declared),
         thresholds: mergeThresholds(config?.thresholds, opts.threshold),
@@ -365,17 +514,12 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         report = runAudit(targets, options, opts.failOn);
         spinner?.stop();
       }
-      const { stressTextSection } = opts.stress ? await import('../stress/format.js') : { stressTextSection: null };
-      const style = makeStyle(colorLevel(io.env, io.stdoutIsTTY && !opts.output));
-      const extra = stressTextSection
-        ? (db: DatabaseReport) => {
-            const s = (db.facts as AuditFacts | undefined)?.stress;
-            if (!s) return [];
-            const head = ['', style.bold('stress (scratch database, short run)')];
-            return isGatherError(s) ? [...head, `  ${style.yellow(escapeControl(s.error.message))}`] : [...head, ...stressTextSection(s, null, style)];
-          }
-        : undefined;
-      const written = emitReport(report, { ...opts, stack }, io, extra);
+      const extra = opts.stress ? await stressSections(io, opts) : undefined;
+      let written = emitReport(report, { ...opts, stack }, io, extra);
+      if (opts.saveFacts !== undefined) {
+        const settings: SavedSettings = { app: options.app, stack: stack ?? null, thresholds: options.thresholds ?? {}, severity: options.severity ?? {} };
+        written = saveFactsFile(opts.saveFacts, 'audit', report, settings, io) && written;
+      }
       reportErrors(report, io);
       if (interrupted) {
         io.stderr(`lockscope: interrupted by ${interrupted}; the stress threads stopped and lockscope removed what it had created\n`);

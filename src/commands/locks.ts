@@ -12,27 +12,32 @@ import { DEFAULT_HZ, MAX_HZ, sampleLocks } from '../facts/sampler.js';
 import { type AuditFacts, type Gathered, type LockFacts, type LockSampleFacts, isGatherError } from '../facts/types.js';
 import { formatLocksText } from '../formatters/locks-text.js';
 import { colorLevel, makeStyle } from '../formatters/style.js';
-import type { DatabaseReport, Report } from '../model.js';
+import type { CheckedDatabase, DatabaseReport, FailedDatabase, HolderEntry, Report, Stack } from '../model.js';
 import { durationMs, positiveInt } from '../options.js';
 import { buildReport } from '../report.js';
 import { type SeverityOverrides, type ThresholdOverrides, runChecks } from '../runner.js';
-import { type OutputOptions, addOutputFlags, checkOutputTarget, emitReport, loadCommandConfig, outputFormat, reportErrors, resolveTargets, startSpinner, writeOutput } from './audit.js';
+import { type FactsFile, type SavedSettings, savedStack } from '../facts-file.js';
+import {
+  addFactsFlags,
+  addOutputFlags,
+  checkOutputTarget,
+  checkReplayFlags,
+  checkSaveFactsTarget,
+  emitReport,
+  type FactsFlags,
+  loadCommandConfig,
+  loadFactsFile,
+  outputFormat,
+  type OutputOptions,
+  replaySettings,
+  replayStep,
+  reportErrors,
+  resolveTargets,
+  saveFactsFile,
+  startSpinner,
+  writeOutput,
+} from './audit.js';
 
-/** The `holders` section of each database in `lockscope locks --json` (names are part of the interface). */
-export interface HolderEntry {
-  pid: number;
-  user: string | null;
-  uid: number | null;
-  command: string | null;
-  startedAt: string | null;
-  /** null = unknown (the process's descriptors could not be read). */
-  files: string[] | null;
-  /** /proc/<pid>/stat state when read (T / t = stopped); null = not readable. */
-  state: string | null;
-  /** A lockscope process (another run's sampler…), not one of the app's connections. */
-  lockscope: boolean;
-  locks: { name: string; mode: 'shared' | 'exclusive'; file: 'db' | 'shm'; pinsFrame?: number | null }[];
-}
 
 export function holdersSection(locks: Gathered<LockFacts>): HolderEntry[] {
   if (isGatherError(locks)) return [];
@@ -49,16 +54,13 @@ export function holdersSection(locks: Gathered<LockFacts>): HolderEntry[] {
   }));
 }
 
-interface Gathered1 {
-  path: string;
-  facts?: AuditFacts;
-  error?: DatabaseReport['error'];
-}
+/** A target's first snapshot: its facts, or the error that stopped it (a glob that matched nothing, bad input). */
+type Snapshot = { ok: true; path: string; facts: AuditFacts } | { ok: false; failed: FailedDatabase };
 
-function inputError(path: string, err: unknown): DatabaseReport['error'] {
-  if (err instanceof AuditInputError) return { code: err.code, message: `${path}: ${err.message}` };
+function inputError(path: string, err: unknown): FailedDatabase {
+  if (err instanceof AuditInputError) return { path, error: { code: err.code, message: `${path}: ${err.message}` } };
   const e = err as NodeJS.ErrnoException;
-  return { code: e.code ?? 'ERROR', message: `${path}: ${e.message ?? String(err)}` };
+  return { path, error: { code: e.code ?? 'ERROR', message: `${path}: ${e.message ?? String(err)}` } };
 }
 
 /** One snapshot of one database: the audit's read-only gatherer, with lsof standing in where /proc/locks is missing. */
@@ -83,18 +85,18 @@ export interface LocksOptions {
 
 /** Snapshots (and with `forMs` samples) every target; bad paths become that database's `error`. */
 export async function runLocks(targets: readonly (string | DatabaseReport)[], options: LocksOptions, failOn: OutputOptions['failOn']): Promise<Report> {
-  const first: (Gathered1 | DatabaseReport)[] = targets.map((t) => {
-    if (typeof t !== 'string') return t;
+  const first: Snapshot[] = targets.map((t): Snapshot => {
+    if (typeof t !== 'string') return t.error ? { ok: false, failed: t } : { ok: true, path: t.path, facts: t.facts };
     try {
-      return { path: t, facts: snapshotFacts(t) };
+      return { ok: true, path: t, facts: snapshotFacts(t) };
     } catch (err) {
-      return { path: t, error: inputError(t, err) };
+      return { ok: false, failed: inputError(t, err) };
     }
   });
   let samples: Map<number, Gathered<LockSampleFacts>> | null = null;
-  if (options.forMs !== undefined && first.some((g) => 'facts' in g && g.facts !== undefined)) {
+  const live = first.flatMap((g, i) => (g.ok ? [{ g, i }] : []));
+  if (options.forMs !== undefined && live.length > 0) {
     samples = new Map();
-    const live = first.map((g, i) => ({ g, i })).filter(({ g }) => g.facts !== undefined) as { g: { path: string; facts: AuditFacts }; i: number }[];
     try {
       const results = await sampleLocks(
         live.map(({ g }) => ({ files: g.facts.files, walEnabled: g.facts.header.walEnabled })),
@@ -108,22 +110,37 @@ export async function runLocks(targets: readonly (string | DatabaseReport)[], op
     }
   }
   const databases = first.map((g, i): DatabaseReport => {
-    if (g.error || !g.facts) return g as DatabaseReport;
-    let facts = g.facts as AuditFacts;
+    if (!g.ok) return g.failed;
+    let facts = g.facts;
     if (samples) {
       // The holders describe the database as the window ended.
       try {
         facts = snapshotFacts(g.path);
       } catch (err) {
-        return { path: g.path, error: inputError(g.path, err) };
+        return inputError(g.path, err);
       }
       const s = samples.get(i);
       if (s) facts.lockSamples = s;
     }
-    const findings = runChecks(checksIn('locks'), facts, { app: {}, thresholds: options.thresholds, severity: options.severity });
-    const report: DatabaseReport = { path: g.path, facts, findings, holders: holdersSection(facts.locks) };
-    if (facts.lockSamples !== undefined) report.sampling = facts.lockSamples;
-    return report;
+    return checkLockFacts(g.path, facts, options);
+  });
+  return buildReport('locks', databases, failOn);
+}
+
+/** The lock checks on one database's facts, with the holders and sampling sections. */
+export function checkLockFacts(path: string, facts: AuditFacts, options: Pick<LocksOptions, 'thresholds' | 'severity'>): CheckedDatabase {
+  const findings = runChecks(checksIn('locks'), facts, { app: {}, thresholds: options.thresholds, severity: options.severity });
+  const report: CheckedDatabase = { path, facts, findings, holders: holdersSection(facts.locks) };
+  if (facts.lockSamples !== undefined) report.sampling = facts.lockSamples;
+  return report;
+}
+
+/** `locks --from-facts`: the saved snapshots (and samples) checked again, without reading /proc or any database file. */
+export function replayLocks(file: FactsFile, flags: { stack?: Stack; threshold?: ThresholdOverrides }, failOn: OutputOptions['failOn']): Report {
+  const databases = file.databases.map((d): DatabaseReport => {
+    if (d.error) return { path: d.path, error: d.error };
+    const settings = replaySettings(d.settings, { app: {}, ...flags });
+    return checkLockFacts(d.path, d.facts, settings);
   });
   return buildReport('locks', databases, failOn);
 }
@@ -143,7 +160,7 @@ export function emitLocksReport(report: Report, opts: OutputOptions, io: Io): bo
   return writeOutput(renderLocksText(report, opts, io), opts, io, report.databases.map((db) => db.path));
 }
 
-type LocksFlags = OutputOptions & { config?: string; threshold?: ThresholdOverrides; for?: number; hz?: number };
+type LocksFlags = OutputOptions & FactsFlags & { config?: string; threshold?: ThresholdOverrides; for?: number; hz?: number };
 
 export function registerLocks(program: Command, io: Io, setExit: (code: number) => void): void {
   const cmd = program
@@ -151,10 +168,26 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
     .description('who holds which SQLite lock right now, and with --for how long (reads /proc; opens no connection, takes no lock)')
     .argument('[db...]', "database files or globs (default: the config's databases)");
   addOutputFlags(cmd);
+  addFactsFlags(cmd);
   cmd
     .option('--for <duration>', 'sample the lock table for this long (e.g. 10s, 2m) and report hold times per process', durationMs('--for'))
     .option('--hz <n>', `samples per second with --for (default ${DEFAULT_HZ}, at most ${MAX_HZ})`, positiveInt('--hz'))
     .action(async (args: string[], opts: LocksFlags) => {
+      if (opts.fromFacts !== undefined) {
+        const conflicts = [...(opts.for !== undefined ? ['--for'] : []), ...(opts.hz !== undefined ? ['--hz'] : [])];
+        if (!checkReplayFlags(opts, args, conflicts, io)) return setExit(2);
+        const file = loadFactsFile(opts.fromFacts, 'locks', io);
+        if (file === null) return setExit(2);
+        if (!checkOutputTarget(opts, file.databases.map((d) => d.path), io)) return setExit(2);
+        const stack = opts.stack ?? savedStack(file);
+        const done = replayStep(opts.fromFacts, io, () => {
+          const report = replayLocks(file, { stack: opts.stack, threshold: opts.threshold }, opts.failOn);
+          return { report, written: emitLocksReport(report, { ...opts, stack }, io) };
+        });
+        if (done === null) return setExit(2);
+        reportErrors(done.report, io);
+        return setExit(done.written ? done.report.exitCode : 2);
+      }
       if (opts.hz !== undefined && opts.for === undefined) {
         io.stderr('lockscope: --hz needs --for <duration> (a snapshot takes one sample)\n');
         return setExit(2);
@@ -170,7 +203,8 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
       const config = loadCommandConfig(io, opts.config);
       if (config === 'error') return setExit(2);
       const targets = resolveTargets(args, config, io.cwd);
-      if (!checkOutputTarget(opts, targets.filter((t): t is string => typeof t === 'string'), io)) return setExit(2);
+      const paths = targets.filter((t): t is string => typeof t === 'string');
+      if (!checkOutputTarget(opts, paths, io) || !checkSaveFactsTarget(opts, paths, io)) return setExit(2);
       if (targets.length === 0) {
         io.stderr('lockscope: no database given: lockscope locks <db...>, or list them in lockscope.config.json\n');
         return setExit(2);
@@ -198,7 +232,12 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
         process.removeListener('SIGINT', onSigint);
         spinner?.stop();
       }
-      const written = emitLocksReport(report, { ...opts, stack: opts.stack ?? config?.stack }, io);
+      const stack = opts.stack ?? config?.stack;
+      let written = emitLocksReport(report, { ...opts, stack }, io);
+      if (opts.saveFacts !== undefined) {
+        const settings: SavedSettings = { app: {}, stack: stack ?? null, thresholds: mergeThresholds(config?.thresholds, opts.threshold), severity: config?.severity ?? {} };
+        written = saveFactsFile(opts.saveFacts, 'locks', report, settings, io) && written;
+      }
       reportErrors(report, io);
       setExit(written ? report.exitCode : 2);
     });

@@ -12,8 +12,8 @@ import { AuditInputError } from '../facts/gather-audit.js';
 import { mergeApp, mergeThresholds } from '../config.js';
 import { type Style, colorLevel, makeStyle } from '../formatters/style.js';
 import { formatFinding, summaryLine } from '../formatters/text.js';
-import type { DatabaseReport, Report } from '../model.js';
-import { type AppFlagValues, appSettingsFrom, bytes, durationMs, nonNegativeInt, oneOf, positiveInt } from '../options.js';
+import type { CheckedDatabase, DatabaseReport, FailedDatabase, Finding, Report } from '../model.js';
+import { type AppFlagValues, SYNC_MODES, TX_MODES, appSettingsFrom, bytes, durationMs, nonNegativeInt, oneOf, positiveInt } from '../options.js';
 import { parseBytes, parseDurationMs } from '../units.js';
 import { buildReport } from '../report.js';
 import { type ThresholdOverrides, runChecks } from '../runner.js';
@@ -22,7 +22,7 @@ import type { Progress } from '../stress/harness.js';
 import { PATTERNS, type StressKnobFlags } from '../stress/knobs.js';
 import { KnobError, type StressOutcome, runStress } from '../stress/run.js';
 import { signalExitCode, withInterruptSignals } from '../stress/signals.js';
-import type { CompareArm, StressFacts, StressPattern } from '../stress/types.js';
+import type { StressFacts, StressPattern } from '../stress/types.js';
 import { addAppSettingFlags, addOutputFlags, checkOutputTarget, emitReport, loadCommandConfig, type OutputOptions, outputFormat, reportErrors, writeOutput } from './audit.js';
 
 
@@ -60,6 +60,8 @@ export function knobsFromConfig(stress: Record<string, unknown> | undefined): St
   const out: StressKnobFlags = {};
   if (!stress) return out;
   const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+  // The config schema allows only these values; anything else is left unset rather than cast.
+  const choice = <T extends string>(v: unknown, allowed: readonly T[]): T | undefined => allowed.find((a) => a === v);
   const ms = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' ? parseDurationMs(v) : undefined);
   const set = <K extends keyof StressKnobFlags>(key: K, value: StressKnobFlags[K] | undefined) => {
     if (value !== undefined) out[key] = value;
@@ -69,14 +71,14 @@ export function knobsFromConfig(stress: Record<string, unknown> | undefined): St
   set('durationMs', ms(stress.duration));
   set('transactions', num(stress.transactions));
   set('busyTimeoutMs', num(stress.busyTimeout));
-  set('tx', stress.tx as StressKnobFlags['tx']);
-  set('pattern', stress.pattern as StressKnobFlags['pattern']);
+  set('tx', choice(stress.tx, TX_MODES));
+  set('pattern', choice(stress.pattern, PATTERNS));
   set('batch', num(stress.batch));
   set('holdMs', ms(stress.hold));
   set('readerHoldMs', ms(stress.readerHold));
   set('thinkMs', ms(stress.think));
   set('rowBytes', typeof stress.rowBytes === 'string' ? parseBytes(stress.rowBytes) : num(stress.rowBytes));
-  set('synchronous', stress.synchronous as StressKnobFlags['synchronous']);
+  set('synchronous', choice(stress.synchronous, SYNC_MODES));
   set('retry', num(stress.retry));
   return out;
 }
@@ -89,7 +91,11 @@ export function mergeKnobs(fromConfig: StressKnobFlags, fromFlags: StressKnobFla
     delete base.transactions;
   }
   const out: StressKnobFlags = { ...base };
-  for (const [k, v] of Object.entries(fromFlags)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  const take = <K extends keyof StressKnobFlags>(key: K) => {
+    const value = fromFlags[key];
+    if (value !== undefined) out[key] = value;
+  };
+  for (const key of Object.keys(fromFlags) as (keyof StressKnobFlags)[]) take(key);
   return out;
 }
 
@@ -118,9 +124,9 @@ export function stressJson(stress: StressFacts): Omit<StressFacts, 'recommended'
   return rest;
 }
 
-export function stressDatabaseReport(path: string, outcome: StressOutcome, findings: DatabaseReport['findings']): DatabaseReport {
+export function stressDatabaseReport(path: string, outcome: StressOutcome, findings: Finding[]): CheckedDatabase {
   const { stress: _stress, ...facts } = outcome.facts;
-  const db: DatabaseReport = { path, facts, findings, stress: stressJson(outcome.stress) };
+  const db: CheckedDatabase = { path, facts, findings, stress: stressJson(outcome.stress) };
   if (outcome.compare) db.compare = outcome.compare;
   return db;
 }
@@ -131,9 +137,8 @@ export function formatStressText(report: Report, opts: OutputOptions, style: Sty
     out.push(style.bold(escapeControl(db.path)));
     if (db.error) out.push(`${style.red('☠')} ${escapeControl(db.error.message)} ${style.dim(`[${db.error.code}]`)}`);
     else {
-      const stress = db.stress as StressFacts;
-      out.push(...stressTextSection(stress, (db.compare as CompareArm[] | undefined) ?? null, style));
-      for (const f of db.findings ?? []) out.push(...formatFinding(f, { style, verbose: opts.verbose, stack: opts.stack }));
+      if (db.stress) out.push(...stressTextSection(db.stress, db.compare ?? null, style));
+      for (const f of db.findings) out.push(...formatFinding(f, { style, verbose: opts.verbose, stack: opts.stack }));
     }
     out.push('');
   }
@@ -172,7 +177,7 @@ function writeReport(report: Report, opts: OutputOptions, io: Io): boolean {
   return writeOutput(formatStressText(report, opts, style), opts, io, report.databases.map((db) => db.path));
 }
 
-function errorReport(path: string, err: unknown): DatabaseReport {
+function errorReport(path: string, err: unknown): FailedDatabase {
   const e = err as { code?: string; message?: string };
   const message = err instanceof AuditInputError ? `${path}: ${err.message}` : (e.message ?? String(err));
   return { path, error: { code: e.code ?? 'ERROR', message } };

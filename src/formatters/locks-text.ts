@@ -165,7 +165,7 @@ function header(db: DatabaseReport, facts: AuditFacts | undefined, style: Style)
 
 function databaseSection(db: DatabaseReport, opts: TextOptions): string[] {
   const { style } = opts;
-  const facts = db.facts as AuditFacts | undefined;
+  const facts = db.facts;
   const lines = [header(db, facts, style)];
   if (db.error) {
     lines.push(`${style.red('☠')} ${escapeControl(db.error.message)} ${style.dim(`[${db.error.code}]`)}`);

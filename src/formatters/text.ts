@@ -6,7 +6,7 @@ import Table from 'cli-table3';
 import { EVIDENCE_MAX_CHARS, cutText, escapeControl, visibleControls } from '../escape.js';
 import type { AuditFacts } from '../facts/types.js';
 import { isGatherError } from '../facts/types.js';
-import type { DatabaseReport, Finding, Fix, Report, Stack, Status } from '../model.js';
+import { type DatabaseReport, type Finding, type Fix, type Report, type Stack, type Status, factsSource } from '../model.js';
 import { formatBytes, formatCount } from '../units.js';
 import type { Style } from './style.js';
 
@@ -99,8 +99,8 @@ function databaseSection(db: DatabaseReport, opts: TextOptions): string[] {
     lines.push(`${style.red(SYMBOL.error)} ${escapeControl(db.error.message)} ${style.dim(`[${db.error.code}]`)}`);
     return lines;
   }
-  const facts = db.facts as AuditFacts | undefined;
-  if (facts?.header) lines.push(factsTable(facts));
+  // The facts table summarises the SQLite source's facts; another source brings its own summary.
+  if (db.facts?.header && factsSource(db.facts) === 'sqlite') lines.push(factsTable(db.facts));
   for (const f of db.findings ?? []) lines.push(...formatFinding(f, opts));
   return lines;
 }

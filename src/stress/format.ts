@@ -6,7 +6,8 @@ import Table from 'cli-table3';
 import { escapeControl } from '../escape.js';
 import type { Style } from '../formatters/style.js';
 import { formatBytes, formatCount } from '../units.js';
-import type { CompareArm, HistogramBucket, StressErrorCounts, StressFacts, StressResult, StressWorkload } from './types.js';
+import type { CompareArm, HistogramBucket, StressErrorCounts, StressResult, StressWorkload } from './types.js';
+import type { StressSection } from '../model.js';
 
 export function fmtMs(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || Number.isNaN(ms)) return '–';
@@ -70,7 +71,7 @@ function errorsLine(r: StressResult): string {
   return parts.join('\n');
 }
 
-function targetLine(s: StressFacts): string {
+function targetLine(s: StressSection): string {
   if (s.target === 'live') return `the database itself, in table ${s.liveTable ?? '?'} (created and dropped by lockscope)`;
   if (!s.scratch) return 'scratch database';
   const where = s.scratch.nextToTarget
@@ -99,7 +100,7 @@ function writersLine(r: StressResult): string {
 }
 
 /** The results table of one run. */
-export function resultTable(s: StressFacts): string {
+export function resultTable(s: StressSection): string {
   const table = new Table({ style: { head: [], border: [] }, colWidths: [14, 76], wordWrap: true });
   const r = s;
   table.push(
@@ -182,7 +183,7 @@ export function compareTable(arms: readonly CompareArm[]): string {
 }
 
 /** Everything `lockscope stress` prints for one database before its findings. */
-export function stressTextSection(stress: StressFacts, compare: readonly CompareArm[] | null, style: Style): string[] {
+export function stressTextSection(stress: StressSection, compare: readonly CompareArm[] | null, style: Style): string[] {
   const lines: string[] = [];
   if (stress.interrupted) lines.push(style.yellow(`interrupted by ${stress.interrupted}: the results cover the run until then`));
   lines.push(resultTable(stress));
