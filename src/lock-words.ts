@@ -6,7 +6,7 @@
  */
 import { cutText, escapeControl } from './escape.js';
 import { formatMs, plural } from './units.js';
-import { describeLock, isWriteLock, readSlot } from './facts/proc-locks.js';
+import { describeLock } from './facts/proc-locks.js';
 import type { DecodedLock, LockHolder, LockSampleFacts } from './facts/types.js';
 
 /** Longer command lines (Java class paths…) are cut in messages, with "… (+N chars)"; the JSON's facts keep them whole. */
@@ -53,24 +53,8 @@ export function lockList(locks: readonly DecodedLock[]): string {
   return locks.map(describeLock).join(', ');
 }
 
-/** How a holder stands, from its locks: the order is severity (what blocks others most first). */
-export type HolderRole = 'exclusive' | 'committing' | 'writer' | 'checkpointer' | 'recovering' | 'reader' | 'idle' | 'open';
-
-export function holderRole(holder: Pick<LockHolder, 'locks'>, walEnabled?: boolean): HolderRole {
-  const names = new Set(holder.locks.map((l) => l.name));
-  if (names.has('exclusive')) return 'exclusive';
-  if (names.has('pending')) return 'committing';
-  if (names.has('wal-write') && names.has('wal-checkpoint')) return 'checkpointer';
-  if (holder.locks.some((l) => isWriteLock(l.name))) return 'writer';
-  if (names.has('wal-checkpoint')) return 'checkpointer';
-  if (names.has('wal-recover')) return 'recovering';
-  if (holder.locks.some((l) => readSlot(l.name) !== null)) return 'reader';
-  // Rollback mode: SHARED on the database file is a read in progress. In WAL mode every open connection
-  // keeps SHARED for its whole life, so SHARED alone (with the DMS lock) is an idle connection.
-  if (names.has('shared') && (walEnabled === undefined ? !names.has('wal-dms') : !walEnabled)) return 'reader';
-  if (holder.locks.length > 0) return 'idle';
-  return 'open';
-}
+// Roles are decided with the rest of the snapshot's diagnosis (src/facts/lock-diagnosis.ts); re-exported for the checks.
+export { type HolderRole, framesPinned, holderRole } from './facts/lock-diagnosis.js';
 
 /** The write lock a writer holds, named for its mode: "the WAL write lock" or "RESERVED". */
 export function writeLockName(holder: Pick<LockHolder, 'locks'>): string {
@@ -80,12 +64,6 @@ export function writeLockName(holder: Pick<LockHolder, 'locks'>): string {
   if (names.has('wal-write')) return 'the WAL write lock';
   if (names.has('reserved')) return 'RESERVED';
   return 'a write lock';
-}
-
-/** Frames a WAL reader keeps from being checkpointed, given the -shm header values. */
-export function framesPinned(lock: DecodedLock, mxFrame: number | null): number | null {
-  if (mxFrame === null || lock.pinsFrame === undefined || lock.pinsFrame === null) return null;
-  return Math.max(0, mxFrame - lock.pinsFrame);
 }
 
 export { plural } from './units.js';

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { checksIn } from '../../checks/index.js';
 import type { Io } from '../command-types.js';
 import { mergeThresholds } from '../config.js';
-import { gatherAuditFacts, gatherLocks, pathInputError } from '../facts/gather-audit.js';
+import { diagnose, gatherAuditFacts, gatherLocks, pathInputError } from '../facts/gather-audit.js';
 import { DEFAULT_HZ, MAX_HZ, sampleLocks } from '../facts/sampler.js';
 import { type AuditFacts, type Gathered, type LockFacts, type LockSampleFacts, isGatherError } from '../facts/types.js';
 import { formatLocksText } from '../formatters/locks-text.js';
@@ -63,6 +63,7 @@ export function snapshotFacts(path: string): AuditFacts {
   if (isGatherError(facts.locks)) {
     const marks = !isGatherError(facts.shm) && facts.shm?.header ? facts.shm.header.readMarks : null;
     facts.locks = gatherLocks(facts.files, marks, undefined, { lsofFallback: true });
+    diagnose(facts.locks, facts.header, facts.shm);
   }
   return facts;
 }

@@ -10,6 +10,7 @@ import { FileAccessError, describeErrno, readAt, readRegularFile, statFile, user
 import { gatherFilesystem } from './filesystem.js';
 import { escapeControl } from '../escape.js';
 import { fileTargets, hiddenLockCount, lsofHolders, ofdLocksInFdinfo, pidNamespace, procHidepid, scanOpenFiles } from './holders.js';
+import { diagnoseLocks } from './lock-diagnosis.js';
 import { decodeProcessLocks, locksOnInode, readProcLocks } from './proc-locks.js';
 import { decodeDbLocks } from './proc-locks.js';
 import { processIdentity, processRunState } from './processes.js';
@@ -537,6 +538,12 @@ export function gatherFormat(realPath: string, files: DatabaseFiles, locks: Gath
   return { header, wal, shm };
 }
 
+/** Adds the snapshot's diagnosis (src/facts/lock-diagnosis.ts) to the lock facts. */
+export function diagnose(locks: Gathered<LockFacts>, header: DbHeader, shm: Gathered<ShmFacts | null>): void {
+  if (isGatherError(locks)) return;
+  locks.diagnosis = diagnoseLocks(locks, header.walEnabled, !isGatherError(shm) && shm?.header ? shm.header : null);
+}
+
 /** Gathers everything the audit checks need about one database. Throws AuditInputError for bad input. */
 export function gatherAuditFacts(path: string): AuditFacts {
   const { realPath, files } = resolveDatabase(path);
@@ -558,6 +565,7 @@ export function gatherAuditFacts(path: string): AuditFacts {
       }
     }
   }
+  diagnose(locks, header, shm);
   return {
     path,
     realPath,

@@ -5,6 +5,7 @@
  */
 
 import type { StressFacts } from '../stress/types.js';
+import type { LockDiagnosis } from './lock-diagnosis.js';
 
 export interface GatherError {
   error: { code: string; message: string };
@@ -317,6 +318,11 @@ export interface LockFacts {
   visibility?: LockVisibility;
   /** When the lock table was read (ISO 8601): process ages in messages are relative to it. */
   takenAt?: string;
+  /**
+   * What the snapshot means: roles, writers, checkpoint blockers, waiters, what cannot be seen
+   * (src/facts/lock-diagnosis.ts). Absent in facts saved by older versions.
+   */
+  diagnosis?: LockDiagnosis;
 }
 
 /** Time statistics of one kind of lock held by one process during sampling. */
@@ -387,7 +393,16 @@ export interface LockSampleProcess {
   lockscope?: boolean;
   /** How it ran when the window ended (absent: it had ended, or unreadable). */
   runAtEnd?: ProcessRunState;
+  /** What it did over the window, decided once (src/facts/lock-diagnosis.ts sampledActivity); absent in older facts. */
+  activity?: SampledActivity;
 }
+
+/**
+ * `stopped`: stopped (T or t) when the window ended; `no-hold`: it held no transaction (an idle connection is
+ * expected to sleep); `unknown`: not the same process at both ends, or unreadable; `progressed`: used CPU or
+ * did I/O; `no-progress`: held a transaction and did neither.
+ */
+export type SampledActivity = 'stopped' | 'no-hold' | 'unknown' | 'progressed' | 'no-progress';
 
 /** `lockscope locks --for`: the lock table sampled at `hz` for a window. */
 export interface LockSampleFacts {

@@ -2,14 +2,17 @@
  * Text output of `lockscope locks`: per database, a table of the processes that hold locks or have the
  * files open, a summary to act on (who writes, who blocks the checkpoint, who waits, what cannot be seen),
  * the sampled hold times with --for, then the findings and one summary line. Pure: (report, opts) → string.
+ * It decides nothing: roles, writers, blockers, waiters, gaps and each sampled process's activity come
+ * decided in the facts (src/facts/lock-diagnosis.ts), so the JSON and the checks carry the same conclusions.
  * Everything that came from /proc or the filesystem is escaped (command lines can hold escape sequences).
  */
 import Table from 'cli-table3';
 import { escapeControl } from '../escape.js';
-import type { AuditFacts, LockFacts, LockSampleFacts } from '../facts/types.js';
-import { isGatherError, isStopped } from '../facts/types.js';
+import type { HolderRole, LockDiagnosis, VisibilityGap } from '../facts/lock-diagnosis.js';
+import type { AuditFacts, LockFacts, LockHolder, LockSampleFacts, SampledActivity } from '../facts/types.js';
+import { isGatherError } from '../facts/types.js';
 import { shortLockName } from '../facts/proc-locks.js';
-import { type HolderRole, framesPinned, formatAge, holderRole, plural, processLabel, shortCommand, writeLockName } from '../lock-words.js';
+import { formatAge, plural, processLabel, shortCommand, writeLockName } from '../lock-words.js';
 import type { DatabaseReport, Report } from '../model.js';
 import { formatCount, formatMs } from '../units.js';
 import type { Style } from './style.js';
@@ -18,7 +21,7 @@ import { type TextOptions, formatFinding, summaryLine } from './text.js';
 const WAITERS =
   'connections waiting for a lock are invisible: SQLite polls in its busy handler and holds no lock while it waits (only a rollback-mode commit waiting for readers shows, as PENDING)';
 
-function holdersTable(locks: LockFacts, walEnabled: boolean): string {
+function holdersTable(locks: LockFacts, diagnosis: LockDiagnosis | undefined): string {
   const table = new Table({
     head: ['PID', 'USER', 'RUNNING', 'STATE', 'COMMAND', 'FILES', 'LOCKS'],
     style: { head: [], border: [] },
@@ -26,15 +29,18 @@ function holdersTable(locks: LockFacts, walEnabled: boolean): string {
     wordWrap: true,
     wrapOnWordBoundary: false,
   });
+  // Facts saved before the diagnosis existed carry no roles: the STATE column then says '?'.
+  const roles = new Map((diagnosis?.roles ?? []).map((r) => [r.pid, r]));
   for (const h of locks.holders) {
     const age = h.startedAt && locks.takenAt ? formatAge(Date.parse(locks.takenAt) - Date.parse(h.startedAt)) : '?';
-    const role = holderRole(h, walEnabled);
+    const r = roles.get(h.pid);
+    const role = r ? ROLE_WORD[r.role] : '?';
     const lockText = h.locks.length > 0 ? h.locks.map(shortLockName).join(' ') : locks.source === '/proc/locks' ? '-' : '? (no lock table)';
     table.push([
       String(h.pid),
       escapeControl(h.user ?? '?'),
       age,
-      h.lockscope ? 'lockscope' : isStopped(h.run) ? `STOPPED (${h.run!.state})\n${ROLE_WORD[role]}` : ROLE_WORD[role],
+      h.lockscope ? 'lockscope' : r?.stopped ? `STOPPED (${h.run?.state ?? '?'})\n${role}` : role,
       shortCommand(h.command) ?? '?',
       h.files === undefined ? '? (not readable)' : h.files.join(' ') || '-',
       lockText,
@@ -57,63 +63,63 @@ const ROLE_WORD: Record<HolderRole, string> = {
 const LEGEND =
   '  locks: SHARED/RESERVED/PENDING/EXCLUSIVE on the database file; WRITE, CKPT, RECOVER = the WAL write, checkpoint and recovery locks; READn@f = read mark n pinning frame f; DMS = attached to the wal-index';
 
-/** The lines a user acts on. */
-function nowLines(facts: AuditFacts, locks: LockFacts, style: Style): string[] {
+const GAP_WORDS: { [K in VisibilityGap['kind']]: (gap: Extract<VisibilityGap, { kind: K }>) => string } = {
+  'outside-pid-namespace': () => 'locks of processes outside this PID namespace (container)',
+  'other-users-files': (g) => `open files of ${plural(g.processes, 'process', 'processes')} of other users (not root)`,
+  hidepid: () => 'processes hidden by /proc hidepid',
+  'ofd-owners': (g) => `owners of ${plural(g.locks, 'OFD lock')}`,
+};
+
+function gapWords(gap: VisibilityGap): string {
+  return (GAP_WORDS[gap.kind] as (g: VisibilityGap) => string)(gap);
+}
+
+/** The lines a user acts on: the diagnosis in the facts, in words. */
+function nowLines(locks: LockFacts, diagnosis: LockDiagnosis, style: Style): string[] {
   const at = locks.takenAt;
-  const wal = facts.header.walEnabled;
-  const shm = !isGatherError(facts.shm) && facts.shm?.header ? facts.shm.header : null;
   const lines: string[] = [];
   const line = (label: string, text: string) => lines.push(`  ${style.bold(label.padEnd(24))} ${escapeControl(text)}`);
-  if (locks.source !== '/proc/locks') {
+  const states = diagnosis.lockStates;
+  if (states === null) {
     line('lock states', 'unknown: there is no /proc/locks here (see lock-visibility)');
     return lines;
   }
-  const roles = locks.holders.map((h) => ({ h, role: holderRole(h, wal) }));
-  const writers = roles.filter((r) => ['exclusive', 'committing', 'writer'].includes(r.role) || (r.role === 'checkpointer' && r.h.locks.some((l) => l.name === 'wal-write')));
-  line('writing now', writers.length > 0 ? writers.map((r) => `${processLabel(r.h, at)} holds ${writeLockName(r.h)}${isStopped(r.h.run) ? ` and is STOPPED (state ${r.h.run!.state})` : ''}`).join('; ') : 'nobody');
-
-  if (wal) {
-    const blockers: string[] = [];
-    for (const { h } of roles) {
-      for (const l of h.locks) {
-        if (l.mode !== 'shared') continue;
-        if (l.name === 'wal-read-0' && shm && shm.mxFrame > shm.nBackfill) {
-          blockers.push(`${processLabel(h, at)} reads with read mark 0: no frame can be copied back while it lasts (${plural(shm.mxFrame - shm.nBackfill, 'frame')} waiting)`);
-        } else if (l.pinsFrame !== undefined && l.pinsFrame !== null) {
-          const frames = framesPinned(l, shm?.mxFrame ?? null);
-          if (frames !== null && frames > 0) {
-            blockers.push(`${processLabel(h, at)} pins ${l.name.replace('wal-read-', 'read mark ')} at frame ${formatCount(l.pinsFrame)}: ${plural(frames, 'frame')} cannot be checkpointed`);
-          }
-        }
-      }
-    }
+  const byPid = new Map<number, LockHolder>(locks.holders.map((h) => [h.pid, h]));
+  const stopped = new Set(diagnosis.roles.filter((r) => r.stopped).map((r) => r.pid));
+  const holder = (pid: number): LockHolder => byPid.get(pid) ?? { pid, locks: [] };
+  const label = (pid: number) => processLabel(holder(pid), at);
+  line(
+    'writing now',
+    states.writerPids.length > 0
+      ? states.writerPids.map((pid) => `${label(pid)} holds ${writeLockName(holder(pid))}${stopped.has(pid) ? ` and is STOPPED (state ${holder(pid).run?.state ?? '?'})` : ''}`).join('; ')
+      : 'nobody',
+  );
+  if (states.checkpointBlockers !== null) {
+    const blockers = states.checkpointBlockers.map((b) =>
+      b.slot === 0
+        ? `${label(b.pid)} reads with read mark 0: no frame can be copied back while it lasts (${plural(b.frames, 'frame')} waiting)`
+        : `${label(b.pid)} pins read mark ${b.slot} at frame ${formatCount(b.pinsFrame ?? 0)}: ${plural(b.frames, 'frame')} cannot be checkpointed`,
+    );
     line('blocking the checkpoint', blockers.length > 0 ? blockers.join('; ') : 'nobody');
-  } else {
-    const readers = roles.filter((r) => r.role === 'reader');
-    line('reading (commits wait)', readers.length > 0 ? readers.map((r) => processLabel(r.h, at)).join('; ') : 'nobody');
   }
-  const committing = roles.filter((r) => r.role === 'committing');
+  if (states.commitBlockingReaderPids !== null) {
+    line('reading (commits wait)', states.commitBlockingReaderPids.length > 0 ? states.commitBlockingReaderPids.map(label).join('; ') : 'nobody');
+  }
+  const committing = states.waitingToCommitPids;
   line(
     'waiting',
-    committing.length > 0
-      ? `${committing.map((r) => processLabel(r.h, at)).join('; ')} waits to commit until the readers finish (PENDING); other ${WAITERS}`
-      : `none visible — ${WAITERS}`,
+    committing.length > 0 ? `${committing.map(label).join('; ')} waits to commit until the readers finish (PENDING); other ${WAITERS}` : `none visible — ${WAITERS}`,
   );
-  const gaps: string[] = [];
-  const v = locks.visibility;
-  if (v) {
-    if (v.pidNamespace === 'nested') gaps.push('locks of processes outside this PID namespace (container)');
-    if (v.unreadableProcesses > 0) gaps.push(`open files of ${plural(v.unreadableProcesses, 'process', 'processes')} of other users (not root)`);
-    if (v.hidepid) gaps.push('processes hidden by /proc hidepid');
-    if (v.ofdLocks > 0 && v.ofdHolders.length === 0) gaps.push(`owners of ${plural(v.ofdLocks, 'OFD lock')}`);
-  }
-  if (gaps.length > 0) line('cannot see', `${gaps.join('; ')} (see lock-visibility)`);
+  if (diagnosis.cannotSee.length > 0) line('cannot see', `${diagnosis.cannotSee.map(gapWords).join('; ')} (see lock-visibility)`);
   return lines;
 }
 
 function pct(share: number): string {
   return `${(share * 100).toFixed(share < 0.1 ? 1 : 0)}%`;
 }
+
+/** The PROGRESS column; `stopped` also names the state. */
+const ACTIVITY_WORD: Record<SampledActivity, string> = { stopped: 'STOPPED', 'no-hold': '–', unknown: '?', progressed: 'yes', 'no-progress': 'NONE' };
 
 function samplingTable(s: LockSampleFacts): string {
   const table = new Table({
@@ -128,8 +134,7 @@ function samplingTable(s: LockSampleFacts): string {
     const w = p.write;
     const r = p.read;
     const pinned = r && r.longestPinnedMs > 0 ? `${formatMs(r.longestPinnedMs)} (${formatCount(r.maxFramesBehind)} fr)` : '–';
-    // Progress only matters for a process that held a transaction; an idle connection is expected to sleep.
-    const progress = isStopped(p.runAtEnd) ? `STOPPED (${p.runAtEnd!.state})` : !w && !r ? '–' : p.progress === null ? '?' : p.progress.progressed ? 'yes' : 'NONE';
+    const progress = p.activity === 'stopped' ? `STOPPED (${p.runAtEnd?.state ?? '?'})` : ACTIVITY_WORD[p.activity ?? 'unknown'];
     table.push([
       String(p.pid),
       p.lockscope ? `[lockscope] ${shortCommand(p.command) ?? '?'}` : (shortCommand(p.command) ?? '?'),
@@ -168,9 +173,10 @@ function databaseSection(db: DatabaseReport, opts: TextOptions): string[] {
   }
   if (facts && !isGatherError(facts.locks)) {
     const locks = facts.locks;
-    if (locks.holders.length > 0) lines.push(holdersTable(locks, facts.header.walEnabled), style.dim(LEGEND));
+    const diagnosis = locks.diagnosis;
+    if (locks.holders.length > 0) lines.push(holdersTable(locks, diagnosis), style.dim(LEGEND));
     else lines.push('  no process holds a lock on these files or has them open');
-    lines.push(...nowLines(facts, locks, style));
+    if (diagnosis) lines.push(...nowLines(locks, diagnosis, style));
   }
   const samples = facts?.lockSamples;
   if (samples && !isGatherError(samples)) {

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../../fixtures/holders.js';
 import { BIN, ROOT, cleanEnv } from '../helpers/cli.js';
 
 /** Pids of processes running the demo's scenario child whose parent is `parent`. */
@@ -40,7 +41,15 @@ describe('lockscope demo and signals', () => {
       child.kill(signal);
       expect(await exited).toBe(130);
       expect(existsSync(dir)).toBe(false);
-      for (const pid of running) expect(existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ')).toBe(false);
+      // SIGKILL takes effect asynchronously: each scenario process is gone (or a zombie) soon after.
+      const alive = (pid: number) => {
+        try {
+          return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+        } catch {
+          return false;
+        }
+      };
+      for (const pid of running) await waitFor(() => (alive(pid) ? undefined : true), `scenario process ${pid} to end`);
       expect(stdout).not.toContain('Removed ');
     });
   }

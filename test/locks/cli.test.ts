@@ -57,8 +57,11 @@ describe('lockscope locks (snapshot)', () => {
     const mark = rd.locks.find((l) => /^wal-read-[1-4]$/.test(l.name))!;
     const mxFrame = d.facts.shm.header.mxFrame as number;
     expect(mark.pinsFrame).toBe(mxFrame - 2);
-    expect(d.findings.map((f: { id: string }) => f.id)).toEqual(['lock-holders', 'lock-visibility']);
-    expect(d.findings[0]).toMatchObject({ status: 'warn', messageId: 'writer-active', evidence: { pid: writer.pid } });
+    expect(d.findings.map((f: { id: string }) => f.id)).toEqual(['checkpoint-lag', 'lock-holders', 'lock-visibility']);
+    expect(d.findings[1]).toMatchObject({ status: 'warn', messageId: 'writer-active', evidence: { pid: writer.pid } });
+    // "Blocking the checkpoint" is a finding too (its thresholds decide the exit code), and a fact in the diagnosis.
+    expect(d.findings[0]).toMatchObject({ status: 'pass', evidence: { pinningPids: [reader.pid] } });
+    expect(d.facts.locks.diagnosis.lockStates).toMatchObject({ writerPids: [writer.pid], checkpointBlockers: [{ pid: reader.pid, pinsFrame: mxFrame - 2, frames: 2 }], commitBlockingReaderPids: null, waitingToCommitPids: [] });
 
     const text = runCli(['locks', db]);
     expect(text.code).toBe(0);
@@ -68,6 +71,10 @@ describe('lockscope locks (snapshot)', () => {
     expect(text.stdout).toContain('none visible — connections waiting for a lock are invisible');
     expect(text.stdout.trimEnd().split('\n').at(-1)).toMatch(/^1 database · .* · exit 0$/);
     expect(runCli(['locks', db, '--fail-on', 'warn']).code).toBe(1);
+    // The pinning reader reaches the exit code through checkpoint-lag's thresholds.
+    const pinned = runCli(['locks', db, '--json', '--threshold', 'checkpoint-lag.warnFrames=0', '--threshold', 'checkpoint-lag.failFrames=1']);
+    expect(pinned.code).toBe(1);
+    expect(JSON.parse(pinned.stdout).databases[0].findings[0]).toMatchObject({ id: 'checkpoint-lag', status: 'fail', messageId: 'pinned-by-reader', evidence: { pinningPids: [reader.pid] } });
   });
 
   it('escapes a command line holding a terminal escape sequence: never the raw ESC byte', async () => {
@@ -152,7 +159,7 @@ describe('lockscope locks --for (sampling)', () => {
     expect(w.write).toMatchObject({ heldWholeWindow: true, acquisitions: 1 });
     expect(w.progress.progressed).toBe(false);
     const ids = d.findings.map((f: { id: string }) => f.id);
-    expect(ids).toEqual(['lock-holders', 'long-write-lock', 'long-reader', 'lock-stall', 'lock-visibility']);
+    expect(ids).toEqual(['checkpoint-lag', 'lock-holders', 'long-write-lock', 'long-reader', 'lock-stall', 'lock-visibility']);
     const byId = Object.fromEntries(d.findings.map((f: { id: string }) => [f.id, f]));
     expect(byId['long-write-lock']).toMatchObject({ status: 'warn', messageId: 'long-hold', evidence: { pid: writer.pid } });
     expect(byId['lock-stall']).toMatchObject({ status: 'warn', messageId: 'stalled-writer', evidence: { pid: writer.pid } });
