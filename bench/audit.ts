@@ -7,9 +7,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildAbandonedWal, buildDatabase, holdState, makeTempDir, python, removeDir } from '../fixtures/databases.js';
-import { gatherAuditFacts } from '../src/facts/gather-audit.js';
-import { formatBytes } from '../src/units.js';
-import { PACKAGE_ROOT } from '../src/version.js';
+import { gatherAuditFacts } from '../src/sources/sqlite/gather.js';
+import { formatBytes } from '../src/core/units.js';
+import { PACKAGE_ROOT } from '../src/core/version.js';
 import { row, timeCommandMs, timeMs } from './util.js';
 
 const BIN = join(PACKAGE_ROOT, 'bin', 'lockscope.js');

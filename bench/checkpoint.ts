@@ -6,9 +6,9 @@
 import { join } from 'node:path';
 import { buildAbandonedWal, holdState, makeTempDir, removeDir } from '../fixtures/databases.js';
 import { commitMore } from '../fixtures/journals.js';
-import { runCheckpoint } from '../src/facts/checkpoint.js';
-import { gatherAuditFacts } from '../src/facts/gather-audit.js';
-import { PACKAGE_ROOT } from '../src/version.js';
+import { runCheckpoint } from '../src/sources/sqlite/checkpoint.js';
+import { gatherAuditFacts } from '../src/sources/sqlite/gather.js';
+import { PACKAGE_ROOT } from '../src/core/version.js';
 import { median, row, timeCommandMs } from './util.js';
 
 const BIN = join(PACKAGE_ROOT, 'bin', 'lockscope.js');

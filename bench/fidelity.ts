@@ -26,7 +26,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { makeTempDir, removeDir } from '../fixtures/databases.js';
-import { createTableSql, seedSql } from '../src/stress/scratch.js';
+import { createTableSql, seedSql } from '../src/sources/stress/scratch.js';
 import { median } from './util.js';
 
 const DURATION_MS = Number(process.env.LOCKSCOPE_BENCH_FIDELITY_MS ?? 3000);

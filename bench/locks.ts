@@ -8,10 +8,10 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Holder, buildDatabase, holdState, makeTempDir, removeDir } from '../fixtures/databases.js';
 import { holdNode } from '../fixtures/holders.js';
-import { snapshotFacts } from '../src/commands/locks.js';
-import { gatherLocks, statDatabaseFiles } from '../src/facts/gather-audit.js';
-import { sampleLocks } from '../src/facts/sampler.js';
-import { PACKAGE_ROOT } from '../src/version.js';
+import { snapshotFacts } from '../src/cli/commands/locks.js';
+import { gatherLocks, statDatabaseFiles } from '../src/sources/sqlite/gather.js';
+import { sampleLocks } from '../src/sources/proc/sampler.js';
+import { PACKAGE_ROOT } from '../src/core/version.js';
 import { row, timeCommandMs, timeMs } from './util.js';
 
 const BIN = join(PACKAGE_ROOT, 'bin', 'lockscope.js');

@@ -11,10 +11,10 @@ import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import Database from 'better-sqlite3';
 import { makeTempDir, removeDir } from '../fixtures/databases.js';
-import { runWorkload } from '../src/stress/harness.js';
-import { DEFAULTS } from '../src/stress/knobs.js';
-import { SCRATCH_TABLE, createScratch, removeScratch } from '../src/stress/scratch.js';
-import type { StressJournalMode, StressWorkload, SyncMode } from '../src/stress/types.js';
+import { runWorkload } from '../src/sources/stress/harness.js';
+import { DEFAULTS } from '../src/sources/stress/knobs.js';
+import { SCRATCH_TABLE, createScratch, removeScratch } from '../src/sources/stress/scratch.js';
+import type { StressJournalMode, StressWorkload, SyncMode } from '../src/core/stress-facts.js';
 import { median } from './util.js';
 
 const DURATION_MS = Number(process.env.LOCKSCOPE_BENCH_STRESS_MS ?? 2000);

@@ -1,6 +1,6 @@
-import { defineCheck } from '../src/check.js';
-import { busyTimeoutFixes } from '../src/fixes.js';
-import { stackDefaults, upgradeTrapVerdict } from '../src/stacks.js';
+import { defineCheck } from '../src/core/check.js';
+import { busyTimeoutFixes } from '../src/sources/sqlite/fixes.js';
+import { stackDefaults, upgradeTrapVerdict } from '../src/sources/sqlite/stacks.js';
 
 export default defineCheck({
   id: 'busy-timeout',

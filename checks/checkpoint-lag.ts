@@ -1,10 +1,10 @@
-import { shortCommand } from '../src/lock-words.js';
-import { defineCheck } from '../src/check.js';
-import { type DecodedLock, type LockFacts, type LockHolder, type ShmHeader } from '../src/facts/types.js';
-import { periodicCheckpointFix, perConnectionPragmaFixes, shellArg } from '../src/fixes.js';
-import type { Fix } from '../src/model.js';
-import { describeWalProblem, walReplay } from '../src/facts/recovery.js';
-import { formatCount } from '../src/units.js';
+import { shortCommand } from '../src/sources/proc/holder-words.js';
+import { defineCheck } from '../src/core/check.js';
+import { type DecodedLock, type LockFacts, type LockHolder, type ShmHeader } from '../src/core/facts.js';
+import { periodicCheckpointFix, perConnectionPragmaFixes, shellArg } from '../src/sources/sqlite/fixes.js';
+import type { Fix } from '../src/core/model.js';
+import { describeWalProblem, walReplay } from '../src/sources/sqlite/recovery.js';
+import { formatCount } from '../src/core/units.js';
 
 /** A lag up to this many autocheckpoint sizes is normal with a large declared autocheckpoint. */
 const AUTOCHECKPOINT_MULTIPLE = 4;

@@ -1,9 +1,9 @@
-import { shortCommand } from '../src/lock-words.js';
-import { defineCheck } from '../src/check.js';
-import type { CheckpointFacts, LockHolder } from '../src/facts/types.js';
-import { shellArg } from '../src/fixes.js';
-import type { Fix } from '../src/model.js';
-import { formatCount } from '../src/units.js';
+import { shortCommand } from '../src/sources/proc/holder-words.js';
+import { defineCheck } from '../src/core/check.js';
+import type { CheckpointFacts, LockHolder } from '../src/core/facts.js';
+import { shellArg } from '../src/sources/sqlite/fixes.js';
+import type { Fix } from '../src/core/model.js';
+import { formatCount } from '../src/core/units.js';
 import { describePin, readersHoldingBack } from './checkpoint-lag.js';
 
 const DOCS = 'https://www.sqlite.org/pragma.html#pragma_wal_checkpoint';

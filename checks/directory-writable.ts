@@ -1,7 +1,7 @@
-import { defineCheck } from '../src/check.js';
-import type { DirectoryFacts, FileInfo } from '../src/facts/types.js';
-import { shellArg } from '../src/fixes.js';
-import type { Fix } from '../src/model.js';
+import { defineCheck } from '../src/core/check.js';
+import type { DirectoryFacts, FileInfo } from '../src/core/facts.js';
+import { shellArg } from '../src/sources/sqlite/fixes.js';
+import type { Fix } from '../src/core/model.js';
 
 function octal(mode: number): string {
   return `0${(mode & 0o7777).toString(8).padStart(3, '0')}`;

@@ -1,5 +1,5 @@
-import { defineCheck } from '../src/check.js';
-import { shellArg } from '../src/fixes.js';
+import { defineCheck } from '../src/core/check.js';
+import { shellArg } from '../src/sources/sqlite/fixes.js';
 
 export default defineCheck({
   id: 'file-format',

@@ -1,7 +1,7 @@
-import { defineCheck } from '../src/check.js';
-import type { FileInfo } from '../src/facts/types.js';
-import { shellArg } from '../src/fixes.js';
-import type { Fix } from '../src/model.js';
+import { defineCheck } from '../src/core/check.js';
+import type { FileInfo } from '../src/core/facts.js';
+import { shellArg } from '../src/sources/sqlite/fixes.js';
+import type { Fix } from '../src/core/model.js';
 
 type Role = 'wal' | 'shm' | 'journal';
 const SUFFIX: Record<Role, string> = { wal: '-wal', shm: '-shm', journal: '-journal' };

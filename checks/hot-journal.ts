@@ -1,8 +1,8 @@
-import { shortCommand } from '../src/lock-words.js';
-import { defineCheck } from '../src/check.js';
-import { shellArg } from '../src/fixes.js';
-import type { Fix } from '../src/model.js';
-import { formatBytes } from '../src/units.js';
+import { shortCommand } from '../src/sources/proc/holder-words.js';
+import { defineCheck } from '../src/core/check.js';
+import { shellArg } from '../src/sources/sqlite/fixes.js';
+import type { Fix } from '../src/core/model.js';
+import { formatBytes } from '../src/core/units.js';
 
 const DOCS = 'https://www.sqlite.org/lockingv3.html';
 const ROLLBACK_WRITE_LOCKS = new Set(['reserved', 'pending', 'exclusive']);

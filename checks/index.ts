@@ -2,7 +2,7 @@
  * The one registry of checks, in the one display order. Each check names its category; a command runs the
  * checks of its categories in this order (`checksIn`), and `lockscope checks` lists them by category.
  */
-import type { AnyCheck, CheckCategory } from '../src/check.js';
+import type { AnyCheck, CheckCategory } from '../src/core/check.js';
 import busyTimeout from './busy-timeout.js';
 import checkpoint from './checkpoint.js';
 import checkpointLag from './checkpoint-lag.js';

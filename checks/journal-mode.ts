@@ -1,6 +1,6 @@
-import { defineCheck } from '../src/check.js';
-import { immediateTransactionFixes, walModeFix } from '../src/fixes.js';
-import { upgradeTrapVerdict } from '../src/stacks.js';
+import { defineCheck } from '../src/core/check.js';
+import { immediateTransactionFixes, walModeFix } from '../src/sources/sqlite/fixes.js';
+import { upgradeTrapVerdict } from '../src/sources/sqlite/stacks.js';
 
 export default defineCheck({
   id: 'journal-mode',

@@ -1,7 +1,7 @@
-import { defineCheck } from '../src/check.js';
-import { perConnectionPragmaFixes, periodicCheckpointFix } from '../src/fixes.js';
-import type { Fix } from '../src/model.js';
-import { formatBytes, formatCount } from '../src/units.js';
+import { defineCheck } from '../src/core/check.js';
+import { perConnectionPragmaFixes, periodicCheckpointFix } from '../src/sources/sqlite/fixes.js';
+import type { Fix } from '../src/core/model.js';
+import { formatBytes, formatCount } from '../src/core/units.js';
 
 /** WAL_HDRSIZE and WAL_FRAME_HDRSIZE (wal.c; sqlite-lock-facts §4). */
 const WAL_HEADER_BYTES = 32;

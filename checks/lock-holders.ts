@@ -1,9 +1,9 @@
-import { defineCheck } from '../src/check.js';
-import { type LockHolder, isStopped } from '../src/facts/types.js';
-import { walModeFix } from '../src/fixes.js';
-import { findHolderFixes, shortWriteTransactionFixes, stoppedProcessFixes, stoppedWords } from '../src/lock-fixes.js';
-import { type HolderRole, framesPinned, holderRole, lockList, plural, processLabel, writeLockName } from '../src/lock-words.js';
-import type { Fix } from '../src/model.js';
+import { defineCheck } from '../src/core/check.js';
+import { type LockHolder, isStopped } from '../src/core/facts.js';
+import { walModeFix } from '../src/sources/sqlite/fixes.js';
+import { findHolderFixes, shortWriteTransactionFixes, stoppedProcessFixes, stoppedWords } from '../src/sources/proc/fixes.js';
+import { type HolderRole, framesPinned, holderRole, lockList, plural, processLabel, writeLockName } from '../src/sources/proc/holder-words.js';
+import type { Fix } from '../src/core/model.js';
 
 const INVISIBLE_WAITERS =
   'Connections waiting for it do not show: SQLite polls in its busy handler instead of waiting in the kernel, so a waiter holds no lock.';

@@ -1,9 +1,9 @@
-import { defineCheck } from '../src/check.js';
-import { CLOCK_TICKS_PER_SECOND } from '../src/facts/processes.js';
-import { type LockSampleProcess, isStopped } from '../src/facts/types.js';
-import { shortReadTransactionFixes, shortWriteTransactionFixes, stackDumpFixes, stoppedProcessFixes, stoppedWords, stuckProcessFixes } from '../src/lock-fixes.js';
-import { plural, processLabel } from '../src/lock-words.js';
-import { formatMs } from '../src/units.js';
+import { defineCheck } from '../src/core/check.js';
+import { CLOCK_TICKS_PER_SECOND } from '../src/sources/proc/processes.js';
+import { type LockSampleProcess, isStopped } from '../src/core/facts.js';
+import { shortReadTransactionFixes, shortWriteTransactionFixes, stackDumpFixes, stoppedProcessFixes, stoppedWords, stuckProcessFixes } from '../src/sources/proc/fixes.js';
+import { plural, processLabel } from '../src/sources/proc/holder-words.js';
+import { formatMs } from '../src/core/units.js';
 
 /** A process that held a transaction's lock at every sample of the window. */
 function wholeWindow(p: LockSampleProcess): 'write' | 'read' | null {

@@ -1,7 +1,7 @@
-import { defineCheck } from '../src/check.js';
-import { shellArg } from '../src/fixes.js';
-import { plural } from '../src/lock-words.js';
-import type { Fix } from '../src/model.js';
+import { defineCheck } from '../src/core/check.js';
+import { shellArg } from '../src/sources/sqlite/fixes.js';
+import { plural } from '../src/sources/proc/holder-words.js';
+import type { Fix } from '../src/core/model.js';
 
 interface Gap {
   id: 'no-lock-table' | 'pid-namespace' | 'other-users' | 'ofd-locks';

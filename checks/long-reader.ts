@@ -1,9 +1,9 @@
-import { defineCheck } from '../src/check.js';
-import type { LockSampleProcess } from '../src/facts/types.js';
-import { walModeFix } from '../src/fixes.js';
-import { findHolderFixes, shortReadTransactionFixes } from '../src/lock-fixes.js';
-import { plural, processLabel, samplingWindow } from '../src/lock-words.js';
-import { formatMs } from '../src/units.js';
+import { defineCheck } from '../src/core/check.js';
+import type { LockSampleProcess } from '../src/core/facts.js';
+import { walModeFix } from '../src/sources/sqlite/fixes.js';
+import { findHolderFixes, shortReadTransactionFixes } from '../src/sources/proc/fixes.js';
+import { plural, processLabel, samplingWindow } from '../src/sources/proc/holder-words.js';
+import { formatMs } from '../src/core/units.js';
 
 type Reader = LockSampleProcess & { read: NonNullable<LockSampleProcess['read']> };
 

@@ -1,8 +1,8 @@
 import { basename } from 'node:path';
-import { defineCheck } from '../src/check.js';
-import type { FilesystemFacts } from '../src/facts/types.js';
-import { shellArg } from '../src/fixes.js';
-import type { Fix } from '../src/model.js';
+import { defineCheck } from '../src/core/check.js';
+import type { FilesystemFacts } from '../src/core/facts.js';
+import { shellArg } from '../src/sources/sqlite/fixes.js';
+import type { Fix } from '../src/core/model.js';
 
 function describe(fs: FilesystemFacts): string {
   const mount = fs.mountPoint ? ` mounted at ${fs.mountPoint}${fs.mountSource ? ` from ${fs.mountSource}` : ''}` : '';

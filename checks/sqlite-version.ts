@@ -1,5 +1,5 @@
-import { defineCheck } from '../src/check.js';
-import type { Fix } from '../src/model.js';
+import { defineCheck } from '../src/core/check.js';
+import type { Fix } from '../src/core/model.js';
 
 /** "3.40.1" from SQLITE_VERSION_NUMBER (X*1000000 + Y*1000 + Z, c3ref/c_source_id.html). */
 function dotted(n: number): string {

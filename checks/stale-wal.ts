@@ -1,7 +1,7 @@
-import { defineCheck } from '../src/check.js';
-import { describeWalProblem, pageSizeMismatchText, walReplay } from '../src/facts/recovery.js';
-import { shellArg } from '../src/fixes.js';
-import { formatBytes, formatCount } from '../src/units.js';
+import { defineCheck } from '../src/core/check.js';
+import { describeWalProblem, pageSizeMismatchText, walReplay } from '../src/sources/sqlite/recovery.js';
+import { shellArg } from '../src/sources/sqlite/fixes.js';
+import { formatBytes, formatCount } from '../src/core/units.js';
 
 const DOCS = 'https://www.sqlite.org/howtocorrupt.html';
 

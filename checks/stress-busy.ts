@@ -1,6 +1,6 @@
-import { defineCheck } from '../src/check.js';
-import type { Fix } from '../src/model.js';
-import { busyTimeoutFixes, immediateTransactionFixes, walModeFix } from '../src/fixes.js';
+import { defineCheck } from '../src/core/check.js';
+import type { Fix } from '../src/core/model.js';
+import { busyTimeoutFixes, immediateTransactionFixes, walModeFix } from '../src/sources/sqlite/fixes.js';
 import {
   attemptsOf,
   busyTotal,
@@ -8,8 +8,8 @@ import {
   recommendedEvidence,
   recommendedNote,
   workloadEvidence,
-} from '../src/stress/check-helpers.js';
-import type { StressFacts } from '../src/stress/types.js';
+} from '../src/sources/stress/check-helpers.js';
+import type { StressFacts } from '../src/core/stress-facts.js';
 
 /** Fixes for what the run shows caused the BUSY errors, most likely cause first. */
 function busyFixes(s: StressFacts): Fix[] {

@@ -1,8 +1,8 @@
-import { defineCheck } from '../src/check.js';
-import type { Fix } from '../src/model.js';
-import { perConnectionPragmaFixes, periodicCheckpointFix } from '../src/fixes.js';
-import { workloadEvidence } from '../src/stress/check-helpers.js';
-import { formatBytes } from '../src/units.js';
+import { defineCheck } from '../src/core/check.js';
+import type { Fix } from '../src/core/model.js';
+import { perConnectionPragmaFixes, periodicCheckpointFix } from '../src/sources/sqlite/fixes.js';
+import { workloadEvidence } from '../src/sources/stress/check-helpers.js';
+import { formatBytes } from '../src/core/units.js';
 
 /** WAL file size for `frames` frames: 32-byte header + frames × (24-byte frame header + page) (wal.c). */
 function walBytesFor(frames: number, pageSizeBytes: number): number {

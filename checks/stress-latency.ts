@@ -1,8 +1,8 @@
-import { defineCheck } from '../src/check.js';
-import type { Fix } from '../src/model.js';
-import { immediateTransactionFixes, perConnectionPragmaFixes, walModeFix } from '../src/fixes.js';
-import { fmtMs, recommendedEvidence, recommendedNote, workloadEvidence } from '../src/stress/check-helpers.js';
-import type { StressFacts } from '../src/stress/types.js';
+import { defineCheck } from '../src/core/check.js';
+import type { Fix } from '../src/core/model.js';
+import { immediateTransactionFixes, perConnectionPragmaFixes, walModeFix } from '../src/sources/sqlite/fixes.js';
+import { fmtMs, recommendedEvidence, recommendedNote, workloadEvidence } from '../src/sources/stress/check-helpers.js';
+import type { StressFacts } from '../src/core/stress-facts.js';
 
 function latencyFixes(s: StressFacts, lockBound: boolean): Fix[] {
   const w = s.workload;

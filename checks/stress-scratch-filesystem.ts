@@ -1,5 +1,5 @@
-import { defineCheck } from '../src/check.js';
-import { escapeControl } from '../src/escape.js';
+import { defineCheck } from '../src/core/check.js';
+import { escapeControl } from '../src/core/escape.js';
 
 export default defineCheck({
   id: 'stress-scratch-filesystem',

@@ -1,6 +1,6 @@
-import { defineCheck } from '../src/check.js';
-import type { Fix } from '../src/model.js';
-import { workloadEvidence } from '../src/stress/check-helpers.js';
+import { defineCheck } from '../src/core/check.js';
+import type { Fix } from '../src/core/model.js';
+import { workloadEvidence } from '../src/sources/stress/check-helpers.js';
 
 function starvationFixes(): Fix[] {
   return [

@@ -1,6 +1,6 @@
-import { defineCheck } from '../src/check.js';
-import { busyTimeoutFixes, immediateTransactionFixes } from '../src/fixes.js';
-import { recommendedEvidence, recommendedNote, workloadEvidence } from '../src/stress/check-helpers.js';
+import { defineCheck } from '../src/core/check.js';
+import { busyTimeoutFixes, immediateTransactionFixes } from '../src/sources/sqlite/fixes.js';
+import { recommendedEvidence, recommendedNote, workloadEvidence } from '../src/sources/stress/check-helpers.js';
 
 export default defineCheck({
   id: 'stress-upgrade-trap',

@@ -1,5 +1,5 @@
-import { defineCheck } from '../src/check.js';
-import { perConnectionPragmaFixes } from '../src/fixes.js';
+import { defineCheck } from '../src/core/check.js';
+import { perConnectionPragmaFixes } from '../src/sources/sqlite/fixes.js';
 
 const DOCS = 'https://www.sqlite.org/pragma.html#pragma_synchronous';
 

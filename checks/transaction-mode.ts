@@ -1,6 +1,6 @@
-import { defineCheck } from '../src/check.js';
-import { immediateTransactionFixes } from '../src/fixes.js';
-import { STACK_DEFAULTS, stackDefaults, stacksWithTransaction, upgradeTrapVerdict } from '../src/stacks.js';
+import { defineCheck } from '../src/core/check.js';
+import { immediateTransactionFixes } from '../src/sources/sqlite/fixes.js';
+import { STACK_DEFAULTS, stackDefaults, stacksWithTransaction, upgradeTrapVerdict } from '../src/sources/sqlite/stacks.js';
 
 // Measured here (sqlite-lock-facts §6): with busy_timeout 5000 ms the trapped write fails in 0 ms.
 const MECHANISM =

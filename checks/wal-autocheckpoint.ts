@@ -1,6 +1,6 @@
-import { defineCheck } from '../src/check.js';
-import { perConnectionPragmaFixes, periodicCheckpointFix } from '../src/fixes.js';
-import { formatBytes, formatCount } from '../src/units.js';
+import { defineCheck } from '../src/core/check.js';
+import { perConnectionPragmaFixes, periodicCheckpointFix } from '../src/sources/sqlite/fixes.js';
+import { formatBytes, formatCount } from '../src/core/units.js';
 
 /** SQLITE_DEFAULT_WAL_AUTOCHECKPOINT (sqliteLimit.h): the same 1000 pages in the C library, Python, better-sqlite3 and the CLI (sqlite-lock-facts §9). */
 const DEFAULT_PAGES = 1000;

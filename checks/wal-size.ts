@@ -1,11 +1,11 @@
-import { defineCheck } from '../src/check.js';
-import { periodicCheckpointFix, perConnectionPragmaFixes, shellArg } from '../src/fixes.js';
-import type { Fix } from '../src/model.js';
-import type { CheckResult } from '../src/check.js';
-import { WAL_VERIFY_MAX_BYTES } from '../src/facts/gather-audit.js';
-import { describeWalProblem, pageSizeMismatchText, walReplay } from '../src/facts/recovery.js';
-import type { WalFacts } from '../src/facts/types.js';
-import { formatBytes, formatCount } from '../src/units.js';
+import { defineCheck } from '../src/core/check.js';
+import { periodicCheckpointFix, perConnectionPragmaFixes, shellArg } from '../src/sources/sqlite/fixes.js';
+import type { Fix } from '../src/core/model.js';
+import type { CheckResult } from '../src/core/check.js';
+import { WAL_VERIFY_MAX_BYTES } from '../src/sources/sqlite/gather.js';
+import { describeWalProblem, pageSizeMismatchText, walReplay } from '../src/sources/sqlite/recovery.js';
+import type { WalFacts } from '../src/core/facts.js';
+import { formatBytes, formatCount } from '../src/core/units.js';
 
 /** SQLITE_DEFAULT_WAL_AUTOCHECKPOINT (sqliteLimit.h): 1000 pages in every driver lockscope knows (lock facts §9). */
 const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;

@@ -17,7 +17,7 @@ import { existsSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAbandonedWal, buildDatabase, makeTempDir, removeDir } from '../fixtures/databases.js';
 import { buildHotJournal } from '../fixtures/journals.js';
-import { VERSION } from '../src/version.js';
+import { VERSION } from '../src/core/version.js';
 import { BIN, cleanEnv } from './helpers/cli.js';
 
 interface Case {

@@ -1,5 +1,5 @@
 /**
- * src/stacks.ts against the real stacks on this machine: each recorded busy timeout and synchronous level is read
+ * src/sources/sqlite/stacks.ts against the real stacks on this machine: each recorded busy timeout and synchronous level is read
  * back (PRAGMA) from a connection opened the stack's default way, on a WAL and on a rollback database.
  * Stacks not installed here (Go, Rails, Prisma, Laravel, node:sqlite) are cited from source or docs instead.
  */
@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { SYSTEM_PYTHON } from '../fixtures/apps/drive.js';
 import { python } from '../fixtures/databases.js';
-import type { Stack } from '../src/model.js';
-import { STACK_DEFAULTS, type SynchronousLevel, stackSynchronous } from '../src/stacks.js';
+import type { Stack } from '../src/core/model.js';
+import { STACK_DEFAULTS, type SynchronousLevel, stackSynchronous } from '../src/sources/sqlite/stacks.js';
 import { ROOT } from './helpers/cli.js';
 import { scratchPerTest } from './helpers/scratch.js';
 
@@ -63,7 +63,7 @@ const get = (p, q) => new Promise((res, rej) => { const d = new sqlite3.Database
 })();
 `;
 
-describe('src/stacks.ts matches the real stacks', () => {
+describe('src/sources/sqlite/stacks.ts matches the real stacks', () => {
   it('busy timeout and synchronous (WAL and rollback) read back from each installed stack', () => {
     const dir = scratch.tempDir();
     const wal = `${dir}/wal.db`;

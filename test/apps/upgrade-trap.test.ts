@@ -9,8 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type AppStack, appCommand, buildAppDatabase, driveApp } from '../../fixtures/apps/drive.js';
-import type { Finding, Fix } from '../../src/model.js';
-import { STACK_DEFAULTS } from '../../src/stacks.js';
+import type { Finding, Fix } from '../../src/core/model.js';
+import { STACK_DEFAULTS } from '../../src/sources/sqlite/stacks.js';
 import { runCli } from '../helpers/cli.js';
 import { scratchPerTest } from '../helpers/scratch.js';
 
@@ -49,7 +49,7 @@ describe('real stacks in the deferred upgrade trap', () => {
     expect(trapped.ok, JSON.stringify(trapped)).toBe(false);
     expect(trapped.error).toMatch(/database is locked/);
     expect(trapped.busyTimeoutMs).toBeGreaterThanOrEqual(1000);
-    // Every app keeps its stack's default busy timeout: it must be the one src/stacks.ts records (null = depends on the driver).
+    // Every app keeps its stack's default busy timeout: it must be the one src/sources/sqlite/stacks.ts records (null = depends on the driver).
     const recorded = STACK_DEFAULTS[stack].busyTimeoutMs.value;
     if (recorded !== null) expect(trapped.busyTimeoutMs).toBe(recorded);
 

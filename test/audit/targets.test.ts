@@ -6,7 +6,7 @@ import { linkSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { buildDatabase } from '../../fixtures/databases.js';
-import { expandDatabases, GlobLimitError } from '../../src/databases.js';
+import { expandDatabases, GlobLimitError } from '../../src/sources/sqlite/targets.js';
 import { runCli } from '../helpers/cli.js';
 import { scratchPerTest } from '../helpers/scratch.js';
 

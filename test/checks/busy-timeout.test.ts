@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import check from '../../checks/busy-timeout.js';
-import { runCheck } from '../../src/runner.js';
-import type { AppSettings } from '../../src/facts/types.js';
-import type { Stack } from '../../src/model.js';
+import { runCheck } from '../../src/core/runner.js';
+import type { AppSettings } from '../../src/core/facts.js';
+import type { Stack } from '../../src/core/model.js';
 import { makeFacts } from '../helpers/facts.js';
 
 const run = (app: AppSettings, thresholds?: Record<string, number>, stack?: Stack) =>

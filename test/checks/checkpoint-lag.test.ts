@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import check from '../../checks/checkpoint-lag.js';
 import { buildAbandonedWal, holdState, python } from '../../fixtures/databases.js';
 import { commitMore } from '../../fixtures/journals.js';
-import { gatherAuditFacts } from '../../src/facts/gather-audit.js';
-import type { AppSettings, AuditFacts, LockHolder } from '../../src/facts/types.js';
-import { runCheck } from '../../src/runner.js';
+import { gatherAuditFacts } from '../../src/sources/sqlite/gather.js';
+import type { AppSettings, AuditFacts, LockHolder } from '../../src/core/facts.js';
+import { runCheck } from '../../src/core/runner.js';
 import { makeFacts } from '../helpers/facts.js';
 import { scratchPerTest } from '../helpers/scratch.js';
 

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import check from '../../checks/directory-writable.js';
 import { buildAbandonedWal, buildDatabase, makeTempDir, removeDir } from '../../fixtures/databases.js';
-import { gatherAuditFacts, gatherDirectory, modeAllowsWrite, statDatabaseFiles } from '../../src/facts/gather-audit.js';
-import type { AuditFacts } from '../../src/facts/types.js';
-import { runCheck } from '../../src/runner.js';
+import { gatherAuditFacts, gatherDirectory, modeAllowsWrite, statDatabaseFiles } from '../../src/sources/sqlite/gather.js';
+import type { AuditFacts } from '../../src/core/facts.js';
+import { runCheck } from '../../src/core/runner.js';
 import { makeFacts } from '../helpers/facts.js';
 
 const run = (facts: AuditFacts) => runCheck(check, facts, { app: {} })!;

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import check from '../../checks/file-format.js';
 import { buildDatabase, python } from '../../fixtures/databases.js';
-import { gatherAuditFacts } from '../../src/facts/gather-audit.js';
-import { runCheck } from '../../src/runner.js';
+import { gatherAuditFacts } from '../../src/sources/sqlite/gather.js';
+import { runCheck } from '../../src/core/runner.js';
 import { makeFacts } from '../helpers/facts.js';
 import { scratchPerTest } from '../helpers/scratch.js';
 

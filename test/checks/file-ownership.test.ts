@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import check, { modeAllowsFileWrite } from '../../checks/file-ownership.js';
 import { buildAbandonedWal, buildDatabase, makeTempDir, python, removeDir } from '../../fixtures/databases.js';
-import { gatherAuditFacts } from '../../src/facts/gather-audit.js';
-import type { AuditFacts, FileInfo } from '../../src/facts/types.js';
-import { runCheck } from '../../src/runner.js';
+import { gatherAuditFacts } from '../../src/sources/sqlite/gather.js';
+import type { AuditFacts, FileInfo } from '../../src/core/facts.js';
+import { runCheck } from '../../src/core/runner.js';
 import { makeFacts } from '../helpers/facts.js';
 
 const run = (facts: AuditFacts) => runCheck(check, facts, { app: {} })!;

@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import check from '../../checks/hot-journal.js';
 import { holdState, python } from '../../fixtures/databases.js';
 import { buildHotJournal, buildPersistJournal, buildRollbackDatabase, buildTruncateJournal, holdSpilledWriter } from '../../fixtures/journals.js';
-import { gatherAuditFacts, readJournal, statDatabaseFiles } from '../../src/facts/gather-audit.js';
-import type { AuditFacts, JournalFacts, LockFacts } from '../../src/facts/types.js';
-import { runCheck } from '../../src/runner.js';
+import { gatherAuditFacts, readJournal, statDatabaseFiles } from '../../src/sources/sqlite/gather.js';
+import type { AuditFacts, JournalFacts, LockFacts } from '../../src/core/facts.js';
+import { runCheck } from '../../src/core/runner.js';
 import { makeFacts } from '../helpers/facts.js';
 import { scratchPerTest } from '../helpers/scratch.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import check from '../../checks/journal-mode.js';
-import { runCheck } from '../../src/runner.js';
+import { runCheck } from '../../src/core/runner.js';
 import { makeFacts } from '../helpers/facts.js';
 
 const run = (facts: ReturnType<typeof makeFacts>, app = {}) => runCheck(check, facts, { app })!;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import check from '../../checks/lock-holders.js';
-import type { AuditFacts, DecodedLock, LockHolder, LockVisibility } from '../../src/facts/types.js';
-import { runCheck } from '../../src/runner.js';
+import type { AuditFacts, DecodedLock, LockHolder, LockVisibility } from '../../src/core/facts.js';
+import { runCheck } from '../../src/core/runner.js';
 import { lockVisibility, makeFacts } from '../helpers/facts.js';
 
 const L = (name: DecodedLock['name'], mode: DecodedLock['mode'], file: DecodedLock['file'], pinsFrame?: number | null): DecodedLock =>

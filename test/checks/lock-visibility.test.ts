@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import check from '../../checks/lock-visibility.js';
-import type { AuditFacts, LockVisibility } from '../../src/facts/types.js';
-import { runCheck } from '../../src/runner.js';
+import type { AuditFacts, LockVisibility } from '../../src/core/facts.js';
+import { runCheck } from '../../src/core/runner.js';
 import { lockVisibility, makeFacts } from '../helpers/facts.js';
 
 const visibility = lockVisibility;

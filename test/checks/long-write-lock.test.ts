@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import check from '../../checks/long-write-lock.js';
-import type { AuditFacts } from '../../src/facts/types.js';
-import { runCheck } from '../../src/runner.js';
+import type { AuditFacts } from '../../src/core/facts.js';
+import { runCheck } from '../../src/core/runner.js';
 import { makeFacts } from '../helpers/facts.js';
 import { hold, proc, samples } from '../locks/fake-samples.js';
 

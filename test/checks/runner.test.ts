@@ -4,9 +4,9 @@
  * check whose run-only fact (sampling, --checkpoint, stress) was not gathered.
  */
 import { describe, expect, it } from 'vitest';
-import { defineCheck } from '../../src/check.js';
-import type { AuditFacts } from '../../src/facts/types.js';
-import { runCheck } from '../../src/runner.js';
+import { defineCheck } from '../../src/core/check.js';
+import type { AuditFacts } from '../../src/core/facts.js';
+import { runCheck } from '../../src/core/runner.js';
 import { makeFacts } from '../helpers/facts.js';
 
 const failed = { error: { code: 'EACCES', message: 'permission denied' } };

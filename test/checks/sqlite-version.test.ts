@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import check, { KNOWN_BUGS, affects } from '../../checks/sqlite-version.js';
 import { buildDatabase, makeTempDir, python, removeDir } from '../../fixtures/databases.js';
-import { gatherAuditFacts } from '../../src/facts/gather-audit.js';
-import type { AuditFacts } from '../../src/facts/types.js';
-import { runCheck } from '../../src/runner.js';
+import { gatherAuditFacts } from '../../src/sources/sqlite/gather.js';
+import type { AuditFacts } from '../../src/core/facts.js';
+import { runCheck } from '../../src/core/runner.js';
 import { ROOT } from '../helpers/cli.js';
 import { makeFacts } from '../helpers/facts.js';
 

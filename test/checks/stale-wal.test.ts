@@ -3,9 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import check from '../../checks/stale-wal.js';
 import { makeTempDir, python, removeDir } from '../../fixtures/databases.js';
 import { buildStaleWal } from '../../fixtures/journals.js';
-import { gatherAuditFacts } from '../../src/facts/gather-audit.js';
-import type { AuditFacts } from '../../src/facts/types.js';
-import { runCheck } from '../../src/runner.js';
+import { gatherAuditFacts } from '../../src/sources/sqlite/gather.js';
+import type { AuditFacts } from '../../src/core/facts.js';
+import { runCheck } from '../../src/core/runner.js';
 import { makeFacts } from '../helpers/facts.js';
 
 const run = (facts: AuditFacts) => runCheck(check, facts, { app: {} })!;

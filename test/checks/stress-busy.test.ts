@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import check from '../../checks/stress-busy.js';
-import { runCheck } from '../../src/runner.js';
+import { runCheck } from '../../src/core/runner.js';
 import { makeFacts } from '../helpers/facts.js';
 import { factsWithStress, makeStress } from '../stress/fixtures.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import check from '../../checks/stress-checkpoint-starvation.js';
-import { runCheck } from '../../src/runner.js';
+import { runCheck } from '../../src/core/runner.js';
 import { factsWithStress, makeStress } from '../stress/fixtures.js';
 
 const run = (stress: ReturnType<typeof makeStress>) => runCheck(check, factsWithStress(stress), { app: {} })!;

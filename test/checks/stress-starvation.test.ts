@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import check from '../../checks/stress-starvation.js';
-import { runCheck } from '../../src/runner.js';
+import { runCheck } from '../../src/core/runner.js';
 import { factsWithStress, makeStress } from '../stress/fixtures.js';
 
 const writers = (...committed: number[]) => committed.map((c) => ({ committed: c, errors: 0, failed: 0, retries: 0 }));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import check from '../../checks/stress-upgrade-trap.js';
-import { runCheck } from '../../src/runner.js';
+import { runCheck } from '../../src/core/runner.js';
 import { factsWithStress, makeStress } from '../stress/fixtures.js';
 
 const deferredRtw = (patch: Parameters<typeof makeStress>[0] = {}) =>

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import check from '../../checks/transaction-mode.js';
-import type { AppSettings } from '../../src/facts/types.js';
-import type { Stack } from '../../src/model.js';
-import { runCheck } from '../../src/runner.js';
-import { STACKS } from '../../src/model.js';
-import { STACK_DEFAULTS } from '../../src/stacks.js';
+import type { AppSettings } from '../../src/core/facts.js';
+import type { Stack } from '../../src/core/model.js';
+import { runCheck } from '../../src/core/runner.js';
+import { STACKS } from '../../src/core/model.js';
+import { STACK_DEFAULTS } from '../../src/sources/sqlite/stacks.js';
 import { makeFacts } from '../helpers/facts.js';
 
 const run = (app: AppSettings, stack?: Stack, facts = makeFacts()) => runCheck(check, facts, { app, ...(stack ? { stack } : {}) })!;

@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import check from '../../checks/wal-size.js';
 import { buildAbandonedWal, holdState } from '../../fixtures/databases.js';
-import { gatherAuditFacts } from '../../src/facts/gather-audit.js';
-import type { AppSettings, AuditFacts } from '../../src/facts/types.js';
-import { runCheck } from '../../src/runner.js';
+import { gatherAuditFacts } from '../../src/sources/sqlite/gather.js';
+import type { AppSettings, AuditFacts } from '../../src/core/facts.js';
+import { runCheck } from '../../src/core/runner.js';
 import { makeFacts } from '../helpers/facts.js';
 import { scratchPerTest } from '../helpers/scratch.js';
 

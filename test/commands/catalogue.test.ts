@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REGISTRY } from '../../checks/index.js';
-import { loadCatalogue } from '../../src/catalogue.js';
+import { loadCatalogue } from '../../src/core/catalogue.js';
 import { severityFromDoc, statusesFromDoc } from '../helpers/check-docs.js';
-import { formatThresholdValue, suggestIds } from '../../src/commands/catalogue.js';
+import { formatThresholdValue, suggestIds } from '../../src/cli/commands/catalogue.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 
 const docOf = (id: string) => readFileSync(join(ROOT, 'checks', `${id}.md`), 'utf8');

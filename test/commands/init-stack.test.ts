@@ -1,7 +1,7 @@
 /** detectStack: the ORM wins over the driver it runs on, since the ORM decides when transactions begin. */
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { detectStack } from '../../src/commands/init.js';
+import { detectStack } from '../../src/cli/commands/init.js';
 import { scratchPerTest } from '../helpers/scratch.js';
 
 const scratch = scratchPerTest();

@@ -4,8 +4,8 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { REGISTRY } from '../../checks/index.js';
-import { buildConfigSchema, CONFIG_KEYS } from '../../src/config-schema.js';
-import { STRESS_CONFIG_KEYS, loadConfig, parseConfig } from '../../src/config.js';
+import { buildConfigSchema, CONFIG_KEYS } from '../../src/cli/config-schema.js';
+import { STRESS_CONFIG_KEYS, loadConfig, parseConfig } from '../../src/cli/config.js';
 import { buildDatabase, makeTempDir, removeDir } from '../../fixtures/databases.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildAbandonedWal, buildDatabase, type Holder, holdState } from '../../fixtures/databases.js';
 import { buildStaleWal, commitMore } from '../../fixtures/journals.js';
-import { runCheckpoint } from '../../src/facts/checkpoint.js';
-import { gatherAuditFacts } from '../../src/facts/gather-audit.js';
+import { runCheckpoint } from '../../src/sources/sqlite/checkpoint.js';
+import { gatherAuditFacts } from '../../src/sources/sqlite/gather.js';
 import { runCli, sha256, snapshotDir, nobodyCanRunCli, AS_NOBODY } from '../helpers/cli.js';
 import { scratchPerTest } from '../helpers/scratch.js';
 

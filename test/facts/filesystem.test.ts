@@ -1,8 +1,8 @@
 import { readFileSync, statSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { deviceString } from '../../src/facts/files.js';
-import { describeFilesystem, findMount, gatherFilesystem, parseMountinfo } from '../../src/facts/filesystem.js';
+import { deviceString } from '../../src/sources/sqlite/files.js';
+import { describeFilesystem, findMount, gatherFilesystem, parseMountinfo } from '../../src/sources/sqlite/filesystem.js';
 
 // Hand-written /proc/self/mountinfo lines in the kernel's format (proc(5)): id parent maj:min root mountpoint
 // options [optional fields] - fstype source superoptions. Devices are decimal there, hex in lockscope.

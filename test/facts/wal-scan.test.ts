@@ -1,7 +1,7 @@
 /** The WAL is located from frame headers only, on real WAL files left by killed writers. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildAbandonedWal, makeTempDir, python, removeDir } from '../../fixtures/databases.js';
-import { gatherAuditFacts, readWal, statDatabaseFiles } from '../../src/facts/gather-audit.js';
+import { gatherAuditFacts, readWal, statDatabaseFiles } from '../../src/sources/sqlite/gather.js';
 
 let dir = '';
 afterEach(() => dir && removeDir(dir));

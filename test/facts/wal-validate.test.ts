@@ -10,11 +10,11 @@ import walSize from '../../checks/wal-size.js';
 import { buildAbandonedWal, buildDatabase, holdState, python } from '../../fixtures/databases.js';
 import { reframe } from '../../fixtures/format-fuzz.js';
 import { writeFileSync } from 'node:fs';
-import { AuditInputError, gatherAuditFacts, readWal, statDatabaseFiles } from '../../src/facts/gather-audit.js';
-import { shmHeaderChecksum } from '../../src/facts/shm-header.js';
-import type { AuditFacts } from '../../src/facts/types.js';
-import { walChecksum } from '../../src/facts/wal-header.js';
-import { runCheck } from '../../src/runner.js';
+import { AuditInputError, gatherAuditFacts, readWal, statDatabaseFiles } from '../../src/sources/sqlite/gather.js';
+import { shmHeaderChecksum } from '../../src/sources/sqlite/shm-header.js';
+import type { AuditFacts } from '../../src/core/facts.js';
+import { walChecksum } from '../../src/sources/sqlite/wal-header.js';
+import { runCheck } from '../../src/core/runner.js';
 import { scratchPerTest } from '../helpers/scratch.js';
 
 const { holders, tempDir } = scratchPerTest();

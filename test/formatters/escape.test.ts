@@ -4,10 +4,10 @@
  * with a marker. JSON keeps the string whole and as it is.
  */
 import { describe, expect, it } from 'vitest';
-import { cutText, escapeControl, escapeControlHex, visibleControls } from '../../src/escape.js';
-import { shellArg } from '../../src/fixes.js';
-import { renderReport } from '../../src/formatters/index.js';
-import { shortCommand } from '../../src/lock-words.js';
+import { cutText, escapeControl, escapeControlHex, visibleControls } from '../../src/core/escape.js';
+import { shellArg } from '../../src/sources/sqlite/fixes.js';
+import { renderReport } from '../../src/output/index.js';
+import { shortCommand } from '../../src/sources/proc/holder-words.js';
 import { finding, report } from './reports.js';
 
 /** Every invisible character the escaping must catch: bidi, marks, zero-width, separators. */

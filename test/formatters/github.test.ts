@@ -1,8 +1,8 @@
 /** GitHub workflow-command annotations, compared line by line, exactly. */
 import { describe, expect, it } from 'vitest';
-import { annotation, escapeData, escapeProperty, formatGithub, formatGithubSummary } from '../../src/formatters/github.js';
-import { formatMarkdown } from '../../src/formatters/markdown.js';
-import type { Finding } from '../../src/model.js';
+import { annotation, escapeData, escapeProperty, formatGithub, formatGithubSummary } from '../../src/output/github.js';
+import { formatMarkdown } from '../../src/output/markdown.js';
+import type { Finding } from '../../src/core/model.js';
 import { finding, mixedReport, report } from './reports.js';
 
 describe('github annotations', () => {

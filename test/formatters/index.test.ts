@@ -1,11 +1,11 @@
 /** renderReport: every format from the same report; none changes the report or depends on extra sections. */
 import { describe, expect, it } from 'vitest';
-import { FORMATS, isFormat, renderReport } from '../../src/formatters/index.js';
-import { formatJson } from '../../src/formatters/json.js';
-import { formatJunit } from '../../src/formatters/junit.js';
-import { formatSarif } from '../../src/formatters/sarif.js';
-import { makeStyle } from '../../src/formatters/style.js';
-import { formatText } from '../../src/formatters/text.js';
+import { FORMATS, isFormat, renderReport } from '../../src/output/index.js';
+import { formatJson } from '../../src/output/json.js';
+import { formatJunit } from '../../src/output/junit.js';
+import { formatSarif } from '../../src/output/sarif.js';
+import { makeStyle } from '../../src/output/style.js';
+import { formatText } from '../../src/output/text.js';
 import { mixedReport } from './reports.js';
 
 describe('renderReport', () => {

@@ -1,7 +1,7 @@
 /** JUnit XML, read back with a strict XML 1.0 parser (@rgrove/parse-xml rejects anything not well-formed). */
 import { XmlElement, parseXml } from '@rgrove/parse-xml';
 import { describe, expect, it } from 'vitest';
-import { formatJunit, xmlAttr, xmlText } from '../../src/formatters/junit.js';
+import { formatJunit, xmlAttr, xmlText } from '../../src/output/junit.js';
 import { HOSTILE, finding, hostileReport, mixedReport, report } from './reports.js';
 
 function elements(parent: XmlElement, name: string): XmlElement[] {

@@ -3,10 +3,10 @@
  * decides nothing itself: a diagnosis that disagrees with the raw locks is printed as given.
  */
 import { describe, expect, it } from 'vitest';
-import type { LockDiagnosis } from '../../src/facts/lock-diagnosis.js';
-import type { AuditFacts, LockFacts, LockSampleFacts, LockSampleProcess } from '../../src/facts/types.js';
-import { formatLocksText } from '../../src/formatters/locks-text.js';
-import { makeStyle } from '../../src/formatters/style.js';
+import type { LockDiagnosis } from '../../src/sources/proc/lock-diagnosis.js';
+import type { AuditFacts, LockFacts, LockSampleFacts, LockSampleProcess } from '../../src/core/facts.js';
+import { formatLocksText } from '../../src/output/locks-text.js';
+import { makeStyle } from '../../src/output/style.js';
 import { makeFacts } from '../helpers/facts.js';
 import { report } from './reports.js';
 

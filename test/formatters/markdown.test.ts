@@ -1,6 +1,6 @@
 /** The markdown report: a well-formed GFM table per database, escaped cells, fixes in a details block. */
 import { describe, expect, it } from 'vitest';
-import { formatMarkdown, mdInline } from '../../src/formatters/markdown.js';
+import { formatMarkdown, mdInline } from '../../src/output/markdown.js';
 import { HOSTILE, finding, hostileReport, mixedReport, report } from './reports.js';
 
 /** Splits a GFM table row on unescaped pipes. */

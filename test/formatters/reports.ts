@@ -1,6 +1,6 @@
 /** Report objects with known findings for the formatter tests (the formatters are pure: no database needed). */
-import type { DatabaseReport, Finding, Report, Status } from '../../src/model.js';
-import { summarize } from '../../src/model.js';
+import type { DatabaseReport, Finding, Report, Status } from '../../src/core/model.js';
+import { summarize } from '../../src/core/model.js';
 import { makeFacts } from '../helpers/facts.js';
 
 export function finding(id: string, status: Status, patch: Partial<Finding> = {}): Finding {

@@ -6,9 +6,9 @@ import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGISTRY } from '../../checks/index.js';
 import { buildDatabase, makeTempDir, removeDir } from '../../fixtures/databases.js';
-import { loadCatalogue } from '../../src/catalogue.js';
-import { artifactUri, formatSarif } from '../../src/formatters/sarif.js';
-import type { Report } from '../../src/model.js';
+import { loadCatalogue } from '../../src/core/catalogue.js';
+import { artifactUri, formatSarif } from '../../src/output/sarif.js';
+import type { Report } from '../../src/core/model.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 import { HOSTILE, hostileReport, mixedReport } from './reports.js';
 

@@ -2,9 +2,9 @@
  * Reads the status table of a check's doc (checks/<id>.md, section "What it measures"), for the meta tests that
  * keep the doc in step with what the check declares. lockscope itself never parses severities from markdown.
  */
-import { docSection } from '../../src/catalogue.js';
-import type { Severity } from '../../src/check.js';
-import { STATUSES, type Status } from '../../src/model.js';
+import { docSection } from '../../src/core/catalogue.js';
+import type { Severity } from '../../src/core/check.js';
+import { STATUSES, type Status } from '../../src/core/model.js';
 
 /**
  * Statuses listed in the "status" column (the first column when no header says "status") of the tables in

@@ -2,7 +2,7 @@
  * A healthy baseline of audit facts for check tests: a WAL database on ext4, nobody attached,
  * WAL empty. Tests override only what their case is about.
  */
-import type { AuditFacts, LockVisibility } from '../../src/facts/types.js';
+import type { AuditFacts, LockVisibility } from '../../src/core/facts.js';
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> | T[K] : T[K] };
 

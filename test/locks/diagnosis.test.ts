@@ -1,7 +1,7 @@
-/** The snapshot's diagnosis (src/facts/lock-diagnosis.ts): each conclusion the locks text shows, decided from the facts. */
+/** The snapshot's diagnosis (src/sources/proc/lock-diagnosis.ts): each conclusion the locks text shows, decided from the facts. */
 import { describe, expect, it } from 'vitest';
-import { diagnoseLocks, sampledActivity } from '../../src/facts/lock-diagnosis.js';
-import type { DecodedLock, LockFacts, LockHolder, LockVisibility, SqliteLockName } from '../../src/facts/types.js';
+import { diagnoseLocks, sampledActivity } from '../../src/sources/proc/lock-diagnosis.js';
+import type { DecodedLock, LockFacts, LockHolder, LockVisibility, SqliteLockName } from '../../src/core/facts.js';
 
 function lock(name: SqliteLockName, mode: 'shared' | 'exclusive' = 'shared', pinsFrame?: number): DecodedLock {
   return { name, mode, file: name.startsWith('wal-') ? 'shm' : 'db', ...(pinsFrame !== undefined ? { pinsFrame } : {}) };

@@ -2,7 +2,7 @@
  * Builders of sampling facts for the check tests (the shape sampleLocks produces; the sampler itself is
  * tested against real processes in sampler.test.ts).
  */
-import type { HoldStats, LockSampleFacts, LockSampleProcess, ReadHoldStats } from '../../src/facts/types.js';
+import type { HoldStats, LockSampleFacts, LockSampleProcess, ReadHoldStats } from '../../src/core/facts.js';
 
 export function hold(patch: Partial<HoldStats> = {}): HoldStats {
   return {

@@ -1,5 +1,5 @@
 /**
- * The hold tracker on its own (src/facts/hold-tracker.ts): fed constructed samples at chosen times, and fed
+ * The hold tracker on its own (src/sources/proc/hold-tracker.ts): fed constructed samples at chosen times, and fed
  * the real /proc/locks text captured while real processes held locks — no clock, no sampler loop.
  */
 import { readFileSync } from 'node:fs';
@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildDatabase, holdState, python } from '../../fixtures/databases.js';
 import { waitFor } from '../../fixtures/holders.js';
-import { gatherAuditFacts, statDatabaseFiles } from '../../src/facts/gather-audit.js';
-import { HoldTracker } from '../../src/facts/hold-tracker.js';
-import { type LockSample, type SampleKeys, sampleOf } from '../../src/facts/lock-sample.js';
-import { lockKey, parseProcLocks } from '../../src/facts/proc-locks.js';
-import { type DecodedLock, type ShmHeader, type SqliteLockName, isGatherError } from '../../src/facts/types.js';
+import { gatherAuditFacts, statDatabaseFiles } from '../../src/sources/sqlite/gather.js';
+import { HoldTracker } from '../../src/sources/proc/hold-tracker.js';
+import { type LockSample, type SampleKeys, sampleOf } from '../../src/sources/proc/lock-sample.js';
+import { lockKey, parseProcLocks } from '../../src/sources/proc/lock-table.js';
+import { type DecodedLock, type ShmHeader, type SqliteLockName, isGatherError } from '../../src/core/facts.js';
 import { scratchPerTest } from '../helpers/scratch.js';
 
 const { holders, tempDir } = scratchPerTest();

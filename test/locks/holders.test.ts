@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { buildDatabase, holdState, python } from '../../fixtures/databases.js';
 import { type HolderStack, hold, waitFor } from '../../fixtures/holders.js';
-import { gatherAuditFacts } from '../../src/facts/gather-audit.js';
-import { type LockHolder, isGatherError } from '../../src/facts/types.js';
+import { gatherAuditFacts } from '../../src/sources/sqlite/gather.js';
+import { type LockHolder, isGatherError } from '../../src/core/facts.js';
 import { scratchPerTest } from '../helpers/scratch.js';
 
 let dir = '';

@@ -3,7 +3,7 @@
  * stuck in PENDING behind it, must be reported as such in every run, also when the kernel's lock table is
  * longer than one page and changes while it is read. /proc/locks is a seq_file: one read() returns at most
  * one page of it, so the sampler must read on to EOF, and confirm a line that vanished from a multi-page
- * read by reading again (src/facts/lock-table-reader.ts LockTableReader).
+ * read by reading again (src/sources/proc/lock-table-reader.ts LockTableReader).
  *
  * The noise processes put 150 static and 60 churning lock lines (on a file of their own) in front of the
  * reader's line: they run on the reader's CPU and lock after it, and the kernel lists each CPU's locks
@@ -15,9 +15,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES_DIR, buildDatabase, holdState, python, waitReady } from '../../fixtures/databases.js';
 import { waitFor } from '../../fixtures/holders.js';
-import { gatherAuditFacts, statDatabaseFiles } from '../../src/facts/gather-audit.js';
-import { sampleLocks } from '../../src/facts/sampler.js';
-import { isGatherError } from '../../src/facts/types.js';
+import { gatherAuditFacts, statDatabaseFiles } from '../../src/sources/sqlite/gather.js';
+import { sampleLocks } from '../../src/sources/proc/sampler.js';
+import { isGatherError } from '../../src/core/facts.js';
 import { scratchPerTest } from '../helpers/scratch.js';
 
 const { holders, tempDir } = scratchPerTest();

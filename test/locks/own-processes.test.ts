@@ -9,10 +9,10 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import lockHolders from '../../checks/lock-holders.js';
 import { buildDatabase, holdState, waitReady } from '../../fixtures/databases.js';
 import { holdNode, waitFor } from '../../fixtures/holders.js';
-import { gatherAuditFacts } from '../../src/facts/gather-audit.js';
-import { classifyRuntime, isLockscopeProcess } from '../../src/facts/processes.js';
-import { type LockFacts, isGatherError } from '../../src/facts/types.js';
-import { runCheck } from '../../src/runner.js';
+import { gatherAuditFacts } from '../../src/sources/sqlite/gather.js';
+import { classifyRuntime, isLockscopeProcess } from '../../src/sources/proc/processes.js';
+import { type LockFacts, isGatherError } from '../../src/core/facts.js';
+import { runCheck } from '../../src/core/runner.js';
 import { BIN, ROOT, cleanEnv, runCli } from '../helpers/cli.js';
 import { scratchPerTest } from '../helpers/scratch.js';
 
@@ -98,8 +98,8 @@ describe("lockscope's own processes", () => {
   it("which scripts are lockscope's: bin/ and dist/ of the lockscope package, not the demo's app stand-ins or the fixtures", () => {
     const self = process.pid;
     expect(isLockscopeProcess(self, ['node', join(ROOT, 'bin', 'lockscope.js'), 'locks', 'x.db'], 'node')).toBe(true);
-    expect(isLockscopeProcess(self, ['node', '--enable-source-maps', join(ROOT, 'dist', 'src', 'stress', 'sampler.js')], 'node')).toBe(true);
-    expect(isLockscopeProcess(self, ['node', join(ROOT, 'dist', 'src', 'demo', 'scenario-child.js'), 'pinned-wal'], 'node')).toBe(false);
+    expect(isLockscopeProcess(self, ['node', '--enable-source-maps', join(ROOT, 'dist', 'src', 'sources', 'stress', 'sampler.js')], 'node')).toBe(true);
+    expect(isLockscopeProcess(self, ['node', join(ROOT, 'dist', 'src', 'cli', 'demo', 'scenario-child.js'), 'pinned-wal'], 'node')).toBe(false);
     expect(isLockscopeProcess(self, ['node', join(ROOT, 'fixtures', 'hold-node.mjs')], 'node')).toBe(false);
     expect(isLockscopeProcess(self, ['python3', join(ROOT, 'bin', 'lockscope.js')], 'python')).toBe(false);
     // Not resolvable (another user's process, a path gone): the script's name decides.

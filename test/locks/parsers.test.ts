@@ -4,10 +4,10 @@
  * Real processes exercise the same code in holders.test.ts; these cover the shapes that are hard to produce.
  */
 import { describe, expect, it } from 'vitest';
-import { hiddenLockCount, parseLsof } from '../../src/facts/holders.js';
-import { percentile, percentileSorted } from '../../src/facts/percentile.js';
-import { decodeDbLocks, decodeShmLocks, describeLock, parseProcLocks, shortLockName } from '../../src/facts/proc-locks.js';
-import { statFields } from '../../src/facts/processes.js';
+import { hiddenLockCount, parseLsof } from '../../src/sources/proc/holders.js';
+import { percentile, percentileSorted } from '../../src/core/percentile.js';
+import { decodeDbLocks, decodeShmLocks, describeLock, parseProcLocks, shortLockName } from '../../src/sources/proc/lock-table.js';
+import { statFields } from '../../src/sources/proc/processes.js';
 
 const TABLE = [
   '1: POSIX  ADVISORY  WRITE 4242 fe:00:2146989 1073741824 1073741825',

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { buildDatabase, holdState, python } from '../../fixtures/databases.js';
 import { holdNode } from '../../fixtures/holders.js';
-import { gatherAuditFacts, statDatabaseFiles } from '../../src/facts/gather-audit.js';
-import { sampleLocks } from '../../src/facts/sampler.js';
-import { isGatherError } from '../../src/facts/types.js';
+import { gatherAuditFacts, statDatabaseFiles } from '../../src/sources/sqlite/gather.js';
+import { sampleLocks } from '../../src/sources/proc/sampler.js';
+import { isGatherError } from '../../src/core/facts.js';
 import { scratchPerTest } from '../helpers/scratch.js';
 
 let dir = '';

@@ -13,11 +13,11 @@ import lockHolders from '../../checks/lock-holders.js';
 import lockStall from '../../checks/lock-stall.js';
 import { FIXTURES_DIR, HOLD_PY, buildDatabase, holdState, python, waitReady } from '../../fixtures/databases.js';
 import { hold, holdNode, waitFor } from '../../fixtures/holders.js';
-import { gatherAuditFacts, statDatabaseFiles } from '../../src/facts/gather-audit.js';
-import { sampleLocks } from '../../src/facts/sampler.js';
-import { type AuditFacts, isGatherError } from '../../src/facts/types.js';
-import type { Finding } from '../../src/model.js';
-import { runCheck } from '../../src/runner.js';
+import { gatherAuditFacts, statDatabaseFiles } from '../../src/sources/sqlite/gather.js';
+import { sampleLocks } from '../../src/sources/proc/sampler.js';
+import { type AuditFacts, isGatherError } from '../../src/core/facts.js';
+import type { Finding } from '../../src/core/model.js';
+import { runCheck } from '../../src/core/runner.js';
 import { scratchPerTest } from '../helpers/scratch.js';
 
 let dir = '';

@@ -9,9 +9,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import lockHolders from '../../checks/lock-holders.js';
 import lockVisibility from '../../checks/lock-visibility.js';
 import { type Holder, buildDatabase, holdState, makeTempDir, removeDir } from '../../fixtures/databases.js';
-import { gatherAuditFacts, gatherLocks, statDatabaseFiles } from '../../src/facts/gather-audit.js';
-import { isGatherError } from '../../src/facts/types.js';
-import { runCheck } from '../../src/runner.js';
+import { gatherAuditFacts, gatherLocks, statDatabaseFiles } from '../../src/sources/sqlite/gather.js';
+import { isGatherError } from '../../src/core/facts.js';
+import { runCheck } from '../../src/core/runner.js';
 import { runCli, nobodyCanRunCli, AS_NOBODY } from '../helpers/cli.js';
 
 let dir = '';

@@ -2,9 +2,9 @@
  * Stress facts for check tests: a healthy baseline run (4 writers, WAL, busy 5000, immediate, no
  * errors) that each test patches with only what its case is about.
  */
-import type { AuditFacts } from '../../src/facts/types.js';
-import type { StressFacts } from '../../src/stress/types.js';
-import { emptyErrorCounts } from '../../src/stress/types.js';
+import type { AuditFacts } from '../../src/core/facts.js';
+import type { StressFacts } from '../../src/core/stress-facts.js';
+import { emptyErrorCounts } from '../../src/core/stress-facts.js';
 import { makeFacts } from '../helpers/facts.js';
 
 export function baseStress(): StressFacts {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { STACKS } from '../../src/model.js';
-import { stackDefaults } from '../../src/stacks.js';
-import { KnobError, driverKnobDefaults, knobLabel, recommendedWorkload, resolveWorkload } from '../../src/stress/knobs.js';
+import { STACKS } from '../../src/core/model.js';
+import { stackDefaults } from '../../src/sources/sqlite/stacks.js';
+import { KnobError, driverKnobDefaults, knobLabel, recommendedWorkload, resolveWorkload } from '../../src/sources/stress/knobs.js';
 
 const wal = { walEnabled: true, pageSizeBytes: 4096, autoVacuum: 'none' as const };
 const rollback = { walEnabled: false, pageSizeBytes: 8192, autoVacuum: 'full' as const };
@@ -95,7 +95,7 @@ describe('stress knobs follow the named stack', () => {
     expect(w.knobLabels.busyTimeout).toBe('SQLite default (none known for prisma)');
   });
 
-  it('every stack resolves, with the values src/stacks.ts gives it', () => {
+  it('every stack resolves, with the values src/sources/sqlite/stacks.ts gives it', () => {
     for (const stack of STACKS) {
       const d = stackDefaults(stack);
       const w = forStack(stack);

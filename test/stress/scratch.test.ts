@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildDatabase, makeTempDir, removeDir } from '../../fixtures/databases.js';
 import { waitFor } from '../../fixtures/holders.js';
-import { readDbHeader } from '../../src/facts/gather-audit.js';
-import { SCRATCH_PATTERN, ScratchError, createScratch, findLeftovers, removeLeftovers, removeScratch, scratchName } from '../../src/stress/scratch.js';
+import { readDbHeader } from '../../src/sources/sqlite/gather.js';
+import { SCRATCH_PATTERN, ScratchError, createScratch, findLeftovers, removeLeftovers, removeScratch, scratchName } from '../../src/sources/stress/scratch.js';
 
 let dir: string;
 beforeEach(() => {

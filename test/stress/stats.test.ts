@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SampleStore, histogram, latencySummary, mergeSorted, percentile } from '../../src/stress/stats.js';
+import { SampleStore, histogram, latencySummary, mergeSorted, percentile } from '../../src/sources/stress/stats.js';
 
 describe('stress stats', () => {
   it('nearest-rank percentiles are exact', () => {

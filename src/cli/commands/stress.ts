@@ -1,0 +1,281 @@
+/**
+ * `lockscope stress <db>`: concurrent writers (and readers) on worker threads, on a scratch database
+ * next to the target (or, with --live, in a table of lockscope's own inside it), measured and checked.
+ */
+import { createInterface } from 'node:readline';
+import { type Command, InvalidArgumentError } from 'commander';
+import { checksIn } from '../../../checks/index.js';
+import type { Io } from '../io.js';
+import { escapeControl } from '../../core/escape.js';
+import { AuditInputError } from '../../sources/sqlite/gather.js';
+import { mergeApp, mergeThresholds } from '../config.js';
+import { type Style, colorLevel, makeStyle } from '../../output/style.js';
+import { formatFinding, summaryLine } from '../../output/text.js';
+import type { CheckedDatabase, DatabaseReport, FailedDatabase, Finding, Report } from '../../core/model.js';
+import { type AppFlagValues, SYNC_MODES, TX_MODES, appSettingsFrom, bytes, durationMs, nonNegativeInt, oneOf, positiveInt } from '../options.js';
+import { parseBytes, parseDurationMs } from '../../core/units.js';
+import { buildReport } from '../../core/report.js';
+import { type ThresholdOverrides, runChecks } from '../../core/runner.js';
+import { stressTextSection } from '../../output/stress-text.js';
+import type { Progress } from '../../sources/stress/harness.js';
+import { PATTERNS, type StressKnobFlags } from '../../sources/stress/knobs.js';
+import { KnobError, type StressOutcome, runStress } from '../../sources/stress/run.js';
+import { signalExitCode, withInterruptSignals } from '../../sources/stress/signals.js';
+import type { StressFacts, StressPattern } from '../../core/stress-facts.js';
+import { addAppSettingFlags, addOutputFlags, checkOutputTarget, emitReport, loadCommandConfig, type OutputOptions, outputFormat, reportErrors, startSpinner, writeOutput } from './audit.js';
+
+
+interface StressFlagValues extends AppFlagValues, OutputOptions {
+  config?: string;
+  threshold?: ThresholdOverrides;
+  writers?: number;
+  readers?: number;
+  duration?: number;
+  transactions?: number;
+  pattern?: StressPattern;
+  batch?: number;
+  hold?: number;
+  readerHold?: number;
+  think?: number;
+  rowBytes?: number;
+  retry?: number;
+  scratchDir?: string;
+  live?: boolean;
+  yes?: boolean;
+  compare?: boolean;
+}
+
+function positiveDuration(name: string) {
+  const parse = durationMs(name);
+  return (value: string): number => {
+    const ms = parse(value);
+    if (ms <= 0) throw new InvalidArgumentError(`${name} must be longer than 0 (got "${value}")`);
+    return ms;
+  };
+}
+
+/** Knobs from the config's `stress` section (same names as the long flags, camelCased); flags win over them. */
+export function knobsFromConfig(stress: Record<string, unknown> | undefined): StressKnobFlags {
+  const out: StressKnobFlags = {};
+  if (!stress) return out;
+  const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+  // The config schema allows only these values; anything else is left unset rather than cast.
+  const choice = <T extends string>(v: unknown, allowed: readonly T[]): T | undefined => allowed.find((a) => a === v);
+  const ms = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' ? parseDurationMs(v) : undefined);
+  const set = <K extends keyof StressKnobFlags>(key: K, value: StressKnobFlags[K] | undefined) => {
+    if (value !== undefined) out[key] = value;
+  };
+  set('writers', num(stress.writers));
+  set('readers', num(stress.readers));
+  set('durationMs', ms(stress.duration));
+  set('transactions', num(stress.transactions));
+  set('busyTimeoutMs', num(stress.busyTimeout));
+  set('tx', choice(stress.tx, TX_MODES));
+  set('pattern', choice(stress.pattern, PATTERNS));
+  set('batch', num(stress.batch));
+  set('holdMs', ms(stress.hold));
+  set('readerHoldMs', ms(stress.readerHold));
+  set('thinkMs', ms(stress.think));
+  set('rowBytes', typeof stress.rowBytes === 'string' ? parseBytes(stress.rowBytes) : num(stress.rowBytes));
+  set('synchronous', choice(stress.synchronous, SYNC_MODES));
+  set('retry', num(stress.retry));
+  return out;
+}
+
+/** Flags over config; a --duration or --transactions flag replaces the config's bound of either kind. */
+export function mergeKnobs(fromConfig: StressKnobFlags, fromFlags: StressKnobFlags): StressKnobFlags {
+  const base = { ...fromConfig };
+  if (fromFlags.durationMs !== undefined || fromFlags.transactions !== undefined) {
+    delete base.durationMs;
+    delete base.transactions;
+  }
+  const out: StressKnobFlags = { ...base };
+  const take = <K extends keyof StressKnobFlags>(key: K) => {
+    const value = fromFlags[key];
+    if (value !== undefined) out[key] = value;
+  };
+  for (const key of Object.keys(fromFlags) as (keyof StressKnobFlags)[]) take(key);
+  return out;
+}
+
+export function knobFlags(opts: StressFlagValues): StressKnobFlags {
+  return {
+    writers: opts.writers,
+    readers: opts.readers,
+    durationMs: opts.duration,
+    transactions: opts.transactions,
+    busyTimeoutMs: opts.busyTimeout,
+    tx: opts.tx,
+    pattern: opts.pattern,
+    batch: opts.batch,
+    holdMs: opts.hold,
+    readerHoldMs: opts.readerHold,
+    thinkMs: opts.think,
+    rowBytes: opts.rowBytes,
+    synchronous: opts.synchronous,
+    retry: opts.retry,
+  };
+}
+
+/** The `stress` object of the JSON report: the facts without the recommended arm (that is in `compare`). */
+export function stressJson(stress: StressFacts): Omit<StressFacts, 'recommended'> {
+  const { recommended: _recommended, ...rest } = stress;
+  return rest;
+}
+
+export function stressDatabaseReport(path: string, outcome: StressOutcome, findings: Finding[]): CheckedDatabase {
+  const { stress: _stress, ...facts } = outcome.facts;
+  const db: CheckedDatabase = { path, facts, findings, stress: stressJson(outcome.stress) };
+  if (outcome.compare) db.compare = outcome.compare;
+  return db;
+}
+
+export function formatStressText(report: Report, opts: OutputOptions, style: Style): string {
+  const out: string[] = [];
+  for (const db of report.databases) {
+    out.push(style.bold(escapeControl(db.path)));
+    if (db.error) out.push(`${style.red('☠')} ${escapeControl(db.error.message)} ${style.dim(`[${db.error.code}]`)}`);
+    else {
+      if (db.stress) out.push(...stressTextSection(db.stress, db.compare ?? null, style));
+      for (const f of db.findings) out.push(...formatFinding(f, { style, verbose: opts.verbose, stack: opts.stack }));
+    }
+    out.push('');
+  }
+  out.push(summaryLine(report, style));
+  return `${out.join('\n')}\n`;
+}
+
+async function confirmLive(path: string, flags: StressKnobFlags, io: Io): Promise<boolean> {
+  const rl = createInterface({ input: io.stdinStream, output: io.stderrStream, terminal: true });
+  try {
+    io.stderr(
+      `--live writes to ${escapeControl(path)} itself: lockscope creates a table of its own (lockscope_stress_<pid>_<hex>), runs ${flags.writers ?? 4} writer thread(s) on it while your app keeps running, then drops it. The app's tables are not touched; the file may keep the pages the table used (on its freelist, reused by later writes), and the app's writers will meet lockscope's in the lock.\n`,
+    );
+    const answer = await new Promise<string>((resolve) => {
+      // Ctrl-C at the prompt is a "no" (readline would otherwise just pause).
+      rl.once('SIGINT', () => {
+        io.stderr('\n');
+        resolve('');
+      });
+      rl.question('Continue? [y/N] ', resolve);
+    });
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+function progressText(arm: string, p: Progress, compare: boolean): string {
+  return `${compare ? `${arm}: ` : ''}${(p.elapsedMs / 1000).toFixed(0)} s · ${Math.round(p.transactionsPerSecond).toLocaleString('en-US')} tx/s · ${p.committed.toLocaleString('en-US')} committed · ${p.errors.toLocaleString('en-US')} errors`;
+}
+
+/** Text: the stress layout (measurements before findings); every other format: the shared renderers. */
+function writeReport(report: Report, opts: OutputOptions, io: Io): boolean {
+  if (outputFormat(opts) !== 'text') return emitReport(report, opts, io);
+  const style = makeStyle(opts.output ? 0 : colorLevel(io.env, io.stdoutIsTTY));
+  return writeOutput(formatStressText(report, opts, style), opts, io, report.databases.map((db) => db.path));
+}
+
+function errorReport(path: string, err: unknown): FailedDatabase {
+  const e = err as { code?: string; message?: string };
+  const message = err instanceof AuditInputError ? `${path}: ${err.message}` : (e.message ?? String(err));
+  return { path, error: { code: e.code ?? 'ERROR', message } };
+}
+
+export function registerStress(program: Command, io: Io, setExit: (code: number) => void): void {
+  const cmd = program
+    .command('stress')
+    .description('measure concurrent writers on worker threads: on a scratch copy of the set-up next to <db> (default) or --live')
+    .argument('<db>', 'the database whose set-up (page size, journal mode, auto_vacuum) the stress copies');
+  addAppSettingFlags(cmd);
+  addOutputFlags(cmd);
+  cmd
+    .option('--writers <n>', 'writer threads (default 4)', positiveInt('--writers'))
+    .option('--readers <n>', 'reader threads (default 0)', nonNegativeInt('--readers'))
+    .option('--duration <time>', 'how long to run, e.g. 5s, 1500ms (default 5s)', positiveDuration('--duration'))
+    .option('--transactions <n>', 'stop after this many write transactions in all, instead of --duration', positiveInt('--transactions'))
+    .option('--pattern <pattern>', `what each write transaction does: ${PATTERNS.join('|')} (default insert)`, oneOf('--pattern', PATTERNS))
+    .option('--batch <n>', 'rows written per transaction (default 1)', positiveInt('--batch'))
+    .option('--hold <time>', 'keep each write transaction open this long before COMMIT (work done inside it)', durationMs('--hold'))
+    .option('--reader-hold <time>', 'keep each read transaction (its snapshot) open this long', durationMs('--reader-hold'))
+    .option('--think <time>', "pause between one write transaction and the writer's next, outside any transaction (default 0: back to back)", durationMs('--think'))
+    .option('--row-bytes <bytes>', 'payload bytes per row (default 100)', bytes('--row-bytes'))
+    .option('--retry <n>', 'retry a transaction that got BUSY/LOCKED up to n times, with jittered backoff (default 0)', nonNegativeInt('--retry'))
+    .option('--scratch-dir <dir>', "create the scratch database here instead of next to <db> (a finding says so when it is another filesystem)")
+    .option('--live', "WRITES: run against <db> itself, in a table of lockscope's own (created and dropped)")
+    .option('--yes', 'confirm --live without asking (required when stdin is not a terminal)')
+    .option('--compare', 'run the same workload again with the recommended settings (WAL, busy 5000 ms, BEGIN IMMEDIATE, synchronous NORMAL) and show both')
+    .action(async (path: string, opts: StressFlagValues) => {
+      const config = loadCommandConfig(io, opts.config);
+      if (config === 'error') return setExit(2);
+      const app = mergeApp(config?.app, appSettingsFrom(opts));
+      const flags = mergeKnobs(knobsFromConfig(config?.stress), knobFlags(opts));
+      const output: OutputOptions = { ...opts, stack: opts.stack ?? config?.stack };
+      if (!checkOutputTarget(output, [path], io)) return setExit(2);
+      if (opts.live && !opts.yes) {
+        if (!io.stdinIsTTY || !io.stderrIsTTY) {
+          io.stderr(`lockscope: --live writes to ${escapeControl(path)}; confirm with --yes when not running on a terminal\n`);
+          setExit(2);
+          return;
+        }
+        if (!(await confirmLive(path, flags, io))) {
+          io.stderr('lockscope: not confirmed: nothing was written\n');
+          setExit(2);
+          return;
+        }
+      }
+      const json = outputFormat(output) !== 'text';
+      const spinner = await startSpinner(io, 'starting the stress threads', json);
+      const notice = (message: string) => {
+        spinner?.clear();
+        io.stderr(`lockscope: ${escapeControl(message)}\n`);
+        spinner?.render();
+      };
+      let db: DatabaseReport;
+      let interrupted: string | null = null;
+      let signalled: NodeJS.Signals | null = null;
+      try {
+        const outcome = await withInterruptSignals(
+          io.interrupts,
+          (control) =>
+            runStress(path, {
+              flags,
+              app,
+              stack: output.stack ?? null,
+              scratchDir: opts.scratchDir,
+              live: opts.live,
+              compare: opts.compare,
+              control,
+              onNotice: notice,
+              onProgress: spinner ? (arm, p) => spinner && (spinner.text = progressText(arm, p, Boolean(opts.compare))) : undefined,
+            }),
+          (signal) => {
+            signalled ??= signal;
+            if (spinner) spinner.text = `${signal}: stopping the stress threads and removing the scratch database`;
+          },
+        );
+        interrupted = outcome.stress.interrupted;
+        const findings = runChecks(checksIn('stress'), outcome.facts, {
+          app,
+          thresholds: mergeThresholds(config?.thresholds, opts.threshold),
+          severity: config?.severity ?? {},
+        });
+        db = stressDatabaseReport(path, outcome, findings);
+      } catch (err) {
+        spinner?.stop();
+        if (err instanceof KnobError) {
+          io.stderr(`lockscope: ${err.message}\n`);
+          setExit(2);
+          return;
+        }
+        db = errorReport(path, err);
+      }
+      spinner?.stop();
+      const report = buildReport('stress', [db], opts.failOn);
+      const written = writeReport(report, output, io);
+      reportErrors(report, io);
+      interrupted ??= signalled;
+      if (interrupted) io.stderr(`lockscope: interrupted by ${interrupted}; the stress threads stopped and lockscope removed what it had created\n`);
+      setExit(interrupted ? signalExitCode(interrupted) : written ? report.exitCode : 2);
+    });
+}

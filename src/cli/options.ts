@@ -1,0 +1,97 @@
+/**
+ * Option parsing shared by commands: the app's declared connection settings, thresholds, output.
+ * Bad values throw UsageError (exit 2, one line, no stack trace).
+ */
+import { InvalidArgumentError } from 'commander';
+import type { FailOn } from '../core/exit-code.js';
+import type { AppSettings } from '../core/facts.js';
+import { STACKS, type Stack } from '../core/model.js';
+import type { ThresholdOverrides } from '../core/runner.js';
+import { parseBytes, parseDurationMs } from '../core/units.js';
+
+export class UsageError extends Error {}
+
+export function oneOf<T extends string>(name: string, allowed: readonly T[]) {
+  return (value: string): T => {
+    const v = value.toLowerCase() as T;
+    if (!allowed.includes(v)) throw new InvalidArgumentError(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
+    return v;
+  };
+}
+
+export function nonNegativeInt(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`${name} must be a whole number ≥ 0 (got "${value}")`);
+    return Number(value);
+  };
+}
+
+export function positiveInt(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value.trim()) || Number(value) === 0) throw new InvalidArgumentError(`${name} must be a whole number ≥ 1 (got "${value}")`);
+    return Number(value);
+  };
+}
+
+export function durationMs(name: string) {
+  return (value: string): number => {
+    const ms = parseDurationMs(value);
+    if (ms === undefined) throw new InvalidArgumentError(`${name} must be a duration like 200ms, 5s or 2m (got "${value}")`);
+    return ms;
+  };
+}
+
+export function bytes(name: string) {
+  return (value: string): number => {
+    const n = parseBytes(value);
+    if (n === undefined) throw new InvalidArgumentError(`${name} must be a size like 4096, 64MiB or 1GiB (got "${value}")`);
+    return n;
+  };
+}
+
+/** --threshold check.key=value (repeatable); sizes and durations accept units. */
+export function collectThreshold(value: string, previous: ThresholdOverrides = {}): ThresholdOverrides {
+  const m = /^([a-z0-9-]+)\.([A-Za-z0-9]+)=(.+)$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError(`--threshold takes check-id.name=value, e.g. wal-size.warnBytes=128MiB (got "${value}")`);
+  const [, id, key, raw] = m as unknown as [string, string, string, string];
+  const n = parseBytes(raw) ?? parseDurationMs(raw);
+  if (n === undefined) throw new InvalidArgumentError(`--threshold ${id}.${key}: "${raw}" is not a number, size or duration`);
+  return { ...previous, [id]: { ...(previous[id] ?? {}), [key]: n } };
+}
+
+export const TX_MODES = ['deferred', 'immediate', 'exclusive'] as const;
+export const SYNC_MODES = ['off', 'normal', 'full', 'extra'] as const;
+export const JOURNAL_MODES = ['delete', 'truncate', 'persist', 'memory', 'wal', 'off'] as const;
+export const FAIL_ON = ['fail', 'warn', 'never'] as const;
+
+/** Raw option values as commander gives them for the app-settings flags. */
+export interface AppFlagValues {
+  busyTimeout?: number;
+  tx?: AppSettings['transactionMode'];
+  synchronous?: AppSettings['synchronous'];
+  journalMode?: AppSettings['journalMode'];
+  walAutocheckpoint?: number;
+  journalSizeLimit?: number;
+  writers?: number;
+}
+
+export function appSettingsFrom(flags: AppFlagValues): AppSettings {
+  const app: AppSettings = {};
+  if (flags.busyTimeout !== undefined) app.busyTimeoutMs = flags.busyTimeout;
+  if (flags.tx !== undefined) app.transactionMode = flags.tx;
+  if (flags.synchronous !== undefined) app.synchronous = flags.synchronous;
+  if (flags.journalMode !== undefined) app.journalMode = flags.journalMode;
+  if (flags.walAutocheckpoint !== undefined) app.walAutocheckpointPages = flags.walAutocheckpoint;
+  if (flags.journalSizeLimit !== undefined) app.journalSizeLimitBytes = flags.journalSizeLimit;
+  return app;
+}
+
+export interface OutputFlagValues {
+  json?: boolean;
+  format?: string;
+  failOn?: FailOn;
+  verbose?: boolean;
+  stack?: Stack;
+}
+
+export const STACK_CHOICES = STACKS;

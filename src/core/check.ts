@@ -1,0 +1,132 @@
+/**
+ * The shape of a check: a pure, synchronous function of the facts it declares.
+ * A check never opens a file or prints; it returns one result, and the runner turns it into a Finding.
+ *
+ * The contract a check fills in (defineCheck infers every type parameter from the object literal):
+ * - `requires`: facts it cannot run without. The runner passes them with gather errors ruled out; a failed
+ *   gatherer turns the check into a `skip` (messageId `facts-unavailable`). A required run-only fact
+ *   (RUN_ONLY_FACTS: sampling, --checkpoint, stress) that was not gathered means the check does not apply.
+ * - `optional`: facts it uses when present; `undefined` when absent or when the gatherer failed (the failure is
+ *   in `ctx.unavailable`). Only declared facts are passed: reading any other does not compile.
+ * - `thresholds`: each with its default, unit and meaning; `ctx.thresholds` has exactly these names, typed.
+ * - `messages`: every messageId the check can return, with the statuses it can end in; `run` cannot return
+ *   another id or another status for it.
+ * - `defaultSeverity` and `category`: data, shown by `lockscope checks` and used by the commands.
+ */
+import type { AuditFacts, GatherError } from './facts.js';
+import type { AppSettings } from './facts.js';
+import type { Evidence, Fix, Stack, Status } from './model.js';
+
+export type FactKey = keyof AuditFacts;
+
+/**
+ * Facts gathered only when a command or flag asks for them (lock sampling, --checkpoint, a stress run): absent
+ * (undefined or null) means "not run", and a check that requires one does not apply to the run at all.
+ */
+export const RUN_ONLY_FACTS = ['lockSamples', 'checkpoint', 'stress'] as const satisfies readonly FactKey[];
+export type RunOnlyFact = (typeof RUN_ONLY_FACTS)[number];
+
+/** A required fact as the check sees it: never a gather error; a run-only fact is also never absent. */
+export type RequiredFact<K extends FactKey> = K extends RunOnlyFact
+  ? Exclude<AuditFacts[K], GatherError | null | undefined>
+  : Exclude<AuditFacts[K], GatherError>;
+
+/** Exactly the facts a check declared: the required ones, and the optional ones (undefined when unavailable). */
+export type CheckFacts<R extends FactKey, O extends FactKey = never> = { readonly [P in R]: RequiredFact<P> } & {
+  readonly [P in O]: Exclude<AuditFacts[P], GatherError> | undefined;
+};
+
+export type ThresholdUnit = 'bytes' | 'ms' | 'frames' | 'pages' | 'count' | 'percent' | 'ratio';
+
+export interface ThresholdSpec {
+  default: number;
+  unit: ThresholdUnit;
+  description: string;
+}
+
+/** The statuses a check's own result can have (skip for "not applicable here" is a result too). */
+export type ResultStatus = Exclude<Status, 'error'>;
+export type Severity = 'fail' | 'warn' | 'info';
+
+/** Which command runs a check (checks/index.ts CATEGORIES has the order and what each means). */
+export type CheckCategory = 'audit' | 'locks' | 'checkpoint' | 'stress';
+
+export interface CheckContext<T extends string = string, O extends FactKey = FactKey> {
+  /** The app's declared connection settings (flags, config); undefined = not declared. */
+  app: AppSettings;
+  /** This check's thresholds: defaults merged with the user's overrides. */
+  thresholds: { readonly [N in T]: number };
+  /** The app's stack (--stack / config `stack`): its defaults (src/sources/sqlite/stacks.ts) stand in for undeclared settings. */
+  stack?: Stack;
+  /** Why an optional fact is undefined when its gatherer failed (absent key: it was gathered, or not asked for). */
+  unavailable: { readonly [P in O]?: GatherError['error'] };
+}
+
+interface ResultBase {
+  /** What was measured, with numbers. */
+  message: string;
+  evidence?: Evidence;
+  fixes?: Fix[];
+  /**
+   * A title for this result when neither the check's title nor its failureTitle reads right (e.g. an `info`
+   * that must not print the passing title). Absent: title for pass/info/skip, failureTitle for warn/fail.
+   */
+  title?: string;
+}
+
+/** Declared messages: messageId → the statuses a result with that id can have. */
+export type Messages = Record<string, readonly ResultStatus[]>;
+
+/** One result: a declared messageId with one of the statuses declared for it. */
+export type CheckResult<M extends Messages = Messages> = {
+  [I in keyof M & string]: ResultBase & { messageId: I; status: M[I][number] };
+}[keyof M & string];
+
+export interface CheckDef<R extends FactKey = FactKey, O extends FactKey = never, T extends string = string, M extends Messages = Messages> {
+  /** Stable kebab-case id = file name = doc name. */
+  id: string;
+  /** Which command runs it (the registry's one order decides the order within a command). */
+  category: CheckCategory;
+  /** Reads right when it passes. */
+  title: string;
+  /** Reads right when it does not. */
+  failureTitle: string;
+  /** One line for `lockscope checks`: what it measures. */
+  description: string;
+  requires: readonly R[];
+  optional?: readonly O[];
+  /** Every threshold with its default, unit and meaning ({} when none): the one place its default is written. */
+  thresholds: { readonly [N in T]: ThresholdSpec };
+  messages: M;
+  /**
+   * The worst status this check gives with its default thresholds and no severity override: the status a
+   * config `checks` entry replaces, shown by `lockscope checks` and used as the SARIF rule's default level.
+   * The meta test keeps it equal to the worst of the declared messages' statuses and the doc's status table.
+   */
+  defaultSeverity: Severity;
+  run(facts: CheckFacts<R, O>, ctx: CheckContext<T, O>): CheckResult<M>;
+}
+
+/** Identity helper that keeps each check an object literal with its types inferred. */
+export function defineCheck<R extends FactKey, const M extends Messages, O extends FactKey = never, T extends string = never>(
+  check: CheckDef<R, O, T, M>,
+): CheckDef<R, O, T, M> {
+  return check;
+}
+
+/** A registered check of any shape, as the runner and the catalogue see it. */
+export interface AnyCheck {
+  id: string;
+  category: CheckCategory;
+  title: string;
+  failureTitle: string;
+  description: string;
+  requires: readonly FactKey[];
+  optional?: readonly FactKey[];
+  thresholds: { readonly [name: string]: ThresholdSpec };
+  messages: Messages;
+  defaultSeverity: Severity;
+  // The runner passes exactly the declared facts; the check's own signature is narrower than this one.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  run(facts: any, ctx: CheckContext<string, FactKey>): CheckResult;
+}

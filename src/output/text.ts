@@ -1,0 +1,132 @@
+/**
+ * The text report, read like a good `doctor`: one line per check with a status symbol, indented
+ * evidence and `→ fix` lines for what is not passing, one summary line at the end.
+ */
+import Table from 'cli-table3';
+import { EVIDENCE_MAX_CHARS, cutText, escapeControl, visibleControls } from '../core/escape.js';
+import type { AuditFacts } from '../core/facts.js';
+import { isGatherError } from '../core/facts.js';
+import { type DatabaseReport, type Finding, type Fix, type Report, type Stack, type Status, factsSource } from '../core/model.js';
+import { formatBytes, formatCount } from '../core/units.js';
+import type { Style } from './style.js';
+
+export interface TextOptions {
+  style: Style;
+  verbose?: boolean;
+  /** Show fixes for this stack only (plus the stack-independent ones). */
+  stack?: Stack;
+}
+
+const SYMBOL: Record<Status, string> = { pass: '✔', warn: '⚠', fail: '✖', info: 'ℹ', skip: '–', error: '☠' };
+
+function paint(style: Style, status: Status, text: string): string {
+  switch (status) {
+    case 'pass':
+      return style.green(text);
+    case 'warn':
+      return style.yellow(text);
+    case 'fail':
+    case 'error':
+      return style.red(text);
+    case 'info':
+      return style.cyan(text);
+    default:
+      return style.gray(text);
+  }
+}
+
+function evidenceValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+export function fixesFor(fixes: readonly Fix[], stack: Stack | undefined): Fix[] {
+  if (!stack) return [...fixes];
+  return fixes.filter((f) => f.stack === undefined || f.stack === stack);
+}
+
+function fixLines(fix: Fix, style: Style): string[] {
+  // Fixes can quote paths and command lines from outside: escaped like the message.
+  const lines = [`    ${style.bold('→')} ${fix.stack ? `${style.dim(`[${fix.stack}]`)} ` : ''}${escapeControl(fix.summary)}`];
+  for (const snippet of [fix.sql, fix.code, fix.shell]) {
+    if (snippet) for (const l of visibleControls(snippet).split('\n')) lines.push(`        ${style.cyan(l)}`);
+  }
+  if (fix.caution) lines.push(`        ${style.dim(`caution: ${escapeControl(fix.caution)}`)}`);
+  if (fix.docs) lines.push(`        ${style.dim(escapeControl(fix.docs))}`);
+  return lines;
+}
+
+export function formatFinding(f: Finding, opts: TextOptions): string[] {
+  const { style } = opts;
+  const head = `${paint(style, f.status, SYMBOL[f.status])} ${style.bold(escapeControl(f.title))} ${style.dim(`(${f.id})`)}`;
+  const showDetail = f.status !== 'pass' || opts.verbose;
+  if (!showDetail) return [head];
+  const lines = [head, `    ${escapeControl(f.message)}`];
+  const entries = Object.entries(f.evidence);
+  // Evidence backs a problem (warn, fail, error); for info and skip the message says enough unless --verbose.
+  const problem = f.status === 'warn' || f.status === 'fail' || f.status === 'error';
+  if (entries.length > 0 && (problem || opts.verbose)) {
+    lines.push(`    ${style.dim(entries.map(([k, v]) => `${k}=${escapeControl(cutText(evidenceValue(v), EVIDENCE_MAX_CHARS))}`).join('  '))}`);
+  }
+  if (f.status !== 'pass') for (const fix of fixesFor(f.fixes, opts.stack)) lines.push(...fixLines(fix, style));
+  return lines;
+}
+
+/** The facts table at the top of a database's section. */
+export function factsTable(facts: AuditFacts): string {
+  const table = new Table({ style: { head: [], border: [] }, colWidths: [14, 62], wordWrap: true });
+  const h = facts.header;
+  table.push(
+    ['mode', h.walEnabled ? 'WAL (stored in the file)' : 'rollback journal (file format 1)'],
+    ['page size', `${formatCount(h.pageSizeBytes)} B · ${formatCount(h.pageCount)} pages · auto_vacuum ${h.autoVacuum}`],
+    ['written by', `SQLite ${h.sqliteVersion} (the app's library, from the header)`],
+  );
+  const size = (info: { exists: boolean; sizeBytes?: number }) => (info.exists ? formatBytes(info.sizeBytes ?? 0) : 'absent');
+  table.push(['files', `db ${size(facts.files.db)} · -wal ${size(facts.files.wal)} · -shm ${size(facts.files.shm)} · -journal ${size(facts.files.journal)}`]);
+  if (!isGatherError(facts.shm) && facts.shm?.header) {
+    const s = facts.shm.header;
+    table.push(['wal-index', `mxFrame ${formatCount(s.mxFrame)} · nBackfill ${formatCount(s.nBackfill)} · ${facts.shm.trusted ? 'live' : 'possibly stale'}`]);
+  }
+  if (!isGatherError(facts.filesystem)) table.push(['filesystem', `${facts.filesystem.name} (${facts.filesystem.class})`]);
+  return table.toString();
+}
+
+function databaseSection(db: DatabaseReport, opts: TextOptions): string[] {
+  const { style } = opts;
+  const lines = [style.bold(`${escapeControl(db.path)}`)];
+  if (db.error) {
+    lines.push(`${style.red(SYMBOL.error)} ${escapeControl(db.error.message)} ${style.dim(`[${db.error.code}]`)}`);
+    return lines;
+  }
+  // The facts table summarises the SQLite source's facts; another source brings its own summary.
+  if (db.facts?.header && factsSource(db.facts) === 'sqlite') lines.push(factsTable(db.facts));
+  for (const f of db.findings ?? []) lines.push(...formatFinding(f, opts));
+  return lines;
+}
+
+export function summaryLine(report: Report, style: Style): string {
+  const s = report.summary;
+  const dbs = report.databases.length;
+  const errors = report.databases.filter((d) => d.error).length;
+  const parts = [
+    `${dbs} database${dbs === 1 ? '' : 's'}`,
+    style.green(`${s.pass} passed`),
+    style.yellow(`${s.warn} warning${s.warn === 1 ? '' : 's'}`),
+    style.red(`${s.fail} failed`),
+    style.cyan(`${s.info} info`),
+    style.gray(`${s.skip} skipped`),
+  ];
+  if (s.error > 0) parts.push(style.red(`${s.error} check error${s.error === 1 ? '' : 's'}`));
+  if (errors > 0) parts.push(style.red(`${errors} could not be audited`));
+  return `${parts.join(' · ')} · exit ${report.exitCode}`;
+}
+
+export function formatText(report: Report, opts: TextOptions, extraSections?: (db: DatabaseReport) => string[]): string {
+  const out: string[] = [];
+  for (const db of report.databases) {
+    out.push(...databaseSection(db, opts), ...(extraSections?.(db) ?? []), '');
+  }
+  out.push(summaryLine(report, opts.style));
+  return `${out.join('\n')}\n`;
+}
