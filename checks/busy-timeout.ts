@@ -66,7 +66,7 @@ export default defineCheck({
       };
     }
     // The timeout is long enough, but it only helps statements that start outside a transaction: a deferred
-    // transaction that has read never calls the busy handler (sqlite-lock-facts §6). Never say "connections wait" then.
+    // transaction that has read never calls the busy handler (checks/transaction-mode.md). Never say "connections wait" then.
     const trap = upgradeTrapVerdict(app, stack);
     if (trap.trapped === 'yes') {
       return {

@@ -51,7 +51,7 @@ export default defineCheck({
         fixes: [walModeFix()],
       };
     }
-    // WAL stops readers and the writer blocking each other, not the deferred upgrade trap (sqlite-lock-facts §6:
+    // WAL stops readers and the writer blocking each other, not the deferred upgrade trap (checks/transaction-mode.md:
     // SQLITE_BUSY_SNAPSHOT in WAL): unless the app's transactions are known not to be trapped, say so and list
     // BEGIN IMMEDIATE beside WAL.
     const trap = upgradeTrapVerdict(app, stack);

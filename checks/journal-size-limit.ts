@@ -3,7 +3,7 @@ import { perConnectionPragmaFixes, periodicCheckpointFix } from '../src/sources/
 import type { Fix } from '../src/core/model.js';
 import { formatBytes, formatCount } from '../src/core/units.js';
 
-/** WAL_HDRSIZE and WAL_FRAME_HDRSIZE (wal.c; sqlite-lock-facts §4). */
+/** WAL_HDRSIZE and WAL_FRAME_HDRSIZE (wal.c). */
 const WAL_HEADER_BYTES = 32;
 const FRAME_HEADER_BYTES = 24;
 const DOCS = 'https://www.sqlite.org/pragma.html#pragma_journal_size_limit';

@@ -2,7 +2,7 @@ import { defineCheck } from '../src/core/check.js';
 import { immediateTransactionFixes } from '../src/sources/sqlite/fixes.js';
 import { STACK_DEFAULTS, stackDefaults, stacksWithTransaction, upgradeTrapVerdict } from '../src/sources/sqlite/stacks.js';
 
-// Measured here (sqlite-lock-facts §6): with busy_timeout 5000 ms the trapped write fails in 0 ms.
+// Measured here (checks/transaction-mode.md): with busy_timeout 5000 ms the trapped write fails in 0 ms.
 const MECHANISM =
   'SQLite calls the busy handler only for a connection that has no transaction open (btree.c), so waiting is skipped and the busy timeout never applies';
 

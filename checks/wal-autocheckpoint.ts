@@ -2,7 +2,7 @@ import { defineCheck } from '../src/core/check.js';
 import { perConnectionPragmaFixes, periodicCheckpointFix } from '../src/sources/sqlite/fixes.js';
 import { formatBytes, formatCount } from '../src/core/units.js';
 
-/** SQLITE_DEFAULT_WAL_AUTOCHECKPOINT (sqliteLimit.h): the same 1000 pages in the C library, Python, better-sqlite3 and the CLI (sqlite-lock-facts §9). */
+/** SQLITE_DEFAULT_WAL_AUTOCHECKPOINT (sqliteLimit.h): the same 1000 pages in the C library, Python, better-sqlite3 and the CLI (test/stacks.test.ts). */
 const DEFAULT_PAGES = 1000;
 const DOCS = 'https://www.sqlite.org/pragma.html#pragma_wal_autocheckpoint';
 

@@ -22,7 +22,7 @@ export type KnobSource = 'flag' | 'app' | 'stack' | 'default' | 'recommended';
  * When a write transaction begins: before its first statement (an explicit BEGIN, Django's atomic(),
  * better-sqlite3's .transaction()), or only before its first write (Python sqlite3's legacy implicit
  * transactions, SQLAlchemy's default): then a read-then-write reads outside the transaction, and the
- * write's BEGIN waits in the busy handler instead of failing at once (sqlite-lock-facts.md §14).
+ * write's BEGIN waits in the busy handler instead of failing at once (checks/transaction-mode.md).
  */
 export type TxBegins = 'first-statement' | 'first-write';
 

@@ -1,5 +1,5 @@
 /**
- * The pure pieces: /proc/locks lines as the kernel prints them (formats verified in sqlite-lock-facts.md §1,
+ * The pure pieces: /proc/locks lines as the kernel prints them (formats verified in os.h PENDING_BYTE, RESERVED_BYTE, SHARED_FIRST; os_unix.c unixLock,
  * §7), lsof -F output, /proc/<pid>/stat with a hostile command name, and the percentile helper.
  * Real processes exercise the same code in holders.test.ts; these cover the shapes that are hard to produce.
  */

@@ -2,7 +2,7 @@
  * /proc/locks: the kernel's table of held locks, parsed and decoded into SQLite's lock names.
  * The one parser used by `audit` and `locks`.
  *
- * Lock bytes (sqlite-lock-facts.md §1-2):
+ * Lock bytes (os.h PENDING_BYTE..SHARED_SIZE; wal.c WAL_WRITE_LOCK..WAL_READ_LOCK; os_unix.c UNIX_SHM_DMS):
  *   database file (os.h): PENDING 0x40000000, RESERVED +1, SHARED range +2 .. +511
  *   -shm (wal.c, os_unix.c UNIX_SHM_BASE=120): 120 WRITE, 121 CHECKPOINT, 122 RECOVER, 123-127 READ0-4, 128 DMS
  * The kernel merges adjacent ranges of one owner and type, so locks are decoded by the bytes a range

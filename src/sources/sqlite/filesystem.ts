@@ -1,7 +1,7 @@
 /**
  * The filesystem under a directory: statfs f_type, named through /proc/self/mountinfo where statfs
  * cannot tell (every FUSE filesystem shares one magic). Magic numbers: linux/magic.h,
- * linux/gfs2_ondisk.h, cifs smb2_queryfs (sqlite-lock-facts.md §8).
+ * linux/gfs2_ondisk.h, cifs smb2_queryfs (linux/magic.h).
  */
 import { readFileSync, statfsSync, statSync } from 'node:fs';
 import { deviceString } from './files.js';

@@ -103,7 +103,7 @@ export function shellArg(text: string): string {
 
 /**
  * A checkpoint run from one place on a schedule, for apps that turn automatic checkpoints off or need the
- * -wal file shrunk. TRUNCATE waits for readers and holds the write lock while it waits (sqlite-lock-facts §2).
+ * -wal file shrunk. TRUNCATE waits for readers and holds the write lock while it waits (wal.c walCheckpoint, SQLITE_CHECKPOINT_TRUNCATE).
  */
 export function periodicCheckpointFix(): Fix {
   return {

@@ -1,6 +1,6 @@
 /**
  * The audit's gatherer: everything from the files themselves, /proc and statfs.
- * It opens no SQLite connection and takes no lock (sqlite-lock-facts.md §3, §10.1): reads are plain
+ * It opens no SQLite connection and takes no lock (os_unix.c, the comment on POSIX advisory locks above struct unixInodeInfo): reads are plain
  * O_RDONLY reads of regular files, done in a process that holds no connection to the database.
  */
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
@@ -267,7 +267,7 @@ function gatherLocksWithoutTable(files: DatabaseFiles, err: NodeJS.ErrnoExceptio
   return { source: lsof.status === 'ok' ? 'lsof' : 'none', raw: [], holders, unattributed: 0, visibility, takenAt: new Date().toISOString() };
 }
 
-/** True when some process holds the DMS byte: the -shm header is live (sqlite-lock-facts.md §2). */
+/** True when some process holds the DMS byte: the -shm header is live (os_unix.c unixLockSharedMemory: the DMS byte). */
 export function shmAttached(locks: Gathered<LockFacts>): boolean | null {
   if (isGatherError(locks)) return null;
   return locks.holders.some((h) => h.locks.some((l) => l.name === 'wal-dms'));

@@ -4,7 +4,7 @@
  * busy-timeout, journal-mode) and the stress knobs read it, and every value carries where it was verified.
  *
  * A `source` is a URL, a repository file:line (with the version or commit read), or "measured here: <how>"
- * (on this machine, see /work/shared/sqlite-lock-facts.md §9, §13, §14). A value nobody verified is null /
+ * (on this machine, test/stacks.test.ts and checks/transaction-mode.md). A value nobody verified is null /
  * 'unknown', never a guess. test/stacks.test.ts reads the busy timeout and synchronous values back from every stack
  * installed here (Python sqlite3, Django, SQLAlchemy, peewee, better-sqlite3, node-sqlite3, the sqlite3 CLI), and
  * test/apps/upgrade-trap.test.ts checks the transaction behaviour of the trapped ones against the real stack.
@@ -14,7 +14,7 @@ import type { Stack } from '../../core/model.js';
 /**
  * When the stack's unit of work (its transaction helper) begins the SQLite transaction, relative to its first read.
  * - `begins-before-read`: a deferred BEGIN before the first statement, so a read then a write inside it is the
- *   upgrade trap: SQLITE_BUSY at once, whatever the busy timeout (sqlite-lock-facts §6).
+ *   upgrade trap: SQLITE_BUSY at once, whatever the busy timeout (checks/transaction-mode.md).
  * - `begins-at-first-write`: the driver issues BEGIN only before the first INSERT/UPDATE/DELETE, so the SELECT runs
  *   outside the transaction and the write's BEGIN waits in the busy handler (§14): not trapped, not atomic either.
  * - `immediate`: the helper begins with BEGIN IMMEDIATE (waits for the write lock up front).
@@ -49,19 +49,19 @@ export interface StackDefaults {
 
 const PY_CONNECT_DOCS = 'https://docs.python.org/3/library/sqlite3.html#sqlite3.connect';
 const PY_TX_DOCS = 'https://docs.python.org/3/library/sqlite3.html#sqlite3-transaction-control';
-const MEASURED_PY_SYNC = 'measured here: PRAGMA synchronous on a Debian python3 sqlite3 connection (SQLite 3.40.1) to a WAL and to a rollback database read 2 (sqlite-lock-facts §13)';
+const MEASURED_PY_SYNC = 'measured here: PRAGMA synchronous on a Debian python3 sqlite3 connection (SQLite 3.40.1) to a WAL and to a rollback database read 2 (test/stacks.test.ts)';
 
 export const STACK_DEFAULTS: Readonly<Record<Stack, StackDefaults>> = {
   python: {
     id: 'python',
     name: 'Python sqlite3',
-    busyTimeoutMs: { value: 5000, source: `${PY_CONNECT_DOCS} (timeout=5.0); measured here: PRAGMA busy_timeout read 5000 (sqlite-lock-facts §9)` },
+    busyTimeoutMs: { value: 5000, source: `${PY_CONNECT_DOCS} (timeout=5.0); measured here: PRAGMA busy_timeout read 5000 (test/stacks.test.ts)` },
     synchronousWal: { value: 'full', source: MEASURED_PY_SYNC, note: 'follows the SQLite library Python links: Debian builds it with DEFAULT_WAL_SYNCHRONOUS=2' },
     synchronousRollback: { value: 'full', source: MEASURED_PY_SYNC },
     transaction: {
       value: 'begins-at-first-write',
       helper: 'the implicit BEGIN before INSERT/UPDATE/DELETE (isolation_level="", the legacy default)',
-      source: `${PY_TX_DOCS}; measured here: a SELECT then an UPDATE waited 0.83 s in the busy handler and succeeded (sqlite-lock-facts §14)`,
+      source: `${PY_TX_DOCS}; measured here: a SELECT then an UPDATE waited 0.83 s in the busy handler and succeeded (checks/transaction-mode.md)`,
       note: 'An app that begins explicitly (isolation_level=None + execute("BEGIN"), or Python 3.12+ autocommit=False, which keeps a BEGIN DEFERRED transaction always open: https://docs.python.org/3/library/sqlite3.html#sqlite3-transaction-control-autocommit) is trapped.',
     },
   },
@@ -91,7 +91,7 @@ export const STACK_DEFAULTS: Readonly<Record<Stack, StackDefaults>> = {
       value: 'begins-at-first-write',
       helper: "Session / engine.begin() with pysqlite's own BEGIN",
       source:
-        'sqlalchemy/dialects/sqlite/pysqlite.py:340-396 (1.4.46, "Serializable isolation / Savepoints / Transactional DDL"): pysqlite defers BEGIN to the first write; measured here: a SELECT then an UPDATE waited and succeeded (sqlite-lock-facts §14)',
+        'sqlalchemy/dialects/sqlite/pysqlite.py:340-396 (1.4.46, "Serializable isolation / Savepoints / Transactional DDL"): pysqlite defers BEGIN to the first write; measured here: a SELECT then an UPDATE waited and succeeded (checks/transaction-mode.md)',
       note: 'With the documented recipe (isolation_level=None and a "begin" event that emits BEGIN) the transaction begins before the read and is trapped.',
     },
   },
@@ -111,13 +111,13 @@ export const STACK_DEFAULTS: Readonly<Record<Stack, StackDefaults>> = {
   'better-sqlite3': {
     id: 'better-sqlite3',
     name: 'better-sqlite3',
-    busyTimeoutMs: { value: 5000, source: 'better-sqlite3 lib/database.js:34 (12.x): timeout defaults to 5000; measured here (sqlite-lock-facts §13)' },
-    synchronousWal: { value: 'normal', source: 'measured here: a new better-sqlite3 12 connection on an existing WAL database reads synchronous=1 (built with DEFAULT_WAL_SYNCHRONOUS=1; sqlite-lock-facts §13)' },
-    synchronousRollback: { value: 'full', source: 'measured here: synchronous=2 on a rollback database (sqlite-lock-facts §13)' },
+    busyTimeoutMs: { value: 5000, source: 'better-sqlite3 lib/database.js:34 (12.x): timeout defaults to 5000; measured here (test/stacks.test.ts)' },
+    synchronousWal: { value: 'normal', source: 'measured here: a new better-sqlite3 12 connection on an existing WAL database reads synchronous=1 (built with DEFAULT_WAL_SYNCHRONOUS=1; test/stacks.test.ts)' },
+    synchronousRollback: { value: 'full', source: 'measured here: synchronous=2 on a rollback database (test/stacks.test.ts)' },
     transaction: {
       value: 'begins-before-read',
       helper: 'db.transaction(fn)()',
-      source: "better-sqlite3 lib/methods/transaction.js:42 (12.x): the default variant begins with 'BEGIN'; .immediate() uses 'BEGIN IMMEDIATE' (line 44); measured here: sqlite-lock-facts §6 and fixtures/apps/better-sqlite3",
+      source: "better-sqlite3 lib/methods/transaction.js:42 (12.x): the default variant begins with 'BEGIN'; .immediate() uses 'BEGIN IMMEDIATE' (line 44); measured here: checks/transaction-mode.md and fixtures/apps/better-sqlite3",
     },
   },
   'node-sqlite3': {
@@ -195,7 +195,7 @@ export const STACK_DEFAULTS: Readonly<Record<Stack, StackDefaults>> = {
     id: 'drizzle',
     name: 'drizzle-orm (better-sqlite3)',
     busyTimeoutMs: { value: 5000, source: 'drizzle wraps the better-sqlite3 Database the app opens: better-sqlite3 lib/database.js:34 (5000 ms)', note: 'for drizzle over better-sqlite3' },
-    synchronousWal: { value: 'normal', source: "better-sqlite3's, measured here (sqlite-lock-facts §13)" },
+    synchronousWal: { value: 'normal', source: "better-sqlite3's, measured here (test/stacks.test.ts)" },
     synchronousRollback: { value: 'full', source: "better-sqlite3's, measured here" },
     transaction: {
       value: 'begins-before-read',
@@ -214,7 +214,7 @@ export const STACK_DEFAULTS: Readonly<Record<Stack, StackDefaults>> = {
   'sqlite3-cli': {
     id: 'sqlite3-cli',
     name: 'the sqlite3 CLI',
-    busyTimeoutMs: { value: 0, source: 'measured here: sqlite3 3.40.1, PRAGMA busy_timeout read 0 (sqlite-lock-facts §9)' },
+    busyTimeoutMs: { value: 0, source: 'measured here: sqlite3 3.40.1, PRAGMA busy_timeout read 0 (test/stacks.test.ts)' },
     synchronousWal: { value: 'full', source: 'measured here: PRAGMA synchronous read 2 on a WAL database' },
     synchronousRollback: { value: 'full', source: 'measured here: PRAGMA synchronous read 2 on a rollback database' },
     transaction: { value: 'explicit', helper: 'BEGIN; … COMMIT;', source: 'https://www.sqlite.org/lang_transaction.html: a plain BEGIN is DEFERRED' },
@@ -258,7 +258,7 @@ export function stacksWithTransaction(behaviour: TransactionBehaviour): Stack[] 
 export type TransactionSource = 'declared' | 'stack-default' | 'undeclared';
 
 /**
- * Whether the app's read-then-write units of work fall into the deferred upgrade trap (sqlite-lock-facts §6, §14):
+ * Whether the app's read-then-write units of work fall into the deferred upgrade trap (checks/transaction-mode.md):
  * `yes` = they begin (deferred) before their first read and more than one connection may write; `no` = they do
  * not (IMMEDIATE/EXCLUSIVE, one writer, or a BEGIN that waits for the first write); `unknown` = not declared and the
  * stack does not settle it.

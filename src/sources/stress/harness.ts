@@ -2,7 +2,7 @@
  * The stress harness: N writer and M reader threads (worker_threads), each with its own better-sqlite3
  * connection, released together by a barrier in a SharedArrayBuffer, for a duration or a number of
  * transactions. While they run, this thread touches the database's files with stat() only; the -wal
- * and -shm headers are read by a separate sampler process (sqlite-lock-facts.md §10.1: closing a
+ * and -shm headers are read by a separate sampler process (os_unix.c, the comment on POSIX advisory locks above struct unixInodeInfo: closing a
  * descriptor in this process would drop the workers' locks).
  */
 import { type ChildProcess, spawn } from 'node:child_process';

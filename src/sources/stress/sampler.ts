@@ -2,7 +2,7 @@
  * The WAL sampler: a separate process that reads the -wal and -shm headers while the stress threads
  * run. It must be a separate process: lockscope's own process holds the stress connections, and
  * closing any descriptor it opened on -wal/-shm would drop those connections' POSIX locks
- * (sqlite-lock-facts.md §10.1). This process holds no SQLite connection and takes no lock; it opens
+ * (os_unix.c, the comment on POSIX advisory locks above struct unixInodeInfo). This process holds no SQLite connection and takes no lock; it opens
  * read-only, never creates a file, and exits when its stdin closes (its parent ended).
  *
  * usage: node sampler.js <wal path> <shm path> <interval ms>

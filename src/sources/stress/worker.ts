@@ -2,7 +2,7 @@
  * One stress thread: its own better-sqlite3 connection, a writer or a reader loop, released by the
  * barrier with every other thread. It touches the database only through SQLite: never fs.open or
  * fs.readFile on the database, -wal or -shm (closing such a descriptor would drop the whole
- * process's POSIX locks: sqlite-lock-facts.md §10.1).
+ * process's POSIX locks: os_unix.c, the comment on POSIX advisory locks above struct unixInodeInfo).
  *
  * Run from dist/ (worker_threads cannot load TypeScript): see harness.ts workerScript().
  */
