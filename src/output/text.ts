@@ -4,10 +4,8 @@
  */
 import Table from 'cli-table3';
 import { EVIDENCE_MAX_CHARS, cutText, escapeControl, visibleControls } from '../core/escape.js';
-import type { AuditFacts } from '../core/facts.js';
-import { isGatherError } from '../core/facts.js';
-import { type DatabaseReport, type Finding, type Fix, type Report, type Stack, type Status, factsSource } from '../core/model.js';
-import { formatBytes, formatCount } from '../core/units.js';
+import { type DatabaseReport, type Finding, type Fix, type Report, type Stack, type SourceFacts, type Status } from '../core/model.js';
+import { sourceOf } from '../sources/index.js';
 import type { Style } from './style.js';
 
 export interface TextOptions {
@@ -73,22 +71,12 @@ export function formatFinding(f: Finding, opts: TextOptions): string[] {
   return lines;
 }
 
-/** The facts table at the top of a database's section. */
-export function factsTable(facts: AuditFacts): string {
+/** The facts table at the top of a database's section: the rows its source summarises (src/core/source.ts). */
+export function factsTable(facts: SourceFacts): string | null {
+  const rows = sourceOf(facts).summarise(facts);
+  if (rows.length === 0) return null;
   const table = new Table({ style: { head: [], border: [] }, colWidths: [14, 62], wordWrap: true });
-  const h = facts.header;
-  table.push(
-    ['mode', h.walEnabled ? 'WAL (stored in the file)' : 'rollback journal (file format 1)'],
-    ['page size', `${formatCount(h.pageSizeBytes)} B · ${formatCount(h.pageCount)} pages · auto_vacuum ${h.autoVacuum}`],
-    ['written by', `SQLite ${h.sqliteVersion} (the app's library, from the header)`],
-  );
-  const size = (info: { exists: boolean; sizeBytes?: number }) => (info.exists ? formatBytes(info.sizeBytes ?? 0) : 'absent');
-  table.push(['files', `db ${size(facts.files.db)} · -wal ${size(facts.files.wal)} · -shm ${size(facts.files.shm)} · -journal ${size(facts.files.journal)}`]);
-  if (!isGatherError(facts.shm) && facts.shm?.header) {
-    const s = facts.shm.header;
-    table.push(['wal-index', `mxFrame ${formatCount(s.mxFrame)} · nBackfill ${formatCount(s.nBackfill)} · ${facts.shm.trusted ? 'live' : 'possibly stale'}`]);
-  }
-  if (!isGatherError(facts.filesystem)) table.push(['filesystem', `${facts.filesystem.name} (${facts.filesystem.class})`]);
+  table.push(...rows.map(([label, value]) => [label, value]));
   return table.toString();
 }
 
@@ -99,8 +87,8 @@ function databaseSection(db: DatabaseReport, opts: TextOptions): string[] {
     lines.push(`${style.red(SYMBOL.error)} ${escapeControl(db.error.message)} ${style.dim(`[${db.error.code}]`)}`);
     return lines;
   }
-  // The facts table summarises the SQLite source's facts; another source brings its own summary.
-  if (db.facts?.header && factsSource(db.facts) === 'sqlite') lines.push(factsTable(db.facts));
+  const table = db.facts ? factsTable(db.facts) : null;
+  if (table) lines.push(table);
   for (const f of db.findings ?? []) lines.push(...formatFinding(f, opts));
   return lines;
 }
