@@ -19,7 +19,7 @@ export interface Pin {
 }
 
 /**
- * Readers holding a WAL read mark back, from the lock table joined with the -shm header (lock facts §4-5):
+ * Readers holding a WAL read mark back, from the lock table joined with the -shm header (wal.c walCheckpoint, WalCkptInfo.aReadMark):
  * a shared lock on READ1-4 whose mark is below mxFrame keeps the frames after the mark in the WAL; a shared
  * lock on READ0 while frames remain blocks all backfilling (the checkpointer needs READ0 exclusively).
  */

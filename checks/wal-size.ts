@@ -7,7 +7,7 @@ import { describeWalProblem, pageSizeMismatchText, walReplay } from '../src/sour
 import type { WalFacts } from '../src/core/facts.js';
 import { formatBytes, formatCount } from '../src/core/units.js';
 
-/** SQLITE_DEFAULT_WAL_AUTOCHECKPOINT (sqliteLimit.h): 1000 pages in every driver lockscope knows (lock facts §9). */
+/** SQLITE_DEFAULT_WAL_AUTOCHECKPOINT (sqliteLimit.h): 1000 pages in every driver lockscope knows (test/stacks.test.ts). */
 const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 /** A WAL up to this many autocheckpoint sizes is normal: one large transaction can overshoot the trigger. */
 const AUTOCHECKPOINT_MULTIPLE = 4;

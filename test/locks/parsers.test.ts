@@ -1,6 +1,6 @@
 /**
- * The pure pieces: /proc/locks lines as the kernel prints them (formats verified in os.h PENDING_BYTE, RESERVED_BYTE, SHARED_FIRST; os_unix.c unixLock,
- * §7), lsof -F output, /proc/<pid>/stat with a hostile command name, and the percentile helper.
+ * The pure pieces: /proc/locks lines as the kernel prints them (byte ranges from SQLite's os.h and wal.c; the
+ * kernel's format in proc_locks(5)), lsof -F output, /proc/<pid>/stat with a hostile command name, and the percentile helper.
  * Real processes exercise the same code in holders.test.ts; these cover the shapes that are hard to produce.
  */
 import { describe, expect, it } from 'vitest';

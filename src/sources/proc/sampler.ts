@@ -8,7 +8,7 @@
  * scan while sampling: a process is looked up once, when it first shows a lock.
  *
  * Read-only and lock-free like the snapshot: no SQLite connection; the -shm descriptor is O_RDONLY and takes
- * no lock, and this process holds no connection whose locks closing it could drop (lock facts §10.1).
+ * no lock, and this process holds no connection whose locks closing it could drop (os_unix.c, the comment on POSIX advisory locks above struct unixInodeInfo).
  *
  * Resolution: each sample counts as held until the next one, so hold times are accurate to one period
  * (10 ms at 100 Hz) and a hold shorter than a period can be missed. SQLite's busy handler polls instead of

@@ -1,7 +1,7 @@
 /**
  * `--checkpoint`: the only write the audit may do, and the only time it opens a SQLite connection.
  * Raw file reads happen before the connection opens and after it closes, never while it is open
- * (closing any descriptor of the database or -shm would drop this process's locks: lock facts §10.1).
+ * (closing any descriptor of the database or -shm would drop this process's locks: os_unix.c, the comment on POSIX advisory locks above struct unixInodeInfo).
  * /proc/locks and stat() are not descriptors of the database's files, so they are read while it is open.
  */
 import { accessSync, constants, statSync } from 'node:fs';

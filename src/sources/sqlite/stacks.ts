@@ -16,7 +16,7 @@ import type { Stack } from '../../core/model.js';
  * - `begins-before-read`: a deferred BEGIN before the first statement, so a read then a write inside it is the
  *   upgrade trap: SQLITE_BUSY at once, whatever the busy timeout (checks/transaction-mode.md).
  * - `begins-at-first-write`: the driver issues BEGIN only before the first INSERT/UPDATE/DELETE, so the SELECT runs
- *   outside the transaction and the write's BEGIN waits in the busy handler (§14): not trapped, not atomic either.
+ *   outside the transaction and the write's BEGIN waits in the busy handler (checks/transaction-mode.md): not trapped, not atomic either.
  * - `immediate`: the helper begins with BEGIN IMMEDIATE (waits for the write lock up front).
  * - `explicit`: no transaction helper; the app writes BEGIN itself (a plain BEGIN is deferred).
  * - `unknown`: not verified, or depends on the version in a way lockscope cannot see.
