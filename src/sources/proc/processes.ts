@@ -143,7 +143,7 @@ export function classifyRuntime(exe: string | null, argv: readonly string[] | nu
   return 'other';
 }
 
-/** Where lockscope is installed: the folder of its package.json (this file is in <root>/[dist/]src/facts). */
+/** Where lockscope is installed: the folder of its package.json (this file is in <root>/[dist/]src/sources/proc). */
 function packageNameAt(dir: string): string | null {
   try {
     const json = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown };
