@@ -8,6 +8,8 @@ import type { AppSettings } from '../core/facts.js';
 import { STACKS, type Stack } from '../core/model.js';
 import type { ThresholdOverrides } from '../core/runner.js';
 import { parseBytes, parseDurationMs } from '../core/units.js';
+import { REGISTRY } from '../../checks/index.js';
+import { suggestIds } from './commands/catalogue.js';
 
 export class UsageError extends Error {}
 
@@ -54,6 +56,18 @@ export function collectThreshold(value: string, previous: ThresholdOverrides = {
   const m = /^([a-z0-9-]+)\.([A-Za-z0-9]+)=(.+)$/.exec(value.trim());
   if (!m) throw new InvalidArgumentError(`--threshold takes check-id.name=value, e.g. wal-size.warnBytes=128MiB (got "${value}")`);
   const [, id, key, raw] = m as unknown as [string, string, string, string];
+  // A misspelt threshold would switch nothing on: reject it, as the config file does.
+  const check = REGISTRY.find((c) => c.id === id);
+  if (!check) {
+    const guess = suggestIds(id, REGISTRY.map((c) => c.id));
+    throw new InvalidArgumentError(`--threshold ${id}.${key}: no check "${id}"${guess.length ? ` (did you mean ${guess.join(', ')}?)` : ''}; lockscope checks lists them all`);
+  }
+  const names = Object.keys(check.thresholds ?? {});
+  if (!names.includes(key)) {
+    const guess = suggestIds(key, names);
+    const known = names.length ? `${id} has ${names.join(', ')}` : `${id} has no thresholds`;
+    throw new InvalidArgumentError(`--threshold ${id}.${key}: no threshold "${key}"${guess.length ? ` (did you mean ${guess.join(', ')}?)` : ''}; ${known}`);
+  }
   const n = parseBytes(raw) ?? parseDurationMs(raw);
   if (n === undefined) throw new InvalidArgumentError(`--threshold ${id}.${key}: "${raw}" is not a number, size or duration`);
   return { ...previous, [id]: { ...(previous[id] ?? {}), [key]: n } };

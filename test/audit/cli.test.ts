@@ -55,6 +55,22 @@ describe('lockscope audit CLI', () => {
     expect(find(['--busy-timeout', '2000', '--threshold', 'busy-timeout.minMs=3s']).status).toBe('warn');
   });
 
+  it('--threshold with an unknown check or threshold name is refused (exit 2, a suggestion), never silently ignored', () => {
+    for (const [arg, hint] of [
+      ['wal-sise.warnBytes=1MiB', 'did you mean wal-size?'],
+      ['wal-size.warnByte=1MiB', 'did you mean warnBytes?'],
+      ['wal-size.nope=1', 'wal-size has warnBytes, failBytes'],
+    ] as const) {
+      for (const command of ['audit', 'locks']) {
+        const r = runCli([command, `${dir}/wal.db`, '--threshold', arg]);
+        expect(r.code, `${command} ${arg}`).toBe(2);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toContain(hint);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      }
+    }
+  });
+
   it('text: status symbols, → fix lines for what is not passing, exactly one summary line', () => {
     const r = runCli(['audit', `${dir}/rollback.db`, '--busy-timeout', '0']);
     expect(r.stdout).toMatch(/^✖ .*\(busy-timeout\)$/m);

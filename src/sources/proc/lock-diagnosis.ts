@@ -72,7 +72,7 @@ export interface LockStateDiagnosis {
   commitBlockingReaderPids: number[] | null;
   /**
    * Commits seen waiting for readers (PENDING): the only waiters the lock table shows. A connection waiting in
-   * SQLite's busy handler polls and holds no lock, so it never shows (sqlite-lock-facts.md).
+   * SQLite's busy handler polls and holds no lock, so it never shows: only a rollback-mode commit waiting for readers shows, as PENDING.
    */
   waitingToCommitPids: number[];
 }
