@@ -14,6 +14,7 @@ import type { AppSettings } from '../core/facts.js';
 import type { Stack } from '../core/model.js';
 import type { SeverityOverrides, ThresholdOverrides } from '../core/runner.js';
 import { parseBytes, parseDurationMs } from '../core/units.js';
+import type { Io } from './io.js';
 
 export const CONFIG_FILE = 'lockscope.config.json';
 
@@ -294,4 +295,17 @@ export function mergeThresholds(fromConfig: ThresholdOverrides | undefined, from
     for (const [id, values] of Object.entries(source)) out[id] = { ...(out[id] ?? {}), ...values };
   }
   return out;
+}
+
+/** Loads the config for a command; a broken config is a usage error (exit 2) naming the file and key. */
+export function loadCommandConfig(io: Io, explicit?: string): LoadedConfig | null | 'error' {
+  try {
+    return loadConfig(io.cwd, explicit);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.stderr(`${err.message.split('\n').map((l) => `lockscope: ${l}`).join('\n')}\n`);
+      return 'error';
+    }
+    throw err;
+  }
 }

@@ -12,7 +12,8 @@ import type { Io } from '../io.js';
 import type { AppSettings } from '../../core/facts.js';
 import type { Stack } from '../../core/model.js';
 import { colorLevel, makeStyle } from '../../output/style.js';
-import { render, runAudit } from './audit.js';
+import { runAudit } from '../audit-run.js';
+import { render } from '../report-output.js';
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), '..', 'demo', 'scenario-child.js');
 

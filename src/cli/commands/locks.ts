@@ -17,26 +17,12 @@ import { durationMs, positiveInt } from '../options.js';
 import { buildReport } from '../../core/report.js';
 import { type SeverityOverrides, type ThresholdOverrides, runChecks } from '../../core/runner.js';
 import { type FactsFile, type SavedSettings, savedStack } from '../facts-file.js';
-import {
-  addFactsFlags,
-  addOutputFlags,
-  checkOutputTarget,
-  checkReplayFlags,
-  checkSaveFactsTarget,
-  emitReport,
-  type FactsFlags,
-  loadCommandConfig,
-  loadFactsFile,
-  outputFormat,
-  type OutputOptions,
-  replaySettings,
-  replayStep,
-  reportErrors,
-  resolveTargets,
-  saveFactsFile,
-  startSpinner,
-  writeOutput,
-} from './audit.js';
+import { loadCommandConfig } from '../config.js';
+import { addFactsFlags, addOutputFlags } from '../flags.js';
+import { type FactsFlags, checkReplayFlags, checkSaveFactsTarget, loadFactsFile, replaySettings, replayStep, saveFactsFile } from '../facts-replay.js';
+import { type OutputOptions, checkOutputTarget, emitReport, outputFormat, reportErrors, writeOutput } from '../report-output.js';
+import { startSpinner } from '../spinner.js';
+import { resolveTargets } from '../targets.js';
 
 
 export function holdersSection(locks: Gathered<LockFacts>): HolderEntry[] {

@@ -12,8 +12,7 @@ import { mergeApp, mergeThresholds } from '../config.js';
 import { type Style, colorLevel, makeStyle } from '../../output/style.js';
 import { formatFinding, summaryLine } from '../../output/text.js';
 import type { CheckedDatabase, DatabaseReport, FailedDatabase, Finding, Report } from '../../core/model.js';
-import { type AppFlagValues, SYNC_MODES, TX_MODES, appSettingsFrom, bytes, durationMs, nonNegativeInt, oneOf, positiveInt } from '../options.js';
-import { parseBytes, parseDurationMs } from '../../core/units.js';
+import { type AppFlagValues, appSettingsFrom, bytes, durationMs, nonNegativeInt, oneOf, positiveInt } from '../options.js';
 import { buildReport } from '../../core/report.js';
 import { type ThresholdOverrides, runChecks } from '../../core/runner.js';
 import { stressTextSection } from '../../output/stress-text.js';
@@ -22,7 +21,11 @@ import { PATTERNS, type StressKnobFlags } from '../../sources/stress/knobs.js';
 import { KnobError, type StressOutcome, runStress } from '../../sources/stress/run.js';
 import { signalExitCode, withInterruptSignals } from '../../sources/stress/signals.js';
 import type { StressFacts, StressPattern } from '../../core/stress-facts.js';
-import { addAppSettingFlags, addOutputFlags, checkOutputTarget, emitReport, loadCommandConfig, type OutputOptions, outputFormat, reportErrors, startSpinner, writeOutput } from './audit.js';
+import { loadCommandConfig } from '../config.js';
+import { addAppSettingFlags, addOutputFlags } from '../flags.js';
+import { type OutputOptions, checkOutputTarget, emitReport, outputFormat, reportErrors, writeOutput } from '../report-output.js';
+import { startSpinner } from '../spinner.js';
+import { knobsFromConfig, mergeKnobs } from '../stress-knobs.js';
 
 
 interface StressFlagValues extends AppFlagValues, OutputOptions {
@@ -52,50 +55,6 @@ function positiveDuration(name: string) {
     if (ms <= 0) throw new InvalidArgumentError(`${name} must be longer than 0 (got "${value}")`);
     return ms;
   };
-}
-
-/** Knobs from the config's `stress` section (same names as the long flags, camelCased); flags win over them. */
-export function knobsFromConfig(stress: Record<string, unknown> | undefined): StressKnobFlags {
-  const out: StressKnobFlags = {};
-  if (!stress) return out;
-  const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
-  // The config schema allows only these values; anything else is left unset rather than cast.
-  const choice = <T extends string>(v: unknown, allowed: readonly T[]): T | undefined => allowed.find((a) => a === v);
-  const ms = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' ? parseDurationMs(v) : undefined);
-  const set = <K extends keyof StressKnobFlags>(key: K, value: StressKnobFlags[K] | undefined) => {
-    if (value !== undefined) out[key] = value;
-  };
-  set('writers', num(stress.writers));
-  set('readers', num(stress.readers));
-  set('durationMs', ms(stress.duration));
-  set('transactions', num(stress.transactions));
-  set('busyTimeoutMs', num(stress.busyTimeout));
-  set('tx', choice(stress.tx, TX_MODES));
-  set('pattern', choice(stress.pattern, PATTERNS));
-  set('batch', num(stress.batch));
-  set('holdMs', ms(stress.hold));
-  set('readerHoldMs', ms(stress.readerHold));
-  set('thinkMs', ms(stress.think));
-  set('rowBytes', typeof stress.rowBytes === 'string' ? parseBytes(stress.rowBytes) : num(stress.rowBytes));
-  set('synchronous', choice(stress.synchronous, SYNC_MODES));
-  set('retry', num(stress.retry));
-  return out;
-}
-
-/** Flags over config; a --duration or --transactions flag replaces the config's bound of either kind. */
-export function mergeKnobs(fromConfig: StressKnobFlags, fromFlags: StressKnobFlags): StressKnobFlags {
-  const base = { ...fromConfig };
-  if (fromFlags.durationMs !== undefined || fromFlags.transactions !== undefined) {
-    delete base.durationMs;
-    delete base.transactions;
-  }
-  const out: StressKnobFlags = { ...base };
-  const take = <K extends keyof StressKnobFlags>(key: K) => {
-    const value = fromFlags[key];
-    if (value !== undefined) out[key] = value;
-  };
-  for (const key of Object.keys(fromFlags) as (keyof StressKnobFlags)[]) take(key);
-  return out;
 }
 
 export function knobFlags(opts: StressFlagValues): StressKnobFlags {

@@ -1,0 +1,10 @@
+/** The one progress spinner. */
+import type { Ora } from 'ora';
+import type { Io } from './io.js';
+
+/** An ora spinner on stderr, only on a TTY (ora is loaded only then: it costs start-up time). */
+export async function startSpinner(io: Io, text: string, quiet = false): Promise<Ora | null> {
+  if (!io.stderrCanAnimate || quiet) return null;
+  const { default: ora } = await import('ora');
+  return ora({ text, stream: io.stderrStream }).start();
+}
