@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Holder, buildDatabase, holdState, makeTempDir, removeDir } from '../fixtures/databases.js';
 import { holdNode } from '../fixtures/holders.js';
-import { snapshotFacts } from '../src/cli/commands/locks.js';
+import { snapshotFacts } from '../src/cli/locks-run.js';
 import { gatherLocks, statDatabaseFiles } from '../src/sources/sqlite/gather.js';
 import { sampleLocks } from '../src/sources/proc/sampler.js';
 import { PACKAGE_ROOT } from '../src/core/version.js';

@@ -7,6 +7,7 @@ import { loadCatalogue } from '../core/catalogue.js';
 import type { DatabaseReport, Report, Stack } from '../core/model.js';
 import type { FailOn } from '../core/exit-code.js';
 import { type Format, type RenderOptions, formatGithubSummary, isFormat, renderReport } from '../output/index.js';
+import { formatLocksText } from '../output/locks-text.js';
 import { colorLevel, makeStyle } from '../output/style.js';
 import { OutputRefused, outputRefusal, ownStreamFd, writeReportFile } from './output-file.js';
 
@@ -105,4 +106,19 @@ export function emitReport(report: Report, opts: OutputOptions, io: Io, extraSec
 /** One line per database that could not be audited, on stderr (stdout stays a clean report). */
 export function reportErrors(report: Report, io: Io): void {
   for (const db of report.databases) if (db.error) io.stderr(`lockscope: ${escapeControl(db.error.message)}\n`);
+}
+
+/** The text report of `locks` (holders table, summary, sampling, findings); colour only on a terminal. */
+export function renderLocksText(report: Report, opts: OutputOptions, io: Io): string {
+  const style = makeStyle(opts.output ? 0 : colorLevel(io.env, io.stdoutIsTTY));
+  return formatLocksText(report, { style, verbose: opts.verbose, stack: opts.stack });
+}
+
+/**
+ * Writes the report: the locks text layout for `text`, the shared renderers (json, junit, sarif, github,
+ * markdown) through emitReport otherwise. False when --output could not be written.
+ */
+export function emitLocksReport(report: Report, opts: OutputOptions, io: Io): boolean {
+  if (outputFormat(opts) !== 'text') return emitReport(report, opts, io);
+  return writeOutput(renderLocksText(report, opts, io), opts, io, report.databases.map((db) => db.path));
 }
