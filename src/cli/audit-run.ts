@@ -1,7 +1,8 @@
 /** The audit's steps over a list of targets: gather (and --checkpoint, --stress), check, build the report; and its replay. */
 import { checksIn } from '../../checks/index.js';
 import { type CheckpointMode, runCheckpoint } from '../sources/sqlite/checkpoint.js';
-import { gatherAuditFacts, pathInputError } from '../sources/sqlite/gather.js';
+import { pathInputError } from '../sources/sqlite/gather.js';
+import { sourceById } from '../sources/index.js';
 import type { AppSettings, AuditFacts, GatherError } from '../core/facts.js';
 import type { StressFacts } from '../core/stress-facts.js';
 import type { CheckedDatabase, DatabaseReport, FailedDatabase, Report, Stack } from '../core/model.js';
@@ -38,14 +39,17 @@ function interruptedStress(signal: string): GatherError {
 /** One path's gathered facts, or why there are none (bad input is the database's `error`, never an exception). */
 export type AuditGathered = { ok: true; facts: AuditFacts } | { ok: false; failed: FailedDatabase };
 
+/** The source whose targets and facts the audit reads. */
+const SOURCE = sourceById('sqlite');
+
 /** Gathers one path's facts (and runs --checkpoint). */
 export function gatherForAudit(path: string, options: AuditOptions): AuditGathered {
   try {
-    const facts = gatherAuditFacts(path);
+    const facts = SOURCE.gather(path, {});
     if (!options.checkpoint) return { ok: true, facts };
     const checkpoint = runCheckpoint(facts, options.checkpoint.mode, options.checkpoint.timeoutMs);
     // The rest of the report describes the database as the checkpoint left it.
-    return { ok: true, facts: { ...gatherAuditFacts(path), checkpoint } };
+    return { ok: true, facts: { ...SOURCE.gather(path, {}), checkpoint } };
   } catch (err) {
     return { ok: false, failed: { path, error: pathInputError(path, err) } };
   }

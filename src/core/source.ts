@@ -8,9 +8,9 @@
  * (lock samples, stress runs) and are not sources of their own targets.
  *
  * How far the contract goes today: the text renderer takes a database's header summary from its source
- * (`summarise`), and the SQLite source's `resolveTargets` and `gather` delegate to the functions the commands
- * call. The commands (src/cli/commands/*) still call those functions directly; routing `audit` through
- * `gather` is the next step (see ARCHITECTURE.md).
+ * (`summarise`); `audit` and `locks` resolve their targets (src/cli/targets.ts) and gather each target's
+ * facts (src/cli/audit-run.ts, src/cli/locks-run.ts) through the registered `sqlite` source. What is not
+ * through it yet is in ARCHITECTURE.md.
  */
 import type { CheckCategory } from './check.js';
 import type { DatabaseReport, SourceFacts, SourceId, Stack } from './model.js';
@@ -35,6 +35,8 @@ export interface TargetQuery {
 export interface ResolvedTargets {
   targets: string[];
   unmatched: DatabaseReport[];
+  /** Both, in the order of the entries (each entry's targets, then its unmatched report): what a command runs on, in this order. */
+  inOrder: (string | DatabaseReport)[];
 }
 
 /** One row of the facts table at the top of a database's text section: label, value. */

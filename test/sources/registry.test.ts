@@ -44,6 +44,14 @@ describe('the SQLite source', () => {
     expect(r.unmatched.map((u) => u.error?.code)).toEqual(['NO_MATCH']);
   });
 
+  it('keeps the order of the entries: an unmatched entry stands where it was named, between the targets', () => {
+    buildDatabase(join(dir, 'other.db'), { journalMode: 'wal' });
+    symlinkSync(join(dir, 'app.db'), join(dir, 'link.db'));
+    const r = sqliteSource.resolveTargets({ entries: ['app.db', 'none-*.sqlite', 'other.db', 'link.db'], baseDir: dir, display: 'relative-to-cwd', cwd: dir });
+    expect(r.inOrder.map((t) => (typeof t === 'string' ? t : t.error?.code))).toEqual(['app.db', 'NO_MATCH', 'other.db']);
+    expect(r.targets).toEqual(['app.db', 'other.db']);
+  });
+
   it('gathers the same facts as gatherAuditFacts, and they are its own', () => {
     const path = join(dir, 'app.db');
     const facts = sqliteSource.gather(path, {});

@@ -2,7 +2,7 @@
  * The SQLite source: a database file and its -wal/-shm/-journal, read raw, plus who holds its locks in
  * /proc/locks. Each member delegates to the functions the commands use, so the contract adds no behaviour.
  */
-import { type SqliteFacts, STACKS, factsSource } from '../../core/model.js';
+import { type DatabaseReport, type SqliteFacts, STACKS, factsSource } from '../../core/model.js';
 import { isGatherError } from '../../core/facts.js';
 import type { Source, SummaryRow } from '../../core/source.js';
 import { formatBytes, formatCount } from '../../core/units.js';
@@ -33,8 +33,18 @@ export const sqliteSource: Source<SqliteFacts> = {
   id: 'sqlite',
   describe: 'SQLite database files (paths or globs): the file, its -wal/-shm/-journal, and their holders in /proc/locks',
   resolveTargets({ entries, baseDir, display, cwd }) {
-    const list = expandDatabases(entries, baseDir, display, cwd);
-    return { targets: dedupeByFile(list.paths, cwd), unmatched: list.unmatched };
+    // Each entry's paths, then its unmatched report; the same file named twice (or through a link) once,
+    // under its first spelling.
+    const perEntry = entries.flatMap((entry) => {
+      const list = expandDatabases([entry], baseDir, display, cwd);
+      return [...list.paths, ...list.unmatched];
+    });
+    const inOrder = dedupeByFile(perEntry, cwd);
+    return {
+      targets: inOrder.filter((t): t is string => typeof t === 'string'),
+      unmatched: inOrder.filter((t): t is DatabaseReport => typeof t !== 'string'),
+      inOrder,
+    };
   },
   gather(target, context) {
     context.signal?.throwIfAborted();
