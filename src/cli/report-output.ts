@@ -8,6 +8,8 @@ import type { DatabaseReport, Report, Stack } from '../core/model.js';
 import type { FailOn } from '../core/exit-code.js';
 import { type Format, type RenderOptions, formatGithubSummary, isFormat, renderReport } from '../output/index.js';
 import { formatLocksText } from '../output/locks-text.js';
+import { formatStressText, stressTextSection } from '../output/stress-text.js';
+import { isGatherError } from '../core/facts.js';
 import { colorLevel, makeStyle } from '../output/style.js';
 import { OutputRefused, outputRefusal, ownStreamFd, writeReportFile } from './output-file.js';
 
@@ -121,4 +123,22 @@ export function renderLocksText(report: Report, opts: OutputOptions, io: Io): st
 export function emitLocksReport(report: Report, opts: OutputOptions, io: Io): boolean {
   if (outputFormat(opts) !== 'text') return emitReport(report, opts, io);
   return writeOutput(renderLocksText(report, opts, io), opts, io, report.databases.map((db) => db.path));
+}
+
+/** The text section `audit --stress` adds under each database: what its short stress measured. */
+export function auditStressSections(io: Io, opts: OutputOptions): (db: DatabaseReport) => string[] {
+  const style = makeStyle(colorLevel(io.env, io.stdoutIsTTY && !opts.output));
+  return (db: DatabaseReport) => {
+    const s = db.facts?.stress;
+    if (!s) return [];
+    const head = ['', style.bold('stress (scratch database, short run)')];
+    return isGatherError(s) ? [...head, `  ${style.yellow(escapeControl(s.error.message))}`] : [...head, ...stressTextSection(s, null, style)];
+  };
+}
+
+/** Text: the stress layout (measurements before findings); every other format: the shared renderers. */
+export function emitStressReport(report: Report, opts: OutputOptions, io: Io): boolean {
+  if (outputFormat(opts) !== 'text') return emitReport(report, opts, io);
+  const style = makeStyle(opts.output ? 0 : colorLevel(io.env, io.stdoutIsTTY));
+  return writeOutput(formatStressText(report, opts, style), opts, io, report.databases.map((db) => db.path));
 }

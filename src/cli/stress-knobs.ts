@@ -2,7 +2,23 @@
 import type { StressKnobFlags } from '../sources/stress/knobs.js';
 import { PATTERNS } from '../sources/stress/knobs.js';
 import { parseBytes, parseDurationMs } from '../core/units.js';
-import { SYNC_MODES, TX_MODES } from './options.js';
+import { type AppFlagValues, SYNC_MODES, TX_MODES } from './options.js';
+import type { StressPattern } from '../core/stress-facts.js';
+
+/** The stress command's knob flags as commander parses them. */
+export interface StressKnobFlagValues extends AppFlagValues {
+  writers?: number;
+  readers?: number;
+  duration?: number;
+  transactions?: number;
+  pattern?: StressPattern;
+  batch?: number;
+  hold?: number;
+  readerHold?: number;
+  think?: number;
+  rowBytes?: number;
+  retry?: number;
+}
 
 /** Knobs from the config's `stress` section (same names as the long flags, camelCased); flags win over them. */
 export function knobsFromConfig(stress: Record<string, unknown> | undefined): StressKnobFlags {
@@ -46,4 +62,24 @@ export function mergeKnobs(fromConfig: StressKnobFlags, fromFlags: StressKnobFla
   };
   for (const key of Object.keys(fromFlags) as (keyof StressKnobFlags)[]) take(key);
   return out;
+}
+
+/** The knobs the stress flags set (undefined where a flag was not given). */
+export function knobFlags(opts: StressKnobFlagValues): StressKnobFlags {
+  return {
+    writers: opts.writers,
+    readers: opts.readers,
+    durationMs: opts.duration,
+    transactions: opts.transactions,
+    busyTimeoutMs: opts.busyTimeout,
+    tx: opts.tx,
+    pattern: opts.pattern,
+    batch: opts.batch,
+    holdMs: opts.hold,
+    readerHoldMs: opts.readerHold,
+    thinkMs: opts.think,
+    rowBytes: opts.rowBytes,
+    synchronous: opts.synchronous,
+    retry: opts.retry,
+  };
 }

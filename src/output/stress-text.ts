@@ -7,7 +7,8 @@ import { escapeControl } from '../core/escape.js';
 import type { Style } from './style.js';
 import { formatBytes, formatCount, formatLatencyMs } from '../core/units.js';
 import type { CompareArm, HistogramBucket, StressErrorCounts, StressResult, StressWorkload } from '../core/stress-facts.js';
-import type { StressSection } from '../core/model.js';
+import type { Report, Stack, StressSection } from '../core/model.js';
+import { formatFinding, summaryLine } from './text.js';
 
 /** The stress layout's name for units.ts's latency formatter. */
 export const fmtMs = formatLatencyMs;
@@ -191,4 +192,20 @@ export function stressTextSection(stress: StressSection, compare: readonly Compa
     lines.push(style.bold('current settings vs recommended (same workload, each on its own scratch database)'), compareTable(compare));
   }
   return lines;
+}
+
+/** The text report of `stress`: per database its measurements, then its findings; the summary line last. */
+export function formatStressText(report: Report, opts: { verbose?: boolean; stack?: Stack }, style: Style): string {
+  const out: string[] = [];
+  for (const db of report.databases) {
+    out.push(style.bold(escapeControl(db.path)));
+    if (db.error) out.push(`${style.red('☠')} ${escapeControl(db.error.message)} ${style.dim(`[${db.error.code}]`)}`);
+    else {
+      if (db.stress) out.push(...stressTextSection(db.stress, db.compare ?? null, style));
+      for (const f of db.findings) out.push(...formatFinding(f, { style, verbose: opts.verbose, stack: opts.stack }));
+    }
+    out.push('');
+  }
+  out.push(summaryLine(report, style));
+  return `${out.join('\n')}\n`;
 }

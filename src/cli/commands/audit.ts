@@ -2,34 +2,20 @@
 import { type Command, Option } from 'commander';
 import type { Io } from '../io.js';
 import { CHECKPOINT_MODES, type CheckpointMode, DEFAULT_CHECKPOINT_TIMEOUT_MS } from '../../sources/sqlite/checkpoint.js';
-import { isGatherError } from '../../core/facts.js';
 import { escapeControl } from '../../core/escape.js';
 import { existsSync } from 'node:fs';
 import { type SavedSettings, savedStack } from '../facts-file.js';
 import { resolve as resolvePath } from 'node:path';
-import { colorLevel, makeStyle } from '../../output/style.js';
-import type { DatabaseReport, Report } from '../../core/model.js';
+import type { Report } from '../../core/model.js';
 import { type AppFlagValues, appSettingsFrom, durationMs, positiveInt } from '../options.js';
 import type { ThresholdOverrides } from '../../core/runner.js';
 import { loadCommandConfig, mergeApp, mergeThresholds } from '../config.js';
 import { type AuditOptions, type AuditStress, replayAudit, runAudit, runAuditWithStress } from '../audit-run.js';
 import { addAppSettingFlags, addFactsFlags, addOutputFlags } from '../flags.js';
 import { type FactsFlags, checkReplayFlags, checkSaveFactsTarget, loadFactsFile, replayStep, saveFactsFile } from '../facts-replay.js';
-import { type OutputOptions, checkOutputTarget, emitReport, reportErrors } from '../report-output.js';
+import { type OutputOptions, auditStressSections, checkOutputTarget, emitReport, reportErrors } from '../report-output.js';
 import { startSpinner } from '../spinner.js';
 import { resolveTargets } from '../targets.js';
-
-/** The text section `audit --stress` adds under each database: what its short stress measured. */
-async function stressSections(io: Io, opts: OutputOptions): Promise<(db: DatabaseReport) => string[]> {
-  const { stressTextSection } = await import('../../output/stress-text.js');
-  const style = makeStyle(colorLevel(io.env, io.stdoutIsTTY && !opts.output));
-  return (db: DatabaseReport) => {
-    const s = db.facts?.stress;
-    if (!s) return [];
-    const head = ['', style.bold('stress (scratch database, short run)')];
-    return isGatherError(s) ? [...head, `  ${style.yellow(escapeControl(s.error.message))}`] : [...head, ...stressTextSection(s, null, style)];
-  };
-}
 
 export function registerAudit(program: Command, io: Io, setExit: (code: number) => void): void {
   const cmd = program
@@ -61,7 +47,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         if (!checkOutputTarget(opts, file.databases.map((d) => d.path), io)) return setExit(2);
         // Fixes are shown for the stack of the flag, or else the one saved with the facts.
         const stack = opts.stack ?? savedStack(file);
-        const extra = file.databases.some((d) => !d.error && d.facts.stress) ? await stressSections(io, opts) : undefined;
+        const extra = file.databases.some((d) => !d.error && d.facts.stress) ? auditStressSections(io, opts) : undefined;
         const done = replayStep(opts.fromFacts, io, () => {
           const report = replayAudit(file, { app: declared, stack: opts.stack, threshold: opts.threshold }, opts.failOn);
           return { report, written: emitReport(report, { ...opts, stack }, io, extra) };
@@ -133,7 +119,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         report = runAudit(targets, options, opts.failOn);
         spinner?.stop();
       }
-      const extra = opts.stress ? await stressSections(io, opts) : undefined;
+      const extra = opts.stress ? auditStressSections(io, opts) : undefined;
       let written = emitReport(report, { ...opts, stack }, io, extra);
       if (opts.saveFacts !== undefined) {
         const settings: SavedSettings = { app: options.app, stack: stack ?? null, thresholds: options.thresholds ?? {}, severity: options.severity ?? {} };

@@ -4,44 +4,26 @@
  */
 import { createInterface } from 'node:readline';
 import { type Command, InvalidArgumentError } from 'commander';
-import { checksIn } from '../../../checks/index.js';
 import type { Io } from '../io.js';
 import { escapeControl } from '../../core/escape.js';
-import { AuditInputError } from '../../sources/sqlite/gather.js';
-import { mergeApp, mergeThresholds } from '../config.js';
-import { type Style, colorLevel, makeStyle } from '../../output/style.js';
-import { formatFinding, summaryLine } from '../../output/text.js';
-import type { CheckedDatabase, DatabaseReport, FailedDatabase, Finding, Report } from '../../core/model.js';
-import { type AppFlagValues, appSettingsFrom, bytes, durationMs, nonNegativeInt, oneOf, positiveInt } from '../options.js';
+import { loadCommandConfig, mergeApp, mergeThresholds } from '../config.js';
+import type { DatabaseReport } from '../../core/model.js';
+import { appSettingsFrom, bytes, durationMs, nonNegativeInt, oneOf, positiveInt } from '../options.js';
 import { buildReport } from '../../core/report.js';
-import { type ThresholdOverrides, runChecks } from '../../core/runner.js';
-import { stressTextSection } from '../../output/stress-text.js';
+import type { ThresholdOverrides } from '../../core/runner.js';
 import type { Progress } from '../../sources/stress/harness.js';
 import { PATTERNS, type StressKnobFlags } from '../../sources/stress/knobs.js';
-import { KnobError, type StressOutcome, runStress } from '../../sources/stress/run.js';
+import { KnobError, runStress } from '../../sources/stress/run.js';
 import { signalExitCode, withInterruptSignals } from '../../sources/stress/signals.js';
-import type { StressFacts, StressPattern } from '../../core/stress-facts.js';
-import { loadCommandConfig } from '../config.js';
 import { addAppSettingFlags, addOutputFlags } from '../flags.js';
-import { type OutputOptions, checkOutputTarget, emitReport, outputFormat, reportErrors, writeOutput } from '../report-output.js';
+import { type OutputOptions, checkOutputTarget, emitStressReport, outputFormat, reportErrors } from '../report-output.js';
 import { startSpinner } from '../spinner.js';
-import { knobsFromConfig, mergeKnobs } from '../stress-knobs.js';
+import { type StressKnobFlagValues, knobFlags, knobsFromConfig, mergeKnobs } from '../stress-knobs.js';
+import { checkStress, stressErrorReport } from '../stress-run.js';
 
-
-interface StressFlagValues extends AppFlagValues, OutputOptions {
+interface StressFlagValues extends StressKnobFlagValues, OutputOptions {
   config?: string;
   threshold?: ThresholdOverrides;
-  writers?: number;
-  readers?: number;
-  duration?: number;
-  transactions?: number;
-  pattern?: StressPattern;
-  batch?: number;
-  hold?: number;
-  readerHold?: number;
-  think?: number;
-  rowBytes?: number;
-  retry?: number;
   scratchDir?: string;
   live?: boolean;
   yes?: boolean;
@@ -55,53 +37,6 @@ function positiveDuration(name: string) {
     if (ms <= 0) throw new InvalidArgumentError(`${name} must be longer than 0 (got "${value}")`);
     return ms;
   };
-}
-
-export function knobFlags(opts: StressFlagValues): StressKnobFlags {
-  return {
-    writers: opts.writers,
-    readers: opts.readers,
-    durationMs: opts.duration,
-    transactions: opts.transactions,
-    busyTimeoutMs: opts.busyTimeout,
-    tx: opts.tx,
-    pattern: opts.pattern,
-    batch: opts.batch,
-    holdMs: opts.hold,
-    readerHoldMs: opts.readerHold,
-    thinkMs: opts.think,
-    rowBytes: opts.rowBytes,
-    synchronous: opts.synchronous,
-    retry: opts.retry,
-  };
-}
-
-/** The `stress` object of the JSON report: the facts without the recommended arm (that is in `compare`). */
-export function stressJson(stress: StressFacts): Omit<StressFacts, 'recommended'> {
-  const { recommended: _recommended, ...rest } = stress;
-  return rest;
-}
-
-export function stressDatabaseReport(path: string, outcome: StressOutcome, findings: Finding[]): CheckedDatabase {
-  const { stress: _stress, ...facts } = outcome.facts;
-  const db: CheckedDatabase = { path, facts, findings, stress: stressJson(outcome.stress) };
-  if (outcome.compare) db.compare = outcome.compare;
-  return db;
-}
-
-export function formatStressText(report: Report, opts: OutputOptions, style: Style): string {
-  const out: string[] = [];
-  for (const db of report.databases) {
-    out.push(style.bold(escapeControl(db.path)));
-    if (db.error) out.push(`${style.red('☠')} ${escapeControl(db.error.message)} ${style.dim(`[${db.error.code}]`)}`);
-    else {
-      if (db.stress) out.push(...stressTextSection(db.stress, db.compare ?? null, style));
-      for (const f of db.findings) out.push(...formatFinding(f, { style, verbose: opts.verbose, stack: opts.stack }));
-    }
-    out.push('');
-  }
-  out.push(summaryLine(report, style));
-  return `${out.join('\n')}\n`;
 }
 
 async function confirmLive(path: string, flags: StressKnobFlags, io: Io): Promise<boolean> {
@@ -126,19 +61,6 @@ async function confirmLive(path: string, flags: StressKnobFlags, io: Io): Promis
 
 function progressText(arm: string, p: Progress, compare: boolean): string {
   return `${compare ? `${arm}: ` : ''}${(p.elapsedMs / 1000).toFixed(0)} s · ${Math.round(p.transactionsPerSecond).toLocaleString('en-US')} tx/s · ${p.committed.toLocaleString('en-US')} committed · ${p.errors.toLocaleString('en-US')} errors`;
-}
-
-/** Text: the stress layout (measurements before findings); every other format: the shared renderers. */
-function writeReport(report: Report, opts: OutputOptions, io: Io): boolean {
-  if (outputFormat(opts) !== 'text') return emitReport(report, opts, io);
-  const style = makeStyle(opts.output ? 0 : colorLevel(io.env, io.stdoutIsTTY));
-  return writeOutput(formatStressText(report, opts, style), opts, io, report.databases.map((db) => db.path));
-}
-
-function errorReport(path: string, err: unknown): FailedDatabase {
-  const e = err as { code?: string; message?: string };
-  const message = err instanceof AuditInputError ? `${path}: ${err.message}` : (e.message ?? String(err));
-  return { path, error: { code: e.code ?? 'ERROR', message } };
 }
 
 export function registerStress(program: Command, io: Io, setExit: (code: number) => void): void {
@@ -214,12 +136,11 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
           },
         );
         interrupted = outcome.stress.interrupted;
-        const findings = runChecks(checksIn('stress'), outcome.facts, {
+        db = checkStress(path, outcome, {
           app,
           thresholds: mergeThresholds(config?.thresholds, opts.threshold),
           severity: config?.severity ?? {},
         });
-        db = stressDatabaseReport(path, outcome, findings);
       } catch (err) {
         spinner?.stop();
         if (err instanceof KnobError) {
@@ -227,11 +148,11 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
           setExit(2);
           return;
         }
-        db = errorReport(path, err);
+        db = stressErrorReport(path, err);
       }
       spinner?.stop();
       const report = buildReport('stress', [db], opts.failOn);
-      const written = writeReport(report, output, io);
+      const written = emitStressReport(report, output, io);
       reportErrors(report, io);
       interrupted ??= signalled;
       if (interrupted) io.stderr(`lockscope: interrupted by ${interrupted}; the stress threads stopped and lockscope removed what it had created\n`);
