@@ -1,6 +1,7 @@
 /**
  * The SQLite source: a database file and its -wal/-shm/-journal, read raw, plus who holds its locks in
- * /proc/locks. Each member delegates to the functions the commands use, so the contract adds no behaviour.
+ * /proc/locks. Each member delegates to the SQLite functions (gather.ts, targets.ts), so the contract adds no
+ * behaviour; audit and locks reach them only through it.
  */
 import { type DatabaseReport, type SqliteFacts, STACKS, factsSource } from '../../core/model.js';
 import { isGatherError } from '../../core/facts.js';
