@@ -9,7 +9,7 @@ import { STACKS, type Stack } from '../core/model.js';
 import type { ThresholdOverrides } from '../core/runner.js';
 import { parseBytes, parseDurationMs } from '../core/units.js';
 import { REGISTRY } from '../../checks/index.js';
-import { suggestIds } from './commands/catalogue.js';
+import { suggestIds } from './suggest.js';
 
 export class UsageError extends Error {}
 
