@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Watch one process's SQLite locks in /proc/locks, from outside (for lockscope's tests).
 
-usage: lock_monitor.py PID SHM_GLOB STEADY [--after-wal K] [--max-seconds S]
+usage: lock_monitor.py PID SHM_GLOB SAMPLES [--after-wal K] [--max-seconds S]
 
 Polls while PID lives. For the first -shm matching SHM_GLOB and its database file (the path without
 -shm), each sample records which -shm inode it saw (null when none matched), whether PID holds a READ
@@ -12,16 +12,18 @@ Prints one JSON object per line, in the order things were seen (n = sample numbe
   {"ev": "state", "n", "shm", "dms", "shared"}   whenever (shm, dms, shared) differs from the sample before
   {"ev": "wal", "n"}                             the first sample at which the -wal is not empty, once
                                                  per -shm file (a writer has committed)
-  {"ev": "steady", "n"}                          once STEADY consecutive samples were held (with
-                                                 --after-wal K: counted only once the -wal of that
-                                                 -shm was seen to change K times, size or mtime: many
-                                                 commits, which the stress run's one short set-up
-                                                 connection, with its two, cannot produce)
+  {"ev": "watched", "n"}                         once SAMPLES samples were taken of one -shm file (with
+                                                 --after-wal K: counted only once its -wal was seen to
+                                                 change K times, in size or mtime: many commits, more
+                                                 writes than the stress run's short set-up connection
+                                                 makes), whatever the locks were: the test's cue that
+                                                 enough has been watched
   {"ev": "mark", "name", "n", "shm", "dms", "shared"}
                                                  for each line read on stdin: a sample taken after the
                                                  line arrived, so everything before it in the output was
                                                  seen before the sender went on
-  {"ev": "end", "n", "reason"}                   PID gone ("exited") or the hang guard ("timeout")
+  {"ev": "end", "n", "reason"}                   PID gone ("exited", after one last sample) or the hang
+                                                 guard ("timeout")
 
 Waiting between samples is a select() on stdin, so a mark is answered at once. --max-seconds (default
 60) is only a hang guard, not a measurement. It only stats files and reads /proc/locks: it opens none
@@ -92,20 +94,20 @@ def main():
     max_s = 60.0
     if "--max-seconds" in args:
         max_s = float(args[args.index("--max-seconds") + 1])
-    pid, pattern, steady_needed = int(args[0]), args[1], int(args[2])
+    pid, pattern, watch_needed = int(args[0]), args[1], int(args[2])
 
     t0 = time.monotonic()
     n = 0
     last = None
-    wal_seen = steady_sent = False
+    wal_seen = watched_sent = False
     wal_last = None
     wal_changes = 0
-    run = 0  # consecutive held samples counted towards "steady"
+    watched = 0  # samples of the current -shm counted towards "watched"
     stdin_open = True
     buffered = b""
 
     def sample():
-        nonlocal n, last, wal_seen, steady_sent, run, wal_last, wal_changes
+        nonlocal n, last, wal_seen, watched_sent, watched, wal_last, wal_changes
         shm, dms, shared, wal = look(pid, pattern)
         n += 1
         state = (shm, dms, shared)
@@ -114,6 +116,7 @@ def main():
                 # Another -shm (or none): the -wal seen so far belonged to the one before.
                 wal_seen = False
                 wal_changes = 0
+                watched = 0
             emit(ev="state", n=n, shm=shm, dms=dms, shared=shared)
             last = state
         if wal is not None and wal[0] > 0 and not wal_seen:
@@ -122,13 +125,11 @@ def main():
         if wal_seen and wal != wal_last:
             wal_changes += 1
         wal_last = wal
-        if dms and shared and wal_changes >= wal_changes_needed:
-            run += 1
-        else:
-            run = 0
-        if not steady_sent and run >= steady_needed:
-            steady_sent = True
-            emit(ev="steady", n=n)
+        if shm is not None and wal_changes >= wal_changes_needed:
+            watched += 1
+        if not watched_sent and watched >= watch_needed:
+            watched_sent = True
+            emit(ev="watched", n=n)
         return state
 
     reason = "exited"
@@ -152,6 +153,10 @@ def main():
             line, buffered = buffered.split(b"\n", 1)
             shm, dms, shared = sample()
             emit(ev="mark", name=line.decode().strip(), n=n, shm=shm, dms=dms, shared=shared)
+    if reason == "exited":
+        # One last look once PID is gone, so its release is always in the output, however late this
+        # process was scheduled around the exit.
+        sample()
     emit(ev="end", n=n, reason=reason)
 
 
