@@ -2,7 +2,7 @@
 import { checksIn } from '../../checks/index.js';
 import { type CheckpointMode, runCheckpoint } from '../sources/sqlite/checkpoint.js';
 import { pathInputError } from '../sources/sqlite/gather.js';
-import { sourceById } from '../sources/index.js';
+import { sourceFor } from '../sources/index.js';
 import type { AppSettings, AuditFacts, GatherError } from '../core/facts.js';
 import type { StressFacts } from '../core/stress-facts.js';
 import type { CheckedDatabase, DatabaseReport, FailedDatabase, Report, Stack } from '../core/model.js';
@@ -39,17 +39,18 @@ function interruptedStress(signal: string): GatherError {
 /** One path's gathered facts, or why there are none (bad input is the database's `error`, never an exception). */
 export type AuditGathered = { ok: true; facts: AuditFacts } | { ok: false; failed: FailedDatabase };
 
-/** The source whose targets and facts the audit reads. */
-const SOURCE = sourceById('sqlite');
-
 /** Gathers one path's facts (and runs --checkpoint). */
 export function gatherForAudit(path: string, options: AuditOptions): AuditGathered {
   try {
-    const facts = SOURCE.gather(path, {});
-    if (!options.checkpoint) return { ok: true, facts };
+    // The source that claims the target gathers it (resolveTargets kept only claimed targets).
+    const source = sourceFor(path);
+    if (!source) throw new Error('lockscope reads no target of this kind');
+    const facts = source.gather(path, {});
+    // --checkpoint is SQLite's: the one write the audit makes, through a connection of its own.
+    if (!options.checkpoint || source.id !== 'sqlite') return { ok: true, facts };
     const checkpoint = runCheckpoint(facts, options.checkpoint.mode, options.checkpoint.timeoutMs);
     // The rest of the report describes the database as the checkpoint left it.
-    return { ok: true, facts: { ...SOURCE.gather(path, {}), checkpoint } };
+    return { ok: true, facts: { ...source.gather(path, {}), checkpoint } };
   } catch (err) {
     return { ok: false, failed: { path, error: pathInputError(path, err) } };
   }

@@ -1,7 +1,7 @@
 /** The locks command's steps: snapshot each target (and with --for sample the lock table), check, build the report; and its replay. */
 import { checksIn } from '../../checks/index.js';
 import { diagnose, gatherLocks, pathInputError } from '../sources/sqlite/gather.js';
-import { sourceById } from '../sources/index.js';
+import { sourceFor } from '../sources/index.js';
 import { DEFAULT_HZ, sampleLocks } from '../sources/proc/sampler.js';
 import { type AuditFacts, type Gathered, type LockFacts, type LockSampleFacts, isGatherError } from '../core/facts.js';
 import type { CheckedDatabase, DatabaseReport, FailedDatabase, HolderEntry, Report, Stack } from '../core/model.js';
@@ -32,7 +32,9 @@ type Snapshot = { ok: true; path: string; facts: AuditFacts } | { ok: false; fai
 
 /** One snapshot of one database: the audit's read-only gatherer, with lsof standing in where /proc/locks is missing. */
 export function snapshotFacts(path: string): AuditFacts {
-  const facts = sourceById('sqlite').gather(path, {});
+  const source = sourceFor(path);
+  if (!source) throw new Error('lockscope reads no target of this kind');
+  const facts = source.gather(path, {});
   if (isGatherError(facts.locks)) {
     const marks = !isGatherError(facts.shm) && facts.shm?.header ? facts.shm.header.readMarks : null;
     facts.locks = gatherLocks(facts.files, marks, undefined, { lsofFallback: true });

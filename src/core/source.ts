@@ -9,7 +9,7 @@
  *
  * How far the contract goes today: the text renderer takes a database's header summary from its source
  * (`summarise`); `audit` and `locks` resolve their targets (src/cli/targets.ts) and gather each target's
- * facts (src/cli/audit-run.ts, src/cli/locks-run.ts) through the registered `sqlite` source. What is not
+ * facts (src/cli/audit-run.ts, src/cli/locks-run.ts) through the source that claims it (`sourceFor`). What is not
  * through it yet is in ARCHITECTURE.md.
  */
 import type { CheckCategory } from './check.js';
@@ -46,6 +46,12 @@ export interface Source<F extends SourceFacts = SourceFacts> {
   id: SourceId;
   /** One line: what its targets are. */
   describe: string;
+  /**
+   * Whether a command-line or config entry (a path, a glob, a URL), or one of the targets it resolved to, is
+   * this source's. SOURCES are asked in order and the first that claims an entry resolves and gathers it, so a
+   * new kind of target (a `postgres://` URL, an app's source tree) needs no change in the commands.
+   */
+  claims(entry: string): boolean;
   /** Paths, globs or other spellings of targets → the targets, each once. */
   resolveTargets(query: TargetQuery): ResolvedTargets;
   /**

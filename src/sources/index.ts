@@ -1,5 +1,5 @@
 /** Every source of facts, in one list: adding a source is a folder under src/sources/ and one line here. */
-import type { SourceFacts, SourceId } from '../core/model.js';
+import type { SourceFacts } from '../core/model.js';
 import type { Source } from '../core/source.js';
 import { sqliteSource } from './sqlite/source.js';
 
@@ -12,9 +12,8 @@ export function sourceOf(facts: SourceFacts): Source {
   return source;
 }
 
-/** The registered source with this id (the commands name the source whose targets they take). */
-export function sourceById(id: SourceId): Source {
-  const source = SOURCES.find((s) => s.id === id);
-  if (!source) throw new Error(`lockscope: no registered source ${id}`);
-  return source;
+
+/** The first registered source that claims this entry or target (a path, a glob, a URL); undefined = none does. */
+export function sourceFor(entry: string): Source | undefined {
+  return SOURCES.find((s) => s.claims(entry));
 }

@@ -10,7 +10,8 @@ import { CATEGORIES, REGISTRY } from '../../checks/index.js';
 import { buildDatabase } from '../../fixtures/databases.js';
 import { STACKS } from '../../src/core/model.js';
 import { factsTable } from '../../src/output/text.js';
-import { SOURCES, sourceOf } from '../../src/sources/index.js';
+import { SOURCES, sourceFor, sourceOf } from '../../src/sources/index.js';
+import { runCli } from '../helpers/cli.js';
 import { gatherAuditFacts } from '../../src/sources/sqlite/gather.js';
 import { sqliteSource } from '../../src/sources/sqlite/source.js';
 import { scratchPerTest } from '../helpers/scratch.js';
@@ -23,6 +24,21 @@ beforeEach(() => {
 });
 
 describe('the source registry', () => {
+  it('picks the source that claims an entry: paths and globs are SQLite\'s, a URL is nobody\'s yet', () => {
+    for (const entry of ['app.db', './data/app.sqlite', '/var/lib/x.db', '**/*.db', 'C:relative.db']) expect(sourceFor(entry)?.id, entry).toBe('sqlite');
+    for (const entry of ['postgres://u@localhost/db', 'postgresql://h/db', 'file:///tmp/app.db']) expect(sourceFor(entry), entry).toBeUndefined();
+  });
+
+  it('an entry no source claims is one line and exit 2, beside the targets that are audited', () => {
+    const db = join(dir, 'app.db');
+    const r = runCli(['audit', 'postgres://user@localhost/app', db, '--json']);
+    expect(r.code).toBe(2);
+    const report = JSON.parse(r.stdout);
+    expect(report.databases.map((d: { path: string }) => d.path)).toEqual([db, 'postgres://user@localhost/app']);
+    expect(report.databases[1].error.code).toBe('NO_SOURCE');
+    expect(report.databases[0].findings.length).toBeGreaterThan(0);
+  });
+
   it('has one entry per source id, and every check category is fed by a source', () => {
     const ids = SOURCES.map((s) => s.id);
     expect(new Set(ids).size).toBe(ids.length);

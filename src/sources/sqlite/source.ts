@@ -33,6 +33,8 @@ export function sqliteSummary(facts: SqliteFacts): SummaryRow[] {
 export const sqliteSource: Source<SqliteFacts> = {
   id: 'sqlite',
   describe: 'SQLite database files (paths or globs): the file, its -wal/-shm/-journal, and their holders in /proc/locks',
+  // Paths and globs: anything that is not a URL (scheme://…), which would belong to another kind of source.
+  claims: (entry) => !/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(entry),
   resolveTargets({ entries, baseDir, display, cwd }) {
     // Each entry's paths, then its unmatched report; the same file named twice (or through a link) once,
     // under its first spelling.
