@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { buildDatabase, holdState, python } from '../../fixtures/databases.js';
-import { hold, waitFor } from '../../fixtures/holders.js';
+import { hold, readerBehindStuckCommit, waitFor } from '../../fixtures/holders.js';
 import { BIN, ROOT, cleanEnv, runCli, snapshotDir, waitForOpenFile } from '../helpers/cli.js';
 import { scratchPerTest } from '../helpers/scratch.js';
 
@@ -217,13 +217,7 @@ describe('exit codes when the database is unusable now', () => {
 
   it('rollback mode: a reader holding SHARED the whole window while a commit waits in PENDING: locks --for exits 1 (blocks-every-commit)', async () => {
     const db = join(dir, 'rb.db');
-    buildDatabase(db, { journalMode: 'delete', rows: 10 });
-    python(db, 'c = sqlite3.connect(db); c.execute("CREATE TABLE lockscope_hold(x)"); c.commit(); c.close()');
-    const reader = await holdState(db, 'rb-shared');
-    holders.push(reader);
-    const writer = await holdState(db, 'rb-pending', ['--timeout-ms', '60000']);
-    holders.push(writer);
-    await waitFor(() => (runCli(['locks', db, '--json']).stdout.includes('"pending"') ? true : undefined), 'PENDING');
+    const { reader, writer } = await readerBehindStuckCommit(db, holders);
     const r = runCli(['locks', db, '--for', '1.5s', '--json']);
     expect(r.code).toBe(1);
     const findings = JSON.parse(r.stdout).databases[0].findings as { id: string; status: string; messageId: string; evidence: Record<string, unknown> }[];

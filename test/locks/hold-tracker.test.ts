@@ -5,13 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildDatabase, holdState, python } from '../../fixtures/databases.js';
-import { waitFor } from '../../fixtures/holders.js';
-import { gatherAuditFacts, statDatabaseFiles } from '../../src/sources/sqlite/gather.js';
+import { readerBehindStuckCommit } from '../../fixtures/holders.js';
+import { statDatabaseFiles } from '../../src/sources/sqlite/gather.js';
 import { HoldTracker } from '../../src/sources/proc/hold-tracker.js';
 import { type LockSample, type SampleKeys, sampleOf } from '../../src/sources/proc/lock-sample.js';
 import { lockKey, parseProcLocks } from '../../src/sources/proc/lock-table.js';
-import { type DecodedLock, type ShmHeader, type SqliteLockName, isGatherError } from '../../src/core/facts.js';
+import { type DecodedLock, type ShmHeader, type SqliteLockName } from '../../src/core/facts.js';
 import { scratchPerTest } from '../helpers/scratch.js';
 
 const { holders, tempDir } = scratchPerTest();
@@ -87,16 +86,7 @@ describe('HoldTracker, fed real /proc/locks text', () => {
   it('a rollback reader and a commit stuck in PENDING behind it, then each released in turn', async () => {
     const dir = tempDir('lockscope-tracker-');
     const db = join(dir, 'app.db');
-    buildDatabase(db, { journalMode: 'delete', rows: 10 });
-    python(db, 'c = sqlite3.connect(db); c.execute("CREATE TABLE lockscope_hold(x)"); c.commit(); c.close()');
-    const reader = await holdState(db, 'rb-shared', ['--cpu', '0']);
-    holders.push(reader);
-    const writer = await holdState(db, 'rb-pending', ['--timeout-ms', '60000', '--cpu', '0']);
-    holders.push(writer);
-    await waitFor(() => {
-      const locks = gatherAuditFacts(db).locks;
-      return !isGatherError(locks) && locks.holders.some((h) => h.pid === writer.pid && h.locks.some((l) => l.name === 'pending')) ? true : undefined;
-    }, 'the writer in PENDING');
+    const { reader, writer } = await readerBehindStuckCommit(db, holders, ['--cpu', '0']);
     const files = statDatabaseFiles(db);
     const keys: SampleKeys = { dbKey: lockKey(files.db.device!, files.db.inode!), shmKey: null };
     const capture = (t: number) => sampleOf(parseProcLocks(readFileSync('/proc/locks', 'latin1')), keys, null, t);

@@ -13,11 +13,10 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES_DIR, buildDatabase, holdState, python, waitReady } from '../../fixtures/databases.js';
-import { waitFor } from '../../fixtures/holders.js';
-import { gatherAuditFacts, statDatabaseFiles } from '../../src/sources/sqlite/gather.js';
+import { FIXTURES_DIR, waitReady } from '../../fixtures/databases.js';
+import { readerBehindStuckCommit } from '../../fixtures/holders.js';
+import { statDatabaseFiles } from '../../src/sources/sqlite/gather.js';
 import { sampleLocks } from '../../src/sources/proc/sampler.js';
-import { isGatherError } from '../../src/core/facts.js';
 import { scratchPerTest } from '../helpers/scratch.js';
 
 const { holders, tempDir } = scratchPerTest();
@@ -32,17 +31,7 @@ describe('a reader holding SHARED for the whole window, behind a long lock table
   it(`is reported as holding it for the whole window in each of ${RUNS} runs, with the committer stuck in PENDING`, async () => {
     const dir = tempDir('lockscope-long-reader-');
     const db = join(dir, 'app.db');
-    buildDatabase(db, { journalMode: 'delete', rows: 10 });
-    // The committer's table exists before the reader starts (creating it would itself wait for the reader).
-    python(db, 'c = sqlite3.connect(db); c.execute("CREATE TABLE lockscope_hold(x)"); c.commit(); c.close()');
-    const reader = await holdState(db, 'rb-shared', ['--cpu', '0']);
-    holders.push(reader);
-    const writer = await holdState(db, 'rb-pending', ['--timeout-ms', '60000', '--cpu', '0']);
-    holders.push(writer);
-    await waitFor(() => {
-      const locks = gatherAuditFacts(db).locks;
-      return !isGatherError(locks) && locks.holders.some((h) => h.pid === writer.pid && h.locks.some((l) => l.name === 'pending')) ? true : undefined;
-    }, 'the writer in PENDING');
+    const { reader, writer } = await readerBehindStuckCommit(db, holders, ['--cpu', '0']);
     holders.push(await noise(join(dir, 'noise-static'), 150));
     holders.push(await noise(join(dir, 'noise-churn'), 60, ['--churn']));
 
