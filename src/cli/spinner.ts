@@ -2,9 +2,13 @@
 import type { Ora } from 'ora';
 import type { Io } from './io.js';
 
-/** An ora spinner on stderr, only on a TTY (ora is loaded only then: it costs start-up time). */
+/**
+ * An ora spinner on stderr, only on a TTY (ora is loaded only then: it costs start-up time). `discardStdin`
+ * off: ora's default puts the terminal in raw mode to swallow keystrokes, and then Ctrl-C is a byte on stdin,
+ * not SIGINT, so it could not stop the command.
+ */
 export async function startSpinner(io: Io, text: string, quiet = false): Promise<Ora | null> {
   if (!io.stderrCanAnimate || quiet) return null;
   const { default: ora } = await import('ora');
-  return ora({ text, stream: io.stderrStream }).start();
+  return ora({ text, stream: io.stderrStream, discardStdin: false }).start();
 }
