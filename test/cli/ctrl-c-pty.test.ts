@@ -46,10 +46,14 @@ describe('Ctrl-C on a real terminal', () => {
     const dir = scratch.tempDir('lockscope-pty-');
     const db = join(dir, 'app.db');
     buildDatabase(db, { journalMode: 'wal' });
+    // A user's terminal: ora draws nothing when CI is set (as it is where .ci/run runs), and the spinner's raw
+    // mode is what this test is about.
+    const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm', COLUMNS: '80' };
+    delete env.CI;
     const r = spawnSync('python3', ['-c', DRIVER, process.execPath, BIN, 'stress', db, '--duration', '60s'], {
       encoding: 'utf8',
       timeout: 60_000,
-      env: { ...process.env, TERM: 'xterm', COLUMNS: '80' },
+      env,
     });
     expect(r.stdout.trim().split('\n').pop()).toBe('SENT 130');
     expect(readdirSync(dir).filter((f) => f.includes('lockscope-stress'))).toEqual([]);
