@@ -7,6 +7,7 @@ export default defineCheck({
   title: 'Connections wait for locks',
   failureTitle: 'Writers may fail at once with SQLITE_BUSY',
   description: "The app's declared busy_timeout (a per-connection setting: lockscope cannot read it from the file), or its stack's default.",
+  source: 'sqlite',
   category: 'audit',
   requires: [],
   defaultSeverity: 'fail',

@@ -66,6 +66,7 @@ export default defineCheck({
   description: 'Frames in the WAL not yet copied back into the database (mxFrame − nBackfill from the -shm header), and the reader holding them back.',
   // `locks`, not `audit`: `lockscope locks` runs it, so the snapshot's "blocking the checkpoint" is a finding whose
   // thresholds set the exit code (the audit runs every category, in registry order, as before).
+  source: 'sqlite',
   category: 'locks',
   requires: ['shm', 'header', 'files'],
   optional: ['wal', 'locks'],

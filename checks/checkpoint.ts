@@ -26,6 +26,7 @@ export default defineCheck({
   title: 'The requested checkpoint completed',
   failureTitle: 'The requested checkpoint could not complete',
   description: 'The result of --checkpoint: PRAGMA wal_checkpoint (busy, log, checkpointed), the WAL size before and after, and who held it up.',
+  source: 'sqlite',
   category: 'checkpoint',
   requires: ['checkpoint', 'files'],
   defaultSeverity: 'warn',

@@ -40,6 +40,7 @@ export default defineCheck({
   failureTitle: "SQLite cannot create its -journal/-wal/-shm files in the database's directory",
   description:
     "Whether the database's owner (mode bits) and the user running lockscope (access(2)) can create files in its directory: every write needs a -journal, and WAL needs -wal and -shm.",
+  source: 'sqlite',
   category: 'audit',
   requires: ['directory', 'header', 'files'],
   defaultSeverity: 'fail',

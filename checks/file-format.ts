@@ -6,6 +6,7 @@ export default defineCheck({
   title: 'SQLite can open the file read-write',
   failureTitle: 'SQLite opens the database read-only (header byte 18)',
   description: "Whether SQLite can open the file read-write, from header byte 18 (the write format version) as SQLite's lockBtree reads it.",
+  source: 'sqlite',
   category: 'audit',
   requires: ['header', 'files'],
   defaultSeverity: 'fail',

@@ -54,6 +54,7 @@ export default defineCheck({
   failureTitle: "The database's files have mixed owners (\"attempt to write a readonly database\")",
   description:
     "Owners and mode bits of the database, -wal, -shm and -journal: a file the database's owner cannot write makes every write of the app fail.",
+  source: 'sqlite',
   category: 'audit',
   requires: ['files'],
   defaultSeverity: 'fail',

@@ -12,6 +12,7 @@ export default defineCheck({
   title: 'No hot rollback journal',
   failureTitle: 'A writer died mid-transaction: the -journal must be rolled back',
   description: 'Whether a -journal beside the database is hot: left by a writer that crashed mid-transaction, to be rolled back by the next connection.',
+  source: 'sqlite',
   category: 'audit',
   requires: ['journal', 'files'],
   optional: ['locks', 'directory'],

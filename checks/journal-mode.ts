@@ -7,6 +7,7 @@ export default defineCheck({
   title: 'WAL is enabled in the file',
   failureTitle: 'Readers and writers block each other (rollback journal)',
   description: 'Whether WAL is stored in the database header (read format version, byte 19, is 2) or a rollback journal is used.',
+  source: 'sqlite',
   category: 'audit',
   requires: ['header'],
   defaultSeverity: 'fail',

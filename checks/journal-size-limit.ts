@@ -33,6 +33,7 @@ export default defineCheck({
   failureTitle: 'The -wal file stays large after checkpoints (no size limit)',
   description:
     'A -wal file that keeps its largest size after checkpoints because no journal_size_limit is declared: measured from the file size against the live frames in the -shm header.',
+  source: 'sqlite',
   category: 'audit',
   requires: ['header', 'wal'],
   optional: ['shm'],

@@ -21,6 +21,7 @@ export default defineCheck({
   failureTitle: 'The database is locked right now',
   description: 'Who holds which SQLite lock on the database right now, from /proc/locks (the audit\'s snapshot of `lockscope locks`).',
   defaultSeverity: 'fail',
+  source: 'sqlite',
   category: 'locks',
   requires: ['locks', 'header', 'realPath'],
   optional: ['shm'],

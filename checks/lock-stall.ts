@@ -34,6 +34,7 @@ export default defineCheck({
   description:
     'From sampling (`lockscope locks --for`): a lock held by a stopped process (SIGSTOP, Ctrl-Z, a debugger), or held for the whole window by a process asleep in the kernel with no CPU or I/O (the hung worker), or spinning on the CPU inside its transaction.',
   defaultSeverity: 'fail',
+  source: 'sqlite',
   category: 'locks',
   requires: ['lockSamples'],
   messages: {

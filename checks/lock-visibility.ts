@@ -18,6 +18,7 @@ export default defineCheck({
   failureTitle: 'Part of the lock picture cannot be seen',
   description: 'What lockscope cannot see about locks and holders here: no /proc/locks, another PID namespace, other users\' processes, OFD locks.',
   defaultSeverity: 'info',
+  source: 'sqlite',
   category: 'locks',
   requires: ['realPath'],
   optional: ['locks'],

@@ -14,6 +14,7 @@ export default defineCheck({
   description:
     'From sampling (`lockscope locks --for`): the longest time a reader pinned an old WAL snapshot (frames that cannot be checkpointed), or held SHARED in rollback mode (a commit must wait for it); fails when a reader blocked a waiting commit for the whole window.',
   defaultSeverity: 'fail',
+  source: 'sqlite',
   category: 'locks',
   requires: ['lockSamples', 'realPath'],
   messages: {

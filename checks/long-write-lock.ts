@@ -13,6 +13,7 @@ export default defineCheck({
   failureTitle: 'A process holds the write lock for a long time',
   description: 'From sampling (`lockscope locks --for`): the longest continuous hold of the write lock (WAL) or RESERVED/PENDING/EXCLUSIVE (rollback), per process.',
   defaultSeverity: 'fail',
+  source: 'sqlite',
   category: 'locks',
   requires: ['lockSamples', 'realPath'],
   messages: {

@@ -35,6 +35,7 @@ export default defineCheck({
   failureTitle: 'The database is on a filesystem where SQLite locking is unreliable',
   description:
     "The filesystem of the database's directory (statfs magic, /proc/self/mountinfo): network, cluster, FUSE and VM-shared filesystems break WAL or POSIX locks.",
+  source: 'sqlite',
   category: 'audit',
   requires: ['filesystem', 'header', 'realPath'],
   defaultSeverity: 'fail',

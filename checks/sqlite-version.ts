@@ -128,6 +128,7 @@ export default defineCheck({
   failureTitle: 'The SQLite that wrote the file has known WAL or locking bugs',
   description:
     'The SQLite version recorded in the header (the app\'s library, the last one that rewrote page 1) against a cited list of WAL and locking bugs fixed in later releases.',
+  source: 'sqlite',
   category: 'audit',
   requires: ['header'],
   defaultSeverity: 'warn',

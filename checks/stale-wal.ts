@@ -10,6 +10,7 @@ export default defineCheck({
   title: 'No stray -wal beside a rollback-journal database',
   failureTitle: 'A -wal beside a rollback-journal database will be applied on the next open',
   description: 'A -wal file left beside a database whose header says rollback journal (not WAL mode): SQLite still applies it.',
+  source: 'sqlite',
   category: 'audit',
   requires: ['wal', 'header', 'files'],
   optional: ['shm', 'locks'],

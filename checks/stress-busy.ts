@@ -33,6 +33,7 @@ export default defineCheck({
   title: 'No SQLITE_BUSY under concurrent writers',
   failureTitle: 'Writes fail with SQLITE_BUSY under concurrent load',
   description: 'SQLITE_BUSY errors (all extended codes) measured by a stress run, against the attempts made.',
+  source: 'sqlite',
   category: 'stress',
   requires: ['stress'],
   messages: {

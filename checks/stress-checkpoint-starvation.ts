@@ -14,6 +14,7 @@ export default defineCheck({
   title: 'Checkpoints keep up with the writers',
   failureTitle: 'The WAL grew past its autocheckpoint size during the stress run',
   description: 'The largest -wal size during a stress run against the wal_autocheckpoint size, with what kept checkpoints from resetting it.',
+  source: 'sqlite',
   category: 'stress',
   requires: ['stress'],
   messages: {

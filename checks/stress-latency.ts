@@ -32,6 +32,7 @@ export default defineCheck({
   title: 'Commit latency stays low under concurrent writers',
   failureTitle: 'Write transactions are slow under concurrent load',
   description: 'The 99th percentile of committed write transactions (BEGIN to COMMIT, retries included) in a stress run.',
+  source: 'sqlite',
   category: 'stress',
   requires: ['stress'],
   messages: {

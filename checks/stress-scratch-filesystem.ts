@@ -6,6 +6,7 @@ export default defineCheck({
   title: "The stress ran on the target's filesystem",
   failureTitle: "The stress ran on another filesystem than the target's",
   description: 'Whether the scratch database of a stress run was on the same filesystem (device) as the target database.',
+  source: 'sqlite',
   category: 'stress',
   requires: ['stress'],
   messages: {

@@ -22,6 +22,7 @@ export default defineCheck({
   title: 'Writers share the write lock fairly',
   failureTitle: 'Some writers are starved of the write lock',
   description: 'Committed transactions per writer in a stress run: the slowest writer against the fastest.',
+  source: 'sqlite',
   category: 'stress',
   requires: ['stress'],
   messages: {

@@ -7,6 +7,7 @@ export default defineCheck({
   title: 'Transactions that read then write get the write lock',
   failureTitle: 'Deferred transactions fail at once when they upgrade from read to write',
   description: 'SQLITE_BUSY/SQLITE_BUSY_SNAPSHOT returned at once to a deferred transaction that read, then wrote: no busy timeout helps.',
+  source: 'sqlite',
   category: 'stress',
   requires: ['stress'],
   messages: {

@@ -12,6 +12,7 @@ export default defineCheck({
   failureTitle: 'synchronous risks corruption on power loss',
   description:
     "The app's declared PRAGMA synchronous (per connection) and what it means in this journal mode: durability, corruption risk and fsync cost.",
+  source: 'sqlite',
   category: 'audit',
   requires: ['header'],
   defaultSeverity: 'warn',

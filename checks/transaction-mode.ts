@@ -19,6 +19,7 @@ export default defineCheck({
   failureTitle: 'Read-then-write transactions fail at once with SQLITE_BUSY (deferred upgrade trap)',
   description:
     "When the app's transactions begin relative to their first read (--tx, or the --stack default): deferred transactions that read then write fail at once, whatever the busy timeout.",
+  source: 'sqlite',
   category: 'audit',
   requires: [],
   optional: ['header'],

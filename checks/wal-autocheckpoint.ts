@@ -11,6 +11,7 @@ export default defineCheck({
   title: 'Automatic checkpoints keep the WAL bounded',
   failureTitle: 'The WAL is not checkpointed automatically (or only very late)',
   description: "The app's declared wal_autocheckpoint (per connection): 0 turns automatic checkpoints off, a very large value lets the WAL grow far.",
+  source: 'sqlite',
   category: 'audit',
   requires: ['header'],
   defaultSeverity: 'warn',

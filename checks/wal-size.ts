@@ -18,6 +18,7 @@ export default defineCheck({
   title: 'The -wal file is a reasonable size',
   failureTitle: 'The -wal file is large',
   description: 'Size of the -wal file, its frames, and how many of them are not yet copied back into the database.',
+  source: 'sqlite',
   category: 'audit',
   requires: ['wal', 'header', 'files'],
   optional: ['shm'],

@@ -1,11 +1,10 @@
 /** The audit's steps over a list of targets: gather (and --checkpoint, --stress), check, build the report; and its replay. */
 import { checksIn } from '../../checks/index.js';
-import { type CheckpointMode, runCheckpoint } from '../sources/sqlite/checkpoint.js';
-import { pathInputError } from '../sources/sqlite/gather.js';
-import { sourceFor } from '../sources/index.js';
+import { sourceFor, sourceOf } from '../sources/index.js';
 import type { AppSettings, AuditFacts, GatherError } from '../core/facts.js';
+import type { GatherContext } from '../core/source.js';
 import type { StressFacts } from '../core/stress-facts.js';
-import type { CheckedDatabase, DatabaseReport, FailedDatabase, Report, Stack } from '../core/model.js';
+import { type CheckedDatabase, type DatabaseReport, type FailedDatabase, type Report, type SourceFacts, type Stack, isFactsOf } from '../core/model.js';
 import { buildReport } from '../core/report.js';
 import { type RunOptions, type SeverityOverrides, type ThresholdOverrides, runChecks } from '../core/runner.js';
 import type { FailOn } from '../core/exit-code.js';
@@ -16,7 +15,7 @@ export interface AuditOptions {
   app: AppSettings;
   thresholds?: ThresholdOverrides;
   severity?: SeverityOverrides;
-  checkpoint?: { mode: CheckpointMode; timeoutMs: number };
+  checkpoint?: GatherContext['checkpoint'];
   /** The app's stack (--stack / config `stack`): fixes are filtered by it, and its defaults change verdicts. */
   stack?: Stack;
 }
@@ -37,32 +36,38 @@ function interruptedStress(signal: string): GatherError {
 }
 
 /** One path's gathered facts, or why there are none (bad input is the database's `error`, never an exception). */
-export type AuditGathered = { ok: true; facts: AuditFacts } | { ok: false; failed: FailedDatabase };
+export type AuditGathered = { ok: true; facts: SourceFacts } | { ok: false; failed: FailedDatabase };
 
 /** Gathers one path's facts (and runs --checkpoint). */
 export function gatherForAudit(path: string, options: AuditOptions): AuditGathered {
+  // The source that claims the target gathers it (resolveTargets kept only claimed targets), with the steps
+  // the flags ask for when it can run them.
+  const source = sourceFor(path);
+  if (!source) return { ok: false, failed: { path, error: { code: 'NO_SOURCE', message: `${path}: lockscope reads no target of this kind` } } };
+  const context: GatherContext = { purpose: 'audit' };
+  if (options.checkpoint) {
+    if (!source.steps.includes('checkpoint')) {
+      return { ok: false, failed: { path, error: { code: 'NOT_SUPPORTED', message: `${path}: --checkpoint does not apply to ${source.id} targets` } } };
+    }
+    context.checkpoint = options.checkpoint;
+  }
   try {
-    // The source that claims the target gathers it (resolveTargets kept only claimed targets).
-    const source = sourceFor(path);
-    if (!source) throw new Error('lockscope reads no target of this kind');
-    const facts = source.gather(path, {});
-    // --checkpoint is SQLite's: the one write the audit makes, through a connection of its own.
-    if (!options.checkpoint || source.id !== 'sqlite') return { ok: true, facts };
-    const checkpoint = runCheckpoint(facts, options.checkpoint.mode, options.checkpoint.timeoutMs);
-    // The rest of the report describes the database as the checkpoint left it.
-    return { ok: true, facts: { ...source.gather(path, {}), checkpoint } };
+    return { ok: true, facts: source.gather(path, context) };
   } catch (err) {
-    return { ok: false, failed: { path, error: pathInputError(path, err) } };
+    return { ok: false, failed: { path, error: source.inputError(path, err) } };
   }
 }
 
 /** Audit runs every category; the sampling, checkpoint and stress checks apply only when their facts were gathered. */
 const AUDIT_CHECKS = checksIn('audit', 'locks', 'checkpoint', 'stress');
 
-export function checkFacts(path: string, facts: AuditFacts, options: AuditOptions): CheckedDatabase {
+export function checkFacts(path: string, facts: SourceFacts, options: AuditOptions): CheckedDatabase {
   const run: RunOptions = { app: options.app, thresholds: options.thresholds, severity: options.severity };
   if (options.stack) run.stack = options.stack;
-  return { path, facts, findings: runChecks(AUDIT_CHECKS, facts, run) };
+  const checked: CheckedDatabase = { path, facts, findings: runChecks(AUDIT_CHECKS, facts, run) };
+  const app = sourceOf(facts).describeApp?.(options.app, options.stack, facts);
+  if (app) checked.app = app;
+  return checked;
 }
 
 /** Audits one path: facts, then checks. */
@@ -94,9 +99,15 @@ export async function runAuditWithStress(targets: readonly (string | DatabaseRep
       databases.push(gathered.failed);
       continue;
     }
-    const measured = await stress.run(gathered.facts);
+    const facts = gathered.facts;
+    // The stress harness runs SQLite: another source's target is audited without it.
+    if (!isFactsOf(facts, 'sqlite')) {
+      databases.push(checkFacts(target, facts, options));
+      continue;
+    }
+    const measured = await stress.run(facts);
     const signal = stress.interrupted?.();
-    const withStress: AuditFacts = { ...gathered.facts, stress: signal ? interruptedStress(signal) : measured };
+    const withStress: AuditFacts = { ...facts, stress: signal ? interruptedStress(signal) : measured };
     databases.push(checkFacts(target, withStress, options));
   }
   return buildReport('audit', databases, failOn);

@@ -10,6 +10,7 @@ import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import stripJsonComments from 'strip-json-comments';
 import { REGISTRY } from '../../checks/index.js';
 import { buildConfigSchema } from './config-schema.js';
+import { withOrigin } from './options.js';
 import type { AppSettings } from '../core/facts.js';
 import type { Stack } from '../core/model.js';
 import type { SeverityOverrides, ThresholdOverrides } from '../core/runner.js';
@@ -275,7 +276,7 @@ export function loadConfig(cwd: string, explicit?: string): LoadedConfig | null 
     file: found.file,
     dir: dirname(found.file),
     databases: raw.databases ?? [],
-    app,
+    app: withOrigin(app, { kind: 'declared', via: 'config' }),
     thresholds,
     severity: raw.checks ?? {},
     stress: raw.stress ?? {},
@@ -286,7 +287,10 @@ export function loadConfig(cwd: string, explicit?: string): LoadedConfig | null 
 
 /** Command-line values win over the file; undefined flags leave the file's values. */
 export function mergeApp(fromConfig: AppSettings | undefined, fromFlags: AppSettings): AppSettings {
-  return { ...(fromConfig ?? {}), ...fromFlags };
+  const merged: AppSettings = { ...(fromConfig ?? {}), ...fromFlags };
+  const origins = { ...(fromConfig?.origins ?? {}), ...(fromFlags.origins ?? {}) };
+  if (Object.keys(origins).length > 0) merged.origins = origins;
+  return merged;
 }
 
 export function mergeThresholds(fromConfig: ThresholdOverrides | undefined, fromFlags: ThresholdOverrides | undefined): ThresholdOverrides {

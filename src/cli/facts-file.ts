@@ -12,8 +12,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { escapeControl } from '../core/escape.js';
-import type { AppSettings, AuditFacts } from '../core/facts.js';
-import { type DatabaseReport, type ReportError, STACKS, type Stack } from '../core/model.js';
+import type { AppSettings, AppSettingValues } from '../core/facts.js';
+import { type DatabaseReport, type ReportError, type SourceFacts, type SourceId, STACKS, type Stack, factsSource } from '../core/model.js';
+import { SOURCES } from '../sources/index.js';
 import type { SeverityOverrides, ThresholdOverrides } from '../core/runner.js';
 import { VERSION } from '../core/version.js';
 
@@ -36,7 +37,7 @@ export interface SavedSettings {
 
 /** One database in a facts file: its facts by source and the settings in force, or why it had none. */
 export type SavedDatabase =
-  | { path: string; source: 'sqlite'; facts: AuditFacts; settings: SavedSettings; error?: undefined }
+  | { path: string; source: SourceId; facts: SourceFacts; settings: SavedSettings; error?: undefined }
   | { path: string; error: ReportError };
 
 export interface FactsFile {
@@ -54,14 +55,14 @@ export function factsFileText(command: FactsCommand, databases: readonly Databas
     factsVersion: FACTS_VERSION,
     tool: { name: 'lockscope', version: VERSION },
     command,
-    databases: databases.map((db): SavedDatabase => (db.error ? { path: db.path, error: db.error } : { path: db.path, source: 'sqlite', facts: db.facts, settings })),
+    databases: databases.map((db): SavedDatabase => (db.error ? { path: db.path, error: db.error } : { path: db.path, source: factsSource(db.facts), facts: db.facts, settings })),
   };
   return `${JSON.stringify(file, null, 2)}\n`;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const APP_KEYS: Record<keyof AppSettings, 'number' | 'string'> = {
+const APP_KEYS: Record<keyof AppSettingValues, 'number' | 'string'> = {
   busyTimeoutMs: 'number',
   transactionMode: 'string',
   synchronous: 'string',
@@ -76,7 +77,11 @@ function checkSettings(v: unknown, where: string): SavedSettings {
   if (!isObject(v)) throw fail('missing or not an object');
   if (!isObject(v.app)) throw fail('"app" is not an object');
   for (const [k, value] of Object.entries(v.app)) {
-    const type = APP_KEYS[k as keyof AppSettings];
+    if (k === 'origins') {
+      if (!isObject(value)) throw fail('app "origins" is not an object');
+      continue;
+    }
+    const type = APP_KEYS[k as keyof AppSettingValues];
     if (type === undefined) throw fail(`unknown app setting "${escapeControl(k)}"`);
     if (typeof value !== type || (type === 'number' && !Number.isFinite(value))) throw fail(`app setting "${k}" is not a ${type}`);
   }
@@ -88,23 +93,6 @@ function checkSettings(v: unknown, where: string): SavedSettings {
     throw fail('"severity" is not an object of check id → off|info|warn|fail');
   }
   return v as unknown as SavedSettings;
-}
-
-/** The SQLite source's facts, checked as far as the renderers and the runner rely on their shape. */
-function checkSqliteFacts(v: unknown, where: string): AuditFacts {
-  const fail = (what: string) => new FactsFileError(`${where}.facts: ${what}`);
-  if (!isObject(v)) throw fail('missing or not an object');
-  if (typeof v.path !== 'string' || typeof v.realPath !== 'string') throw fail('"path" and "realPath" must be strings');
-  if (!isObject(v.header) || typeof v.header.walEnabled !== 'boolean') throw fail('"header" is not a database header');
-  if (!isObject(v.files)) throw fail('"files" is not an object');
-  for (const k of ['db', 'wal', 'shm', 'journal']) {
-    const f = v.files[k];
-    if (!isObject(f) || typeof f.exists !== 'boolean') throw fail(`"files.${k}" is not a file description`);
-  }
-  for (const k of ['wal', 'shm', 'journal', 'locks', 'filesystem', 'directory', 'checkpoint']) {
-    if (!(k in v)) throw fail(`"${k}" is missing`);
-  }
-  return v as unknown as AuditFacts;
 }
 
 /** The stack saved with the facts (the first database's that has one): fixes are shown for it at replay. */
@@ -139,8 +127,15 @@ export function parseFactsFile(text: string, label: string, command: FactsComman
       if (!isObject(d.error) || typeof d.error.code !== 'string' || typeof d.error.message !== 'string') throw new FactsFileError(`${where}.error: needs a code and a message`);
       return { path: d.path, error: { code: d.error.code, message: d.error.message } };
     }
-    if (d.source !== 'sqlite') throw new FactsFileError(`${where}: unknown source ${escapeControl(JSON.stringify(d.source) ?? 'undefined')} (this lockscope knows "sqlite")`);
-    return { path: d.path, source: 'sqlite', facts: checkSqliteFacts(d.facts, where), settings: checkSettings(d.settings, where) };
+    const source = SOURCES.find((s) => s.id === d.source);
+    if (!source) throw new FactsFileError(`${where}: unknown source ${escapeControl(JSON.stringify(d.source) ?? 'undefined')} (this lockscope knows ${SOURCES.map((s) => `"${s.id}"`).join(', ')})`);
+    let facts: SourceFacts;
+    try {
+      facts = source.readFacts(d.facts);
+    } catch (err) {
+      throw new FactsFileError(`${where}.facts: ${(err as Error).message}`);
+    }
+    return { path: d.path, source: source.id, facts, settings: checkSettings(d.settings, where) };
   });
   return { factsVersion: FACTS_VERSION, tool: { name: 'lockscope', version: isObject(data.tool) ? String(data.tool.version) : 'unknown' }, command, databases };
 }

@@ -5,7 +5,7 @@
 import { InvalidArgumentError } from 'commander';
 import type { FailOn } from '../core/exit-code.js';
 import type { AppSettings } from '../core/facts.js';
-import { STACKS, type Stack } from '../core/model.js';
+import { type SettingOrigin, STACKS, type Stack } from '../core/model.js';
 import type { ThresholdOverrides } from '../core/runner.js';
 import { parseBytes, parseDurationMs } from '../core/units.js';
 import { REGISTRY } from '../../checks/index.js';
@@ -89,6 +89,15 @@ export interface AppFlagValues {
   writers?: number;
 }
 
+/** Marks every value of `app` that has no origin yet as coming from `origin`. */
+export function withOrigin(app: AppSettings, origin: SettingOrigin): AppSettings {
+  const origins = { ...(app.origins ?? {}) };
+  for (const key of Object.keys(app) as (keyof AppSettings)[]) {
+    if (key !== 'origins' && app[key] !== undefined && !origins[key]) origins[key] = origin;
+  }
+  return Object.keys(origins).length > 0 ? { ...app, origins } : app;
+}
+
 export function appSettingsFrom(flags: AppFlagValues): AppSettings {
   const app: AppSettings = {};
   if (flags.busyTimeout !== undefined) app.busyTimeoutMs = flags.busyTimeout;
@@ -97,7 +106,7 @@ export function appSettingsFrom(flags: AppFlagValues): AppSettings {
   if (flags.journalMode !== undefined) app.journalMode = flags.journalMode;
   if (flags.walAutocheckpoint !== undefined) app.walAutocheckpointPages = flags.walAutocheckpoint;
   if (flags.journalSizeLimit !== undefined) app.journalSizeLimitBytes = flags.journalSizeLimit;
-  return app;
+  return withOrigin(app, { kind: 'declared', via: 'flag' });
 }
 
 export interface OutputFlagValues {

@@ -1,11 +1,14 @@
 /**
- * The shape of a check: a pure, synchronous function of the facts it declares.
+ * The shape of a check: a pure, synchronous function of the facts it declares, from one source.
  * A check never opens a file or prints; it returns one result, and the runner turns it into a Finding.
  *
  * The contract a check fills in (defineCheck infers every type parameter from the object literal):
+ * - `source`: whose facts it reads (`sqlite`, or a source that registered its facts in FactsBySource). The
+ *   runner runs it only on that source's facts, and `requires`/`optional` are keys of those facts.
  * - `requires`: facts it cannot run without. The runner passes them with gather errors ruled out; a failed
- *   gatherer turns the check into a `skip` (messageId `facts-unavailable`). A required run-only fact
- *   (RUN_ONLY_FACTS: sampling, --checkpoint, stress) that was not gathered means the check does not apply.
+ *   gatherer turns the check into a `skip` (messageId `facts-unavailable`). A required fact that is absent
+ *   (`undefined`: a run-only fact such as sampling, --checkpoint or stress that this run did not gather) means
+ *   the check does not apply.
  * - `optional`: facts it uses when present; `undefined` when absent or when the gatherer failed (the failure is
  *   in `ctx.unavailable`). Only declared facts are passed: reading any other does not compile.
  * - `thresholds`: each with its default, unit and meaning; `ctx.thresholds` has exactly these names, typed.
@@ -13,27 +16,30 @@
  *   another id or another status for it.
  * - `defaultSeverity` and `category`: data, shown by `lockscope checks` and used by the commands.
  */
-import type { AuditFacts, GatherError } from './facts.js';
+import type { GatherError } from './facts.js';
 import type { AppSettings } from './facts.js';
-import type { Evidence, Fix, Stack, Status } from './model.js';
+import type { Evidence, FactsBySource, Fix, SourceId, Stack, Status } from './model.js';
 
-export type FactKey = keyof AuditFacts;
+/** The facts of one source. */
+export type FactsOf<S extends SourceId> = FactsBySource[S];
+/** The names of one source's facts. */
+export type FactKey<S extends SourceId = SourceId> = keyof FactsOf<S> & string;
 
 /**
- * Facts gathered only when a command or flag asks for them (lock sampling, --checkpoint, a stress run): absent
- * (undefined or null) means "not run", and a check that requires one does not apply to the run at all.
+ * The app's settings a source's checks are given (`ctx.app`): SQLite's per-connection settings, with where each
+ * came from. A source whose checks need other settings adds its entry by declaration merging, as for facts.
  */
-export const RUN_ONLY_FACTS = ['lockSamples', 'checkpoint', 'stress'] as const satisfies readonly FactKey[];
-export type RunOnlyFact = (typeof RUN_ONLY_FACTS)[number];
+export interface AppSettingsBySource {
+  sqlite: AppSettings;
+}
+export type AppOf<S extends SourceId> = S extends keyof AppSettingsBySource ? AppSettingsBySource[S] : Record<string, never>;
 
-/** A required fact as the check sees it: never a gather error; a run-only fact is also never absent. */
-export type RequiredFact<K extends FactKey> = K extends RunOnlyFact
-  ? Exclude<AuditFacts[K], GatherError | null | undefined>
-  : Exclude<AuditFacts[K], GatherError>;
+/** A required fact as the check sees it: never a gather error, never absent. */
+export type RequiredFact<S extends SourceId, K extends FactKey<S>> = Exclude<FactsOf<S>[K], GatherError | undefined>;
 
 /** Exactly the facts a check declared: the required ones, and the optional ones (undefined when unavailable). */
-export type CheckFacts<R extends FactKey, O extends FactKey = never> = { readonly [P in R]: RequiredFact<P> } & {
-  readonly [P in O]: Exclude<AuditFacts[P], GatherError> | undefined;
+export type CheckFacts<S extends SourceId, R extends FactKey<S>, O extends FactKey<S> = never> = { readonly [P in R]: RequiredFact<S, P> } & {
+  readonly [P in O]: Exclude<FactsOf<S>[P], GatherError> | undefined;
 };
 
 export type ThresholdUnit = 'bytes' | 'ms' | 'frames' | 'pages' | 'count' | 'percent' | 'ratio';
@@ -51,9 +57,9 @@ export type Severity = 'fail' | 'warn' | 'info';
 /** Which command runs a check (checks/index.ts CATEGORIES has the order and what each means). */
 export type CheckCategory = 'audit' | 'locks' | 'checkpoint' | 'stress';
 
-export interface CheckContext<T extends string = string, O extends FactKey = FactKey> {
-  /** The app's declared connection settings (flags, config); undefined = not declared. */
-  app: AppSettings;
+export interface CheckContext<T extends string = string, O extends string = string, S extends SourceId = SourceId> {
+  /** The app's connection settings (observed, found in its code, or declared; see SettingOrigin); undefined = not known. */
+  app: AppOf<S>;
   /** This check's thresholds: defaults merged with the user's overrides. */
   thresholds: { readonly [N in T]: number };
   /** The app's stack (--stack / config `stack`): its defaults (src/sources/sqlite/stacks.ts) stand in for undeclared settings. */
@@ -82,9 +88,11 @@ export type CheckResult<M extends Messages = Messages> = {
   [I in keyof M & string]: ResultBase & { messageId: I; status: M[I][number] };
 }[keyof M & string];
 
-export interface CheckDef<R extends FactKey = FactKey, O extends FactKey = never, T extends string = string, M extends Messages = Messages> {
+export interface CheckDef<S extends SourceId, R extends FactKey<S>, O extends FactKey<S> = never, T extends string = string, M extends Messages = Messages> {
   /** Stable kebab-case id = file name = doc name. */
   id: string;
+  /** Whose facts it reads: the runner gives it only that source's facts. */
+  source: S;
   /** Which command runs it (the registry's one order decides the order within a command). */
   category: CheckCategory;
   /** Reads right when it passes. */
@@ -104,29 +112,30 @@ export interface CheckDef<R extends FactKey = FactKey, O extends FactKey = never
    * The meta test keeps it equal to the worst of the declared messages' statuses and the doc's status table.
    */
   defaultSeverity: Severity;
-  run(facts: CheckFacts<R, O>, ctx: CheckContext<T, O>): CheckResult<M>;
+  run(facts: CheckFacts<S, R, O>, ctx: CheckContext<T, O, S>): CheckResult<M>;
 }
 
 /** Identity helper that keeps each check an object literal with its types inferred. */
-export function defineCheck<R extends FactKey, const M extends Messages, O extends FactKey = never, T extends string = never>(
-  check: CheckDef<R, O, T, M>,
-): CheckDef<R, O, T, M> {
+export function defineCheck<S extends SourceId, R extends FactKey<S>, const M extends Messages, O extends FactKey<S> = never, T extends string = never>(
+  check: CheckDef<S, R, O, T, M>,
+): CheckDef<S, R, O, T, M> {
   return check;
 }
 
 /** A registered check of any shape, as the runner and the catalogue see it. */
 export interface AnyCheck {
   id: string;
+  source: SourceId;
   category: CheckCategory;
   title: string;
   failureTitle: string;
   description: string;
-  requires: readonly FactKey[];
-  optional?: readonly FactKey[];
+  requires: readonly string[];
+  optional?: readonly string[];
   thresholds: { readonly [name: string]: ThresholdSpec };
   messages: Messages;
   defaultSeverity: Severity;
-  // The runner passes exactly the declared facts; the check's own signature is narrower than this one.
+  // The runner passes exactly the declared facts of the check's source; the check's own signature is narrower.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  run(facts: any, ctx: CheckContext<string, FactKey>): CheckResult;
+  run(facts: any, ctx: any): CheckResult;
 }

@@ -5,6 +5,7 @@
  */
 
 import type { StressFacts } from './stress-facts.js';
+import type { SettingOrigin } from './model.js';
 import type { LockDiagnosis } from '../sources/proc/lock-diagnosis.js';
 
 export interface GatherError {
@@ -469,7 +470,8 @@ export interface JournalFacts {
 }
 
 /** The app's connection settings as declared by the user (flags, config), never read from a connection. */
-export interface AppSettings {
+/** The app's per-connection SQLite settings: no file holds them, so they are observed, read from code, or declared. */
+export interface AppSettingValues {
   busyTimeoutMs?: number;
   transactionMode?: 'deferred' | 'immediate' | 'exclusive';
   synchronous?: 'off' | 'normal' | 'full' | 'extra';
@@ -477,6 +479,11 @@ export interface AppSettings {
   walAutocheckpointPages?: number;
   journalSizeLimitBytes?: number;
   writers?: number;
+}
+
+export interface AppSettings extends AppSettingValues {
+  /** Where each value came from (src/core/model.ts SettingOrigin); a value without one was declared by the user. */
+  origins?: { [K in keyof AppSettingValues]?: SettingOrigin };
 }
 
 /** The result of an explicit `--checkpoint`. */
@@ -517,9 +524,10 @@ export interface AuditFacts {
   locks: Gathered<LockFacts>;
   filesystem: Gathered<FilesystemFacts>;
   directory: Gathered<DirectoryFacts>;
-  checkpoint: Gathered<CheckpointFacts> | null;
+  /** `audit --checkpoint`: what the checkpoint did; absent when none was asked for. */
+  checkpoint?: Gathered<CheckpointFacts>;
   /** `lockscope locks --for`: the sampled lock table; absent when no sampling ran. */
   lockSamples?: Gathered<LockSampleFacts>;
-  /** What a stress run measured (`lockscope stress`, `audit --stress`); absent/null = no stress ran. */
-  stress?: Gathered<StressFacts> | null;
+  /** What a stress run measured (`lockscope stress`, `audit --stress`); absent = no stress ran. */
+  stress?: Gathered<StressFacts>;
 }

@@ -93,18 +93,56 @@ export interface ReportError {
 }
 
 /**
- * Facts, by the source that gathered them. Each source is one variant, told apart by `source`. The SQLite
- * source (the database files, their -wal/-shm/-journal and /proc) came first and its JSON (schemaVersion 1)
- * has no `source` key, so its `source` is optional; every later source (an app's source tree, a traced
- * process, a PostgreSQL server) adds a variant with a required `source` literal.
+ * Facts, by the source that gathered them: one entry per source, keyed by its id. Each variant is told apart
+ * by `source`. The SQLite source (the database files, their -wal/-shm/-journal and /proc) came first and its
+ * JSON (schemaVersion 1) has no `source` key, so its `source` is optional; every later source (an app's
+ * source tree, a traced process, a PostgreSQL server) adds its entry from its own folder, by declaration
+ * merging, with a required `source` literal:
+ *
+ *   declare module '../../core/model.js' { interface FactsBySource { trace: TraceFacts } }
+ *
+ * so adding a source edits nothing in core/.
  */
 export type SqliteFacts = AuditFacts & { source?: 'sqlite' };
-export type SourceFacts = SqliteFacts;
-export type SourceId = NonNullable<SourceFacts['source']>;
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface FactsBySource {
+  sqlite: SqliteFacts;
+}
+export type SourceId = keyof FactsBySource;
+export type SourceFacts = FactsBySource[SourceId];
+
+/**
+ * Where an app's per-connection setting came from, best first: observed in its own lock calls (lockscope
+ * trace), read from its code or config (lockscope scan, with file and line), or declared by the user (a flag,
+ * the config file). A setting with no origin is not known; a stack's default (src/sources/sqlite/stacks.ts) is
+ * not an origin of the app's value but a stand-in the checks name as such. Never a connection of lockscope's.
+ */
+export type SettingOrigin =
+  | { kind: 'observed'; by: string; detail: string }
+  | { kind: 'code'; file: string; line: number; detail?: string }
+  | { kind: 'declared'; via: 'flag' | 'config' | 'facts-file' };
+
+/** "observed by trace (…)", "found at settings.py:42", "declared (--busy-timeout)": for messages. */
+export function describeOrigin(origin: SettingOrigin | undefined): string {
+  if (!origin) return 'declared';
+  switch (origin.kind) {
+    case 'observed':
+      return `observed by ${origin.by}${origin.detail ? ` (${origin.detail})` : ''}`;
+    case 'code':
+      return `found at ${origin.file}:${origin.line}${origin.detail ? ` (${origin.detail})` : ''}`;
+    case 'declared':
+      return origin.via === 'flag' ? 'declared (flag)' : origin.via === 'config' ? 'declared (config)' : 'declared (saved facts)';
+  }
+}
 
 /** The source of a database's facts (absent `source` = SQLite, see SourceFacts). */
 export function factsSource(facts: SourceFacts): SourceId {
   return facts.source ?? 'sqlite';
+}
+
+/** Whether these facts are source `id`'s (narrows them to its facts type). */
+export function isFactsOf<S extends SourceId>(facts: SourceFacts, id: S): facts is FactsBySource[S] {
+  return factsSource(facts) === id;
 }
 
 /** The `holders` section of each database in `lockscope locks` (names are part of the JSON interface). */
@@ -126,8 +164,24 @@ export interface HolderEntry {
 /** What `lockscope stress` measured, as its JSON carries it: the recommended arm is in `compare` instead. */
 export type StressSection = Omit<StressFacts, 'recommended'>;
 
+/**
+ * One of the app's per-connection settings as the checks used it: its value and where it came from
+ * (`from`: observed, found in code, declared, the stack's default standing in, or not known).
+ */
+export interface AppSettingRow {
+  setting: string;
+  /** null = not known. */
+  value: string | number | null;
+  unit?: string;
+  from: SettingOrigin['kind'] | 'stack-default' | 'not-known';
+  /** In words: "declared (flag)", "found at settings.py:42", "observed by trace (…)", "not known". */
+  origin: string;
+}
+
 /** The named sections commands add beside the facts and findings. */
 export interface ReportSections {
+  /** `audit`: the app's connection settings the checks used, each with its origin. */
+  app?: AppSettingRow[];
   /** `locks`: who holds which lock now. */
   holders?: HolderEntry[];
   /** `locks --for`: the sampled lock table (the same object as facts.lockSamples). */

@@ -1,7 +1,7 @@
-/** Runs the registered checks over one database's facts. */
-import { type AnyCheck, type CheckContext, type FactKey, RUN_ONLY_FACTS, type RunOnlyFact } from './check.js';
-import { type AppSettings, type AuditFacts, type GatherError, isGatherError } from './facts.js';
-import type { Finding, Stack } from './model.js';
+/** Runs the registered checks over one target's facts: each check on the facts of its own source. */
+import type { AnyCheck, AppOf } from './check.js';
+import { type AppSettings, type GatherError, isGatherError } from './facts.js';
+import { type Finding, type SourceFacts, type SourceId, type Stack, factsSource } from './model.js';
 
 /** User overrides: check id → threshold name → value. */
 export type ThresholdOverrides = Record<string, Record<string, number>>;
@@ -9,7 +9,10 @@ export type ThresholdOverrides = Record<string, Record<string, number>>;
 export type SeverityOverrides = Record<string, 'off' | 'info' | 'warn' | 'fail'>;
 
 export interface RunOptions {
+  /** The SQLite app's connection settings (ctx.app of the sqlite checks). */
   app: AppSettings;
+  /** Another source's app settings, by source id (ctx.app of its checks; {} when absent). */
+  apps?: { [S in Exclude<SourceId, 'sqlite'>]?: AppOf<S> };
   thresholds?: ThresholdOverrides;
   severity?: SeverityOverrides;
   /** The app's stack: its defaults stand in for undeclared settings in the checks that use them. */
@@ -22,25 +25,25 @@ export function thresholdsFor(check: AnyCheck, overrides: ThresholdOverrides | u
   return { ...out, ...(overrides?.[check.id] ?? {}) };
 }
 
-/** Absent (not gathered, not run): undefined, or null for a run-only fact (src/core/check.ts RUN_ONLY_FACTS). */
-function absent(key: FactKey, value: unknown): boolean {
-  return value === undefined || (value === null && (RUN_ONLY_FACTS as readonly FactKey[]).includes(key));
-}
 
 /**
- * The one place where gather failures meet checks: picks exactly the facts a check declares. A required fact
- * that failed to gather skips the check; a required run-only fact that was not gathered means the check does
- * not apply (null); an optional fact that failed is passed as undefined, with its error in `unavailable`.
+ * The one place where gather failures meet checks: picks exactly the facts a check declares. A check of another
+ * source does not apply (null); a required fact that failed to gather skips the check; a required fact that is
+ * absent (a run-only fact this run did not gather) means the check does not apply (null); an optional fact that
+ * failed is passed as undefined, with its error in `unavailable`.
  */
-export function runCheck(check: AnyCheck, facts: AuditFacts, options: RunOptions): Finding | null {
+export function runCheck(check: AnyCheck, facts: SourceFacts, options: RunOptions): Finding | null {
+  const source = factsSource(facts);
+  if (check.source !== source) return null;
+  const all = facts as unknown as Readonly<Record<string, unknown>>;
   const base = { id: check.id, fixes: [], evidence: {} };
-  const picked: Partial<Record<FactKey, unknown>> = {};
-  const unavailable: Partial<Record<FactKey, GatherError['error']>> = {};
+  const picked: Record<string, unknown> = {};
+  const unavailable: Record<string, GatherError['error']> = {};
   for (const key of check.requires) {
-    if (RUN_ONLY_FACTS.includes(key as RunOnlyFact) && absent(key, facts[key])) return null;
+    if (all[key] === undefined) return null;
   }
   for (const key of check.requires) {
-    const value = facts[key];
+    const value = all[key];
     if (isGatherError(value)) {
       return {
         ...base,
@@ -54,11 +57,12 @@ export function runCheck(check: AnyCheck, facts: AuditFacts, options: RunOptions
     picked[key] = value;
   }
   for (const key of check.optional ?? []) {
-    const value = facts[key];
+    const value = all[key];
     if (isGatherError(value)) unavailable[key] = value.error;
-    else if (!absent(key, value)) picked[key] = value;
+    else if (value !== undefined) picked[key] = value;
   }
-  const ctx: CheckContext<string, FactKey> = { app: options.app, thresholds: thresholdsFor(check, options.thresholds), unavailable };
+  const app = source === 'sqlite' ? options.app : (options.apps?.[source as Exclude<SourceId, 'sqlite'>] ?? {});
+  const ctx: { app: unknown; thresholds: Record<string, number>; unavailable: object; stack?: Stack } = { app, thresholds: thresholdsFor(check, options.thresholds), unavailable };
   if (options.stack) ctx.stack = options.stack;
   try {
     const result = check.run(picked, ctx);
@@ -94,7 +98,7 @@ export function applySeverity(finding: Finding, severity: SeverityOverrides | un
   return finding;
 }
 
-export function runChecks(checks: readonly AnyCheck[], facts: AuditFacts, options: RunOptions): Finding[] {
+export function runChecks(checks: readonly AnyCheck[], facts: SourceFacts, options: RunOptions): Finding[] {
   const findings: Finding[] = [];
   for (const check of checks) {
     const finding = runCheck(check, facts, options);

@@ -1,23 +1,37 @@
 /**
  * The source contract: what a source of facts provides to the rest of lockscope. A source is one folder
- * under src/sources/ and one entry in src/sources/index.ts (SOURCES).
+ * under src/sources/ and one entry in src/sources/index.ts (SOURCES); its facts type joins FactsBySource
+ * (src/core/model.ts) by declaration merging from its own folder, and its checks declare `source: '<id>'`.
  *
- * Today there is one implementation, the SQLite source (src/sources/sqlite/source.ts): its targets are
- * database files, its facts are what the files, their -wal/-shm/-journal and /proc/locks show. The /proc
- * reading (src/sources/proc/) and the stress harness (src/sources/stress/) add facts to the same database
- * (lock samples, stress runs) and are not sources of their own targets.
- *
- * How far the contract goes today: the text renderer takes a database's header summary from its source
- * (`summarise`); `audit` and `locks` resolve their targets (src/cli/targets.ts) and gather each target's
- * facts (src/cli/audit-run.ts, src/cli/locks-run.ts) through the source that claims it (`sourceFor`). What is not
- * through it yet is in ARCHITECTURE.md.
+ * The commands name no source: `audit` and `locks` resolve their targets (src/cli/targets.ts), gather each
+ * target's facts, run the steps a flag asks for (--checkpoint, locks --for), turn a target that cannot be
+ * examined into its error, and add the locks sections, all through the source that claims the target
+ * (`sourceFor`). The text renderer takes a target's facts table from its source (`summarise`).
  */
 import type { CheckCategory } from './check.js';
-import type { DatabaseReport, SourceFacts, SourceId, Stack } from './model.js';
+import type { AppSettings } from './facts.js';
+import type { AppSettingRow, DatabaseReport, ReportError, ReportSections, SourceFacts, SourceId, Stack } from './model.js';
 
-/** What the CLI passes to a long-running step: a signal to stop early. */
+/** Steps beyond a plain gather that a flag can ask for; a source lists those it can run (`steps`). */
+export type GatherStep = 'checkpoint' | 'sample';
+
+/** What the CLI passes to gather: which command asks, the steps asked for, and a signal to stop early. */
 export interface GatherContext {
   /** Aborted on Ctrl-C / SIGTERM; a source stops between steps and reports what it has. */
+  signal?: AbortSignal;
+  /**
+   * The command that gathers: `locks` asks for the holders even where the cheap way fails (the SQLite source
+   * falls back to lsof when /proc/locks is missing); `audit` keeps to the cheap way.
+   */
+  purpose?: 'audit' | 'locks';
+  /** `audit --checkpoint`: run it (the source's one write), then describe the target as it left it. */
+  checkpoint?: { mode: 'passive' | 'full' | 'restart' | 'truncate'; timeoutMs: number };
+}
+
+/** `locks --for`: the sampling window. */
+export interface SampleWindow {
+  durationMs: number;
+  hz: number;
   signal?: AbortSignal;
 }
 
@@ -60,8 +74,27 @@ export interface Source<F extends SourceFacts = SourceFacts> {
    * that need it into `skip`.
    */
   gather(target: string, context: GatherContext): F;
+  /** The steps of GatherContext it can run; a command refuses a flag asking for another (exit 2). */
+  steps: readonly GatherStep[];
+  /** Why a target could not be examined at all (what `gather` threw), as the target's one-line error. */
+  inputError(target: string, err: unknown): ReportError;
+  /**
+   * `locks --for`: samples the targets' locks over the window (all at once) and returns each target's facts
+   * as the window ended, with the samples in them, or the error that stopped reading it again. Absent when the
+   * source cannot sample (`steps`).
+   */
+  sample?(targets: readonly { target: string; facts: F }[], window: SampleWindow): Promise<({ facts: F } | { error: ReportError })[]>;
+  /**
+   * `audit`: the app's settings its checks used, each with its origin or "not known" (the report's `app`
+   * section). `app` is RunOptions.app: the SQLite settings today; a source with other settings reads its own.
+   */
+  describeApp?(app: AppSettings, stack: Stack | undefined, facts: F): AppSettingRow[];
+  /** The sections `locks` adds beside the findings (who holds which lock, the sampling). */
+  lockSections(facts: F): ReportSections;
   /** The check categories (checks/index.ts) its facts feed. */
   categories: readonly CheckCategory[];
+  /** Saved facts (`--from-facts`) → its facts, checked as far as its checks and renderers rely on; throws a one-line Error. */
+  readFacts(value: unknown): F;
   /** Whether these facts are this source's. */
   owns(facts: SourceFacts): facts is F;
   /** The facts table of the text output. */

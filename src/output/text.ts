@@ -4,7 +4,8 @@
  */
 import Table from 'cli-table3';
 import { EVIDENCE_MAX_CHARS, cutText, escapeControl, visibleControls } from '../core/escape.js';
-import { type DatabaseReport, type Finding, type Fix, type Report, type Stack, type SourceFacts, type Status } from '../core/model.js';
+import { type AppSettingRow, type DatabaseReport, type Finding, type Fix, type Report, type Stack, type SourceFacts, type Status } from '../core/model.js';
+import type { SummaryRow } from '../core/source.js';
 import { sourceOf } from '../sources/index.js';
 import type { Style } from './style.js';
 
@@ -71,9 +72,22 @@ export function formatFinding(f: Finding, opts: TextOptions): string[] {
   return lines;
 }
 
+/** The app's settings in one row: the four the verdicts hang on always (known or not), the others when set. */
+export function appRow(app: readonly AppSettingRow[]): SummaryRow | null {
+  const always = new Set(['busy_timeout', 'transaction mode', 'synchronous', 'writers']);
+  const shown = app.filter((a) => always.has(a.setting) || a.value !== null);
+  if (shown.length === 0) return null;
+  // A stack default's citation is in the JSON and the check's doc; the row names the stack only.
+  const origin = (a: AppSettingRow) => (a.from === 'stack-default' ? a.origin.split(' (')[0]! : a.origin);
+  const text = shown.map((a) => (a.value === null ? `${a.setting} ${origin(a)}` : `${a.setting} ${a.value}${a.unit === 'ms' ? ' ms' : ''} (${origin(a)})`));
+  return ['app', text.join(' · ')];
+}
+
 /** The facts table at the top of a database's section: the rows its source summarises (src/core/source.ts). */
-export function factsTable(facts: SourceFacts): string | null {
-  const rows = sourceOf(facts).summarise(facts);
+export function factsTable(facts: SourceFacts, app?: readonly AppSettingRow[]): string | null {
+  const rows = [...sourceOf(facts).summarise(facts)];
+  const appLine = app ? appRow(app) : null;
+  if (appLine) rows.push(appLine);
   if (rows.length === 0) return null;
   const table = new Table({ style: { head: [], border: [] }, colWidths: [14, 62], wordWrap: true });
   table.push(...rows.map(([label, value]) => [label, value]));
@@ -87,7 +101,7 @@ function databaseSection(db: DatabaseReport, opts: TextOptions): string[] {
     lines.push(`${style.red(SYMBOL.error)} ${escapeControl(db.error.message)} ${style.dim(`[${db.error.code}]`)}`);
     return lines;
   }
-  const table = db.facts ? factsTable(db.facts) : null;
+  const table = db.facts ? factsTable(db.facts, db.app) : null;
   if (table) lines.push(table);
   for (const f of db.findings ?? []) lines.push(...formatFinding(f, opts));
   return lines;

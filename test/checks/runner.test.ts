@@ -14,6 +14,7 @@ let seen: { keys: string[]; unavailable: object; thresholds: object } | null = n
 
 const probe = defineCheck({
   id: 'probe',
+  source: 'sqlite',
   category: 'audit',
   title: 'Probe',
   failureTitle: 'Probe failed',
@@ -31,6 +32,7 @@ const probe = defineCheck({
 
 const sampled = defineCheck({
   id: 'sampled',
+  source: 'sqlite',
   category: 'locks',
   title: 'Sampled',
   failureTitle: 'Sampled failed',
@@ -76,5 +78,12 @@ describe('runner', () => {
     expect(runCheck(sampled, makeFacts(), { app: {} })).toBeNull();
     const f = runCheck(sampled, { ...makeFacts(), lockSamples: failed }, { app: {} })!;
     expect(f).toMatchObject({ status: 'skip', messageId: 'facts-unavailable', evidence: { fact: 'lockSamples' } });
+  });
+
+  it('a check runs only on the facts of its own source: another source\'s facts leave it out', () => {
+    // A source registered by declaration merging would carry `source: '<id>'`; the runner compares it with the check's.
+    const other = { ...makeFacts(), source: 'elsewhere' } as unknown as AuditFacts;
+    expect(runCheck(probe, other, { app: {} })).toBeNull();
+    expect(runCheck(probe, { ...makeFacts(), source: 'sqlite' } as AuditFacts, { app: {} })).toMatchObject({ status: 'pass' });
   });
 });

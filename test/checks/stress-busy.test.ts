@@ -12,7 +12,7 @@ const errors = (busy: number, snapshot = 0) => ({ SQLITE_BUSY: busy, SQLITE_BUSY
 describe('stress-busy', () => {
   it('produces no finding when no stress ran', () => {
     expect(runCheck(check, makeFacts(), { app: {} })).toBeNull();
-    expect(run(null)).toBeNull();
+    expect(run(undefined)).toBeNull();
   });
 
   it('skips when the stress could not run', () => {

@@ -99,7 +99,6 @@ export function baseFacts(): AuditFacts {
       class: 'local',
     },
     directory: { path: '/data', mode: 0o755, uid: 1000, gid: 1000, writableByCurrentUser: true, writableByDbOwner: true },
-    checkpoint: null,
   };
 }
 

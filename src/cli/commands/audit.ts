@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { type SavedSettings, savedStack } from '../facts-file.js';
 import { resolve as resolvePath } from 'node:path';
 import type { Report } from '../../core/model.js';
-import { type AppFlagValues, appSettingsFrom, durationMs, positiveInt } from '../options.js';
+import { type AppFlagValues, appSettingsFrom, durationMs, positiveInt, withOrigin } from '../options.js';
 import type { ThresholdOverrides } from '../../core/runner.js';
 import { loadCommandConfig, mergeApp, mergeThresholds } from '../config.js';
 import { type AuditOptions, type AuditStress, replayAudit, runAudit, runAuditWithStress } from '../audit-run.js';
@@ -33,8 +33,8 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
     .option('--checkpoint-timeout <ms>', `busy wait of --checkpoint (blocks the app's writers while it waits)`, durationMs('--checkpoint-timeout'), DEFAULT_CHECKPOINT_TIMEOUT_MS)
     .option('--writers <n>', "how many of the app's connections write concurrently (config app.writers): 1 rules out the deferred upgrade trap", positiveInt('--writers'))
     .action(async (args: string[], opts: AppFlagValues & OutputOptions & FactsFlags & { config?: string; threshold?: ThresholdOverrides; checkpoint?: string; checkpointTimeout: number; stress?: boolean }) => {
-      const declared = appSettingsFrom(opts);
-      if (opts.writers !== undefined) declared.writers = opts.writers;
+      // --writers is audit's (stress has a --writers of its own: its thread count).
+      const declared = withOrigin(opts.writers !== undefined ? { ...appSettingsFrom(opts), writers: opts.writers } : appSettingsFrom(opts), { kind: 'declared', via: 'flag' });
       if (opts.fromFacts !== undefined) {
         const conflicts = [
           ...(opts.checkpoint !== undefined ? ['--checkpoint'] : []),

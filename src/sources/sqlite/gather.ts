@@ -577,7 +577,6 @@ export function gatherAuditFacts(path: string): AuditFacts {
     locks,
     filesystem: attempt(() => gatherFilesystem(dirname(realPath))),
     directory: attempt(() => gatherDirectory(realPath, files.db)),
-    checkpoint: null,
   };
 }
 
