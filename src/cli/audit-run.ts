@@ -39,7 +39,7 @@ function interruptedStress(signal: string): GatherError {
 export type AuditGathered = { ok: true; facts: SourceFacts } | { ok: false; failed: FailedDatabase };
 
 /** Gathers one path's facts (and runs --checkpoint). */
-export function gatherForAudit(path: string, options: AuditOptions): AuditGathered {
+export async function gatherForAudit(path: string, options: AuditOptions): Promise<AuditGathered> {
   // The source that claims the target gathers it (resolveTargets kept only claimed targets), with the steps
   // the flags ask for when it can run them.
   const source = sourceFor(path);
@@ -52,7 +52,7 @@ export function gatherForAudit(path: string, options: AuditOptions): AuditGather
     context.checkpoint = options.checkpoint;
   }
   try {
-    return { ok: true, facts: source.gather(path, context) };
+    return { ok: true, facts: await source.gather(path, context) };
   } catch (err) {
     return { ok: false, failed: { path, error: source.inputError(path, err) } };
   }
@@ -71,14 +71,16 @@ export function checkFacts(path: string, facts: SourceFacts, options: AuditOptio
 }
 
 /** Audits one path: facts, then checks. */
-export function auditDatabase(path: string, options: AuditOptions): DatabaseReport {
-  const gathered = gatherForAudit(path, options);
+export async function auditDatabase(path: string, options: AuditOptions): Promise<DatabaseReport> {
+  const gathered = await gatherForAudit(path, options);
   return gathered.ok ? checkFacts(path, gathered.facts, options) : gathered.failed;
 }
 
 /** Audits each target in order; a target that is already a report (a glob that matched nothing) is kept as is. */
-export function runAudit(targets: readonly (string | DatabaseReport)[], options: AuditOptions, failOn: FailOn): Report {
-  return buildReport('audit', targets.map((t) => (typeof t === 'string' ? auditDatabase(t, options) : t)), failOn);
+export async function runAudit(targets: readonly (string | DatabaseReport)[], options: AuditOptions, failOn: FailOn): Promise<Report> {
+  const databases: DatabaseReport[] = [];
+  for (const t of targets) databases.push(typeof t === 'string' ? await auditDatabase(t, options) : t);
+  return buildReport('audit', databases, failOn);
 }
 
 /** The same, with a short stress run per database between gathering and checking (`audit --stress`). */
@@ -94,7 +96,7 @@ export async function runAuditWithStress(targets: readonly (string | DatabaseRep
       databases.push({ path: target, error: { code: 'INTERRUPTED', message: `${target}: not audited: interrupted by ${before}` } });
       continue;
     }
-    const gathered = gatherForAudit(target, options);
+    const gathered = await gatherForAudit(target, options);
     if (!gathered.ok) {
       databases.push(gathered.failed);
       continue;

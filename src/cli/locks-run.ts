@@ -14,7 +14,7 @@ import { replaySettings } from './facts-replay.js';
 type Snapshot = { ok: true; path: string; source: Source; facts: SourceFacts } | { ok: false; failed: FailedDatabase };
 
 /** One snapshot of one target, through the source that claims it (asked for everything `locks` shows). */
-export function snapshotFacts(path: string): SourceFacts {
+export function snapshotFacts(path: string): SourceFacts | Promise<SourceFacts> {
   const source = sourceFor(path);
   if (!source) throw new Error('lockscope reads no target of this kind');
   return source.gather(path, { purpose: 'locks' });
@@ -29,12 +29,12 @@ export interface LocksOptions {
   signal?: AbortSignal;
 }
 
-function snapshot(t: string | DatabaseReport): Snapshot {
+async function snapshot(t: string | DatabaseReport): Promise<Snapshot> {
   if (typeof t !== 'string') return t.error ? { ok: false, failed: t } : { ok: true, path: t.path, source: sourceOf(t.facts), facts: t.facts };
   const source = sourceFor(t);
   if (!source) return { ok: false, failed: { path: t, error: { code: 'NO_SOURCE', message: `${t}: lockscope reads no target of this kind` } } };
   try {
-    return { ok: true, path: t, source, facts: source.gather(t, { purpose: 'locks' }) };
+    return { ok: true, path: t, source, facts: await source.gather(t, { purpose: 'locks' }) };
   } catch (err) {
     return { ok: false, failed: { path: t, error: source.inputError(t, err) } };
   }
@@ -42,7 +42,8 @@ function snapshot(t: string | DatabaseReport): Snapshot {
 
 /** Snapshots (and with `forMs` samples) every target; bad paths become that target's `error`. */
 export async function runLocks(targets: readonly (string | DatabaseReport)[], options: LocksOptions, failOn: FailOn): Promise<Report> {
-  const first = targets.map(snapshot);
+  const first: Snapshot[] = [];
+  for (const t of targets) first.push(await snapshot(t));
   const done: (DatabaseReport | null)[] = first.map((g) => (g.ok ? null : g.failed));
   if (options.forMs !== undefined) {
     // Each source samples its own targets over the same window, at once.

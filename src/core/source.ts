@@ -73,7 +73,7 @@ export interface Source<F extends SourceFacts = SourceFacts> {
    * throws; a part that cannot be read is a GatherError inside the facts, and the runner turns the checks
    * that need it into `skip`.
    */
-  gather(target: string, context: GatherContext): F;
+  gather(target: string, context: GatherContext): F | Promise<F>;
   /** The steps of GatherContext it can run; a command refuses a flag asking for another (exit 2). */
   steps: readonly GatherStep[];
   /** Why a target could not be examined at all (what `gather` threw), as the target's one-line error. */

@@ -116,7 +116,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
           return r;
         });
       } else {
-        report = runAudit(targets, options, opts.failOn);
+        report = await runAudit(targets, options, opts.failOn);
         spinner?.stop();
       }
       const extra = opts.stress ? auditStressSections(io, opts) : undefined;

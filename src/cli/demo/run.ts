@@ -109,7 +109,7 @@ export async function runDemo(io: Io): Promise<number> {
       if (interrupted()) break;
       io.stdout(style.bold(`── ${i + 1}/${SCENARIOS.length} ${s.story}\n`));
       io.stdout(style.dim(`   $ lockscope audit ${s.file} ${s.flags}\n\n`));
-      const report = runAudit([db], { app: s.app, stack: s.stack }, 'fail');
+      const report = await runAudit([db], { app: s.app, stack: s.stack }, 'fail');
       if (report.exitCode === 2) worst = 2;
       io.stdout(`${render(report, { failOn: 'fail', stack: s.stack }, io)}\n`);
     }
