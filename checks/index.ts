@@ -30,6 +30,14 @@ import synchronous from './synchronous.js';
 import transactionMode from './transaction-mode.js';
 import walAutocheckpoint from './wal-autocheckpoint.js';
 import walSize from './wal-size.js';
+import pgMissingTimeouts from './pg-missing-timeouts.js';
+import pgLogLockWaits from './pg-log-lock-waits.js';
+import pgConnections from './pg-connections.js';
+import pgRootBlocker from './pg-root-blocker.js';
+import pgIdleInTransaction from './pg-idle-in-transaction.js';
+import pgLongTransaction from './pg-long-transaction.js';
+import pgPreparedTransactions from './pg-prepared-transactions.js';
+import pgDeadlocks from './pg-deadlocks.js';
 
 export const REGISTRY: readonly AnyCheck[] = [
   // Settings: stored in the file, or declared by the app.
@@ -66,6 +74,15 @@ export const REGISTRY: readonly AnyCheck[] = [
   stressStarvation,
   stressCheckpointStarvation,
   stressScratchFilesystem,
+  // PostgreSQL targets (postgres:// URLs): the settings (audit), then who blocks whom (locks; deadlocks: locks --for).
+  pgMissingTimeouts,
+  pgLogLockWaits,
+  pgConnections,
+  pgRootBlocker,
+  pgIdleInTransaction,
+  pgLongTransaction,
+  pgPreparedTransactions,
+  pgDeadlocks,
 ];
 
 /** The categories, in the order `lockscope checks` lists them, with what each looks at. */

@@ -129,7 +129,7 @@ export function emitLocksReport(report: Report, opts: OutputOptions, io: Io): bo
 export function auditStressSections(io: Io, opts: OutputOptions): (db: DatabaseReport) => string[] {
   const style = makeStyle(colorLevel(io.env, io.stdoutIsTTY && !opts.output));
   return (db: DatabaseReport) => {
-    const s = db.facts?.stress;
+    const s = db.facts && 'stress' in db.facts ? db.facts.stress : undefined;
     if (!s) return [];
     const head = ['', style.bold('stress (scratch database, short run)')];
     return isGatherError(s) ? [...head, `  ${style.yellow(escapeControl(s.error.message))}`] : [...head, ...stressTextSection(s, null, style)];

@@ -13,7 +13,8 @@ import type { AuditFacts, LockFacts, LockHolder, LockSampleFacts, SampledActivit
 import { isGatherError } from '../core/facts.js';
 import { shortLockName } from '../sources/proc/lock-table.js';
 import { formatAge, plural, processLabel, shortCommand, writeLockName } from '../sources/proc/holder-words.js';
-import type { DatabaseReport, Report } from '../core/model.js';
+import { type DatabaseReport, type Report, isFactsOf } from '../core/model.js';
+import { pgLocksSection } from './postgres-text.js';
 import { formatCount, formatMs } from '../core/units.js';
 import type { Style } from './style.js';
 import { type TextOptions, formatFinding, summaryLine } from './text.js';
@@ -165,7 +166,9 @@ function header(db: DatabaseReport, facts: AuditFacts | undefined, style: Style)
 
 function databaseSection(db: DatabaseReport, opts: TextOptions): string[] {
   const { style } = opts;
-  const facts = db.facts;
+  const any = db.facts;
+  if (any && isFactsOf(any, 'postgres')) return [...pgLocksSection(db, any, opts), '', ...(db.findings ?? []).flatMap((f) => formatFinding(f, opts))];
+  const facts = any && isFactsOf(any, 'sqlite') ? any : undefined;
   const lines = [header(db, facts, style)];
   if (db.error) {
     lines.push(`${style.red('☠')} ${escapeControl(db.error.message)} ${style.dim(`[${db.error.code}]`)}`);

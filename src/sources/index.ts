@@ -1,9 +1,10 @@
 /** Every source of facts, in one list: adding a source is a folder under src/sources/ and one line here. */
 import type { SourceFacts } from '../core/model.js';
 import type { Source } from '../core/source.js';
+import { postgresSource } from './postgres/source.js';
 import { sqliteSource } from './sqlite/source.js';
 
-export const SOURCES: readonly Source[] = [sqliteSource];
+export const SOURCES: readonly Source[] = [postgresSource, sqliteSource];
 
 /** The source that gathered these facts. */
 export function sourceOf(facts: SourceFacts): Source {

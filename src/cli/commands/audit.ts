@@ -47,7 +47,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         if (!checkOutputTarget(opts, file.databases.map((d) => d.path), io)) return setExit(2);
         // Fixes are shown for the stack of the flag, or else the one saved with the facts.
         const stack = opts.stack ?? savedStack(file);
-        const extra = file.databases.some((d) => !d.error && d.facts.stress) ? auditStressSections(io, opts) : undefined;
+        const extra = file.databases.some((d) => !d.error && 'stress' in d.facts && d.facts.stress) ? auditStressSections(io, opts) : undefined;
         const done = replayStep(opts.fromFacts, io, () => {
           const report = replayAudit(file, { app: declared, stack: opts.stack, threshold: opts.threshold }, opts.failOn);
           return { report, written: emitReport(report, { ...opts, stack }, io, extra) };
