@@ -38,6 +38,7 @@ import pgIdleInTransaction from './pg-idle-in-transaction.js';
 import pgLongTransaction from './pg-long-transaction.js';
 import pgPreparedTransactions from './pg-prepared-transactions.js';
 import pgDeadlocks from './pg-deadlocks.js';
+import pgDdlRace from './pg-ddl-race.js';
 
 export const REGISTRY: readonly AnyCheck[] = [
   // Settings: stored in the file, or declared by the app.
@@ -83,6 +84,7 @@ export const REGISTRY: readonly AnyCheck[] = [
   pgLongTransaction,
   pgPreparedTransactions,
   pgDeadlocks,
+  pgDdlRace,
 ];
 
 /** The categories, in the order `lockscope checks` lists them, with what each looks at. */

@@ -28,6 +28,21 @@ export interface GatherContext {
   checkpoint?: { mode: 'passive' | 'full' | 'restart' | 'truncate'; timeoutMs: number };
 }
 
+/** What `stress` asks of a source that runs its own workload. */
+export interface SourceStressRequest {
+  /** Concurrent start-up DDL (`--ddl-race`), with the statements of `--ddl-file` (its text) or the source's own. */
+  ddlRace: boolean;
+  statements?: string;
+  /** Concurrent sessions (--writers) and rounds (--rounds). */
+  sessions?: number;
+  rounds?: number;
+  /** Run the fixed arm too. */
+  compare: boolean;
+  /** Confirmed writes to a server that is not on this machine (--yes). */
+  confirmed: boolean;
+  signal?: AbortSignal;
+}
+
 /** `locks --for`: the sampling window. */
 export interface SampleWindow {
   durationMs: number;
@@ -89,6 +104,11 @@ export interface Source<F extends SourceFacts = SourceFacts> {
    * section). `app` is RunOptions.app: the SQLite settings today; a source with other settings reads its own.
    */
   describeApp?(app: AppSettings, stack: Stack | undefined, facts: F): AppSettingRow[];
+  /**
+   * `stress` on this source's targets, when its workload is its own (PostgreSQL: --ddl-race); absent = the
+   * SQLite harness (src/sources/stress/). Returns the target's facts with what the run measured in them.
+   */
+  stress?(target: string, request: SourceStressRequest): Promise<F>;
   /** The sections `locks` adds beside the findings (who holds which lock, the sampling). */
   lockSections(facts: F): ReportSections;
   /** The check categories (checks/index.ts) its facts feed. */

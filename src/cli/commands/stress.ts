@@ -2,7 +2,12 @@
  * `lockscope stress <db>`: concurrent writers (and readers) on worker threads, on a scratch database
  * next to the target (or, with --live, in a table of lockscope's own inside it), measured and checked.
  */
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { checksIn } from '../../../checks/index.js';
+import { runChecks } from '../../core/runner.js';
+import type { Source } from '../../core/source.js';
+import { sourceFor } from '../../sources/index.js';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Io } from '../io.js';
 import { escapeControl } from '../../core/escape.js';
@@ -16,7 +21,7 @@ import { PATTERNS, type StressKnobFlags } from '../../sources/stress/knobs.js';
 import { KnobError, runStress } from '../../sources/stress/run.js';
 import { signalExitCode, withInterruptSignals } from '../../sources/stress/signals.js';
 import { addAppSettingFlags, addOutputFlags } from '../flags.js';
-import { type OutputOptions, checkOutputTarget, emitStressReport, outputFormat, reportErrors } from '../report-output.js';
+import { type OutputOptions, checkOutputTarget, emitReport, emitStressReport, outputFormat, reportErrors } from '../report-output.js';
 import { startSpinner } from '../spinner.js';
 import { type StressKnobFlagValues, knobFlags, knobsFromConfig, mergeKnobs } from '../stress-knobs.js';
 import { checkStress, stressErrorReport } from '../stress-run.js';
@@ -28,6 +33,75 @@ interface StressFlagValues extends StressKnobFlagValues, OutputOptions {
   live?: boolean;
   yes?: boolean;
   compare?: boolean;
+  ddlRace?: boolean;
+  ddlFile?: string;
+  rounds?: number;
+}
+
+/** Flags of the SQLite harness, refused for a target whose source runs its own workload (and the reverse). */
+const SQLITE_STRESS_FLAGS = ['readers', 'duration', 'transactions', 'pattern', 'batch', 'hold', 'readerHold', 'think', 'rowBytes', 'retry', 'scratchDir', 'live', 'busyTimeout', 'tx', 'synchronous', 'journalMode', 'walAutocheckpoint', 'journalSizeLimit'];
+const SOURCE_STRESS_FLAGS = ['ddlRace', 'ddlFile', 'rounds'];
+const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** `stress` on a target whose source runs its own workload (PostgreSQL --ddl-race): run, check, report, exit code. */
+async function sourceStress(source: Source, entry: string, opts: StressFlagValues, given: (key: string) => boolean, io: Io, setExit: (code: number) => void): Promise<void> {
+  // The target as the source names it (a PostgreSQL URL with its password masked).
+  const path = source.resolveTargets({ entries: [entry], baseDir: process.cwd(), display: 'as-given', cwd: process.cwd() }).targets[0] ?? entry;
+  const refused = SQLITE_STRESS_FLAGS.filter(given);
+  if (refused.length > 0) {
+    io.stderr(`lockscope: ${refused.map(flagName).join(', ')} ${refused.length === 1 ? 'is' : 'are'} for SQLite databases; ${escapeControl(path)} is a ${source.id} target\n`);
+    return setExit(2);
+  }
+  let statements: string | undefined;
+  if (opts.ddlFile !== undefined) {
+    try {
+      statements = readFileSync(opts.ddlFile, 'utf8');
+    } catch (err) {
+      io.stderr(`lockscope: --ddl-file ${escapeControl(opts.ddlFile)}: cannot read it: ${escapeControl((err as NodeJS.ErrnoException).code ?? (err as Error).message)}\n`);
+      return setExit(2);
+    }
+  }
+  const config = loadCommandConfig(io, opts.config);
+  if (config === 'error') return setExit(2);
+  const output: OutputOptions = { ...opts, stack: opts.stack ?? config?.stack };
+  if (!checkOutputTarget(output, [path], io)) return setExit(2);
+  const spinner = await startSpinner(io, `${source.id}: running the start-up DDL race`, outputFormat(output) !== 'text');
+  let signalled: NodeJS.Signals | null = null;
+  const stop = io.interrupts.listen(['SIGINT', 'SIGTERM'], (signal) => {
+    signalled ??= signal;
+    if (spinner) spinner.text = `${signal}: stopping and dropping the scratch schema`;
+  });
+  let db: DatabaseReport;
+  try {
+    const facts = await source.stress!(path, {
+      ddlRace: Boolean(opts.ddlRace),
+      statements,
+      sessions: opts.writers,
+      rounds: opts.rounds,
+      compare: Boolean(opts.compare),
+      confirmed: Boolean(opts.yes),
+      signal: io.interrupts.signal,
+    });
+    const findings = runChecks(checksIn('stress'), facts, { app: {}, thresholds: mergeThresholds(config?.thresholds, opts.threshold), severity: config?.severity ?? {} });
+    db = { path, facts, findings };
+  } catch (err) {
+    const e = err as { code?: string };
+    if (e.code === 'USAGE') {
+      spinner?.stop();
+      stop();
+      io.stderr(`lockscope: ${escapeControl((err as Error).message)}\n`);
+      return setExit(2);
+    }
+    db = { path, error: source.inputError(path, err) };
+  } finally {
+    spinner?.stop();
+    stop();
+  }
+  const report = buildReport('stress', [db], opts.failOn);
+  const written = emitReport(report, output, io);
+  reportErrors(report, io);
+  if (signalled) io.stderr(`lockscope: interrupted by ${signalled}; lockscope dropped its scratch schema\n`);
+  setExit(signalled ? signalExitCode(signalled) : written ? report.exitCode : 2);
 }
 
 function positiveDuration(name: string) {
@@ -86,7 +160,18 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
     .option('--live', "WRITES: run against <db> itself, in a table of lockscope's own (created and dropped)")
     .option('--yes', 'confirm --live without asking (required when stdin is not a terminal)')
     .option('--compare', 'run the same workload again with the recommended settings (WAL, busy 5000 ms, BEGIN IMMEDIATE, synchronous NORMAL) and show both')
+    .option('--ddl-race', 'PostgreSQL targets: --writers sessions run the same start-up DDL at once, in a scratch schema of lockscope\'s (--compare: also behind pg_advisory_xact_lock)')
+    .option('--ddl-file <file>', 'PostgreSQL --ddl-race: the start-up DDL to race (unqualified names; default: CREATE TABLE/INDEX IF NOT EXISTS, COMMENT, GRANT)')
+    .option('--rounds <n>', 'PostgreSQL --ddl-race: rounds (default 20)', positiveInt('--rounds'))
     .action(async (path: string, opts: StressFlagValues) => {
+      const given = (key: string) => cmd.getOptionValueSource(key) === 'cli';
+      const source = sourceFor(path);
+      if (source?.stress) return sourceStress(source, path, opts, given, io, setExit);
+      const refusedHere = SOURCE_STRESS_FLAGS.filter(given);
+      if (refusedHere.length > 0) {
+        io.stderr(`lockscope: ${refusedHere.map(flagName).join(', ')} ${refusedHere.length === 1 ? 'is' : 'are'} for PostgreSQL targets (postgres://…); ${escapeControl(path)} is a SQLite database\n`);
+        return setExit(2);
+      }
       const config = loadCommandConfig(io, opts.config);
       if (config === 'error') return setExit(2);
       const app = mergeApp(config?.app, appSettingsFrom(opts));

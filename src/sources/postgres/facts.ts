@@ -5,6 +5,7 @@
  */
 import type { Gathered } from '../../core/facts.js';
 import type { LockTimeline } from '../../core/series.js';
+import type { PgDdlRace } from './ddl-race.js';
 
 /** A setting as pg_settings reports it in lockscope's session (server, database and lockscope's role). */
 export interface PgSetting {
@@ -132,6 +133,8 @@ export interface PgFacts {
   database: Gathered<PgDatabaseStats>;
   /** `locks --for` only. */
   window?: PgWindow;
+  /** `stress --ddl-race` only. */
+  ddlRace?: PgDdlRace;
 }
 
 declare module '../../core/model.js' {

@@ -82,7 +82,9 @@ export async function readLocks(client: Client, versionNum: number): Promise<PgL
       left join lateral (select n.nspname || '.' || r.relname as relname_full
                            from pg_class r join pg_namespace n on n.oid = r.relnamespace
                           where r.oid = l.relation) c on true
-      left join pg_prepared_xacts p on l.pid is null and l.virtualtransaction like '-1/%' and p.transaction::text = split_part(l.virtualtransaction, '/', 2)
+      left join lateral (select px.gid from pg_prepared_xacts px
+                           join pg_locks x on x.pid is null and x.locktype = 'transactionid' and x.transactionid = px.transaction
+                          where l.pid is null and x.virtualtransaction = l.virtualtransaction limit 1) p on true
      where (l.pid is null or l.pid <> pg_backend_pid())
        and (l.database is null or l.database = (select oid from pg_database where datname = current_database()))`);
   return rows.map((r): PgLock => ({ pid: r.pid, lockType: r.locktype, mode: r.mode, granted: r.granted, object: r.object, waitMs: r.granted ? null : ms(r.wait_ms), preparedGid: r.gid ?? null }));
@@ -123,7 +125,11 @@ export async function gatherPg(client: Client, target: string): Promise<PgFacts>
   const prepared = await attempt(async (): Promise<PgPreparedTransaction[]> => {
     const { rows } = await client.query(`
       select p.gid, p.owner, p.database, extract(epoch from (clock_timestamp() - p.prepared)) * 1000 as age_ms,
-             (select count(*) from pg_locks l where l.pid is null and l.virtualtransaction = '-1/' || p.transaction::text) as locks
+             (select count(*) from pg_locks l
+               where l.pid is null and l.locktype <> 'transactionid'
+                 and l.virtualtransaction = (select x.virtualtransaction from pg_locks x
+                                              where x.pid is null and x.locktype = 'transactionid' and x.transactionid = p.transaction
+                                              limit 1)) as locks
         from pg_prepared_xacts p`);
     return rows.map((r) => ({ gid: r.gid, owner: r.owner, database: r.database, ageMs: ms(r.age_ms) ?? 0, locks: Number(r.locks) }));
   });

@@ -13,6 +13,7 @@ import { PG_URL, connect, maskSecrets, maskUrl } from './connect.js';
 import type { PgFacts } from './facts.js';
 import { gatherPg } from './gather.js';
 import { samplePg } from './sample.js';
+import { checkDdlStatements, runDdlRace } from './ddl-race.js';
 
 /** Targets are shown masked; the real URL (with its password) stays here, in this process only. */
 const realUrls = new Map<string, string>();
@@ -22,6 +23,17 @@ export function realUrl(target: string): string {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Whether the URL's server is this machine (a unix socket, localhost, a loopback address). */
+export function isLocalServer(url: string): boolean {
+  try {
+    const u = new URL(url);
+    const host = decodeURIComponent(u.hostname || new URLSearchParams(u.search).get('host') || process.env.PGHOST || 'localhost');
+    return host.startsWith('/') || host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
+  } catch {
+    return false;
+  }
+}
 
 export function pgSummary(facts: PgFacts): SummaryRow[] {
   const states = new Map<string, number>();
@@ -36,6 +48,11 @@ export function pgSummary(facts: PgFacts): SummaryRow[] {
     return s ? `${name} ${s.setting === '0' ? 'off' : `${formatCount(Number(s.setting))}${s.unit ?? ''}`}` : null;
   };
   rows.push(['timeouts', ['lock_timeout', 'statement_timeout', 'idle_in_transaction_session_timeout'].map(t).filter(Boolean).join(' · ') + ' (server/database defaults)']);
+  for (const arm of facts.ddlRace?.arms ?? []) {
+    const e = arm.errors;
+    const failed = e.tupleConcurrentlyUpdated + e.uniqueViolation + e.alreadyExists + e.deadlock + e.other;
+    rows.push([arm.arm === 'plain' ? 'ddl race' : 'with lock', `${arm.sessions} sessions × ${arm.rounds} rounds: ${failed} failed start-ups (${e.tupleConcurrentlyUpdated} tuple concurrently updated · ${e.uniqueViolation} unique violation · ${e.alreadyExists} already exists · ${e.other + e.deadlock} other)`]);
+  }
   if (!isGatherError(facts.database)) rows.push(['counters', `deadlocks ${formatCount(facts.database.deadlocks)} · conflicts ${formatCount(facts.database.conflicts)} (since the statistics were reset)`]);
   return rows;
 }
@@ -76,6 +93,24 @@ export const postgresSource: Source<PgFacts> = {
   inputError,
   sample: (targets, window) => samplePg(targets, window, realUrl),
   lockSections: () => ({}),
+  async stress(target, request) {
+    const url = realUrl(target);
+    if (!request.ddlRace) throw Object.assign(new Error('stress on PostgreSQL runs --ddl-race (concurrent start-up DDL); a concurrent-writers workload is not built for PostgreSQL yet'), { code: 'USAGE' });
+    if (!isLocalServer(url) && !request.confirmed) throw Object.assign(new Error(`${maskUrl(target)} is not on this machine: stress creates and drops a scratch schema there; confirm with --yes`), { code: 'USAGE' });
+    let statements: string[] | undefined;
+    try {
+      statements = request.statements === undefined ? undefined : checkDdlStatements(request.statements);
+    } catch (err) {
+      throw Object.assign(err as Error, { code: 'USAGE' });
+    }
+    const ddlRace = await runDdlRace(url, { sessions: request.sessions ?? 8, rounds: request.rounds ?? 20, statements, compare: request.compare, signal: request.signal });
+    const client = await connect(url);
+    try {
+      return { ...(await gatherPg(client, target)), ddlRace };
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  },
   readFacts: readPgFacts,
   categories: ['audit', 'locks'],
   owns: (facts): facts is PgFacts => facts.source === 'postgres',
