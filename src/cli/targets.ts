@@ -20,7 +20,7 @@ export function resolveTargets(args: readonly string[], config: LoadedConfig | n
   for (const entry of entries) {
     const source = sourceFor(entry);
     if (!source) {
-      unclaimed.push({ path: entry, error: { code: 'NO_SOURCE', message: `${escapeControl(entry)}: lockscope reads no target of this kind (SQLite database paths and globs)` } });
+      unclaimed.push({ path: entry, error: { code: 'NO_SOURCE', message: `${escapeControl(entry)}: lockscope reads no target of this kind (SQLite database paths and globs, postgres:// URLs)` } });
       continue;
     }
     bySource.set(source, [...(bySource.get(source) ?? []), entry]);

@@ -24,17 +24,18 @@ beforeEach(() => {
 });
 
 describe('the source registry', () => {
-  it('picks the source that claims an entry: paths and globs are SQLite\'s, a URL is nobody\'s yet', () => {
+  it('picks the source that claims an entry: paths and globs are SQLite\'s, postgres:// URLs PostgreSQL\'s, other URLs nobody\'s', () => {
     for (const entry of ['app.db', './data/app.sqlite', '/var/lib/x.db', '**/*.db', 'C:relative.db']) expect(sourceFor(entry)?.id, entry).toBe('sqlite');
-    for (const entry of ['postgres://u@localhost/db', 'postgresql://h/db', 'file:///tmp/app.db']) expect(sourceFor(entry), entry).toBeUndefined();
+    for (const entry of ['postgres://u@localhost/db', 'postgresql://h/db', 'POSTGRES://h/db']) expect(sourceFor(entry)?.id, entry).toBe('postgres');
+    for (const entry of ['mysql://u@localhost/db', 'file:///tmp/app.db']) expect(sourceFor(entry), entry).toBeUndefined();
   });
 
   it('an entry no source claims is one line and exit 2, beside the targets that are audited', () => {
     const db = join(dir, 'app.db');
-    const r = runCli(['audit', 'postgres://user@localhost/app', db, '--json']);
+    const r = runCli(['audit', 'mysql://user@localhost/app', db, '--json']);
     expect(r.code).toBe(2);
     const report = JSON.parse(r.stdout);
-    expect(report.databases.map((d: { path: string }) => d.path)).toEqual([db, 'postgres://user@localhost/app']);
+    expect(report.databases.map((d: { path: string }) => d.path)).toEqual([db, 'mysql://user@localhost/app']);
     expect(report.databases[1].error.code).toBe('NO_SOURCE');
     expect(report.databases[0].findings.length).toBeGreaterThan(0);
   });

@@ -99,7 +99,8 @@ describe('stress harness: the known cases', () => {
     expect(s.walPeakBytes).toBeGreaterThan(2 * (32 + 50 * 4120));
     // The reader may be scheduled a moment after the writers: at most the one restart before it started.
     expect(s.wal?.walResets).toBeLessThanOrEqual(1);
-    expect(s.wal?.samples).toBeGreaterThan(5);
+    // The sampler ran (how often depends on the machine's load: no count is asserted).
+    expect(s.wal?.samples).toBeGreaterThan(0);
     expect(byId['stress-checkpoint-starvation']).toMatchObject({ status: 'warn', messageId: 'readers-pinned' });
   });
 
@@ -114,7 +115,7 @@ describe('stress harness: the known cases', () => {
     const failed = await runStressForAudit(facts, app, { scratchDir: join(dir, 'missing'), flags: { durationMs: 300 } });
     expect(isGatherError(failed)).toBe(true);
     const skipped = runChecks(checksIn('stress'), { ...facts, stress: failed }, { app });
-    expect(skipped.map((f) => f.status)).toEqual(checksIn('stress').map(() => 'skip'));
+    expect(skipped.map((f) => f.status)).toEqual(checksIn('stress').filter((c) => c.source === 'sqlite').map(() => 'skip'));
     expect(readdirSync(dir).sort()).toEqual(['rollback.db', 'wal.db']);
   });
 });
