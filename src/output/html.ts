@@ -113,7 +113,8 @@ function walChart(points: readonly { tMs: number; walBytes: number | null }[], w
 
 function lockCharts(samples: LockSampleFacts): Chart[] {
   const timeline = samples.timeline;
-  if (!timeline) return [];
+  // A window of no length (cut at its start) has no time axis to draw on.
+  if (!timeline || !(samples.windowMs > 0)) return [];
   const charts: Chart[] = [];
   const processes = new Map(samples.processes.map((p) => [p.pid, p]));
   const lanes = processLanes(timeline.holds, samples.mode, samples.processes.map((p) => p.pid));
