@@ -207,14 +207,22 @@ function fixHtml(fix: Fix): string {
   return `<li>${parts.join('')}</li>`;
 }
 
-function findingHtml(f: Finding, stack: Stack | undefined): string {
+/** The evidence: shown under a problem (warn, fail, error), folded away under the others, as in the text report. */
+function evidenceHtml(f: Finding): string {
   const evidence = Object.entries(f.evidence ?? {}).filter(([, v]) => v !== undefined);
+  if (evidence.length === 0) return '';
+  const list = `<dl class="evidence">${evidence.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(cutText(evidenceValue(v), EVIDENCE_MAX_CHARS))}</dd>`).join('')}</dl>`;
+  const problem = f.status === 'warn' || f.status === 'fail' || f.status === 'error';
+  return problem ? list : `<details class="evidence"><summary>evidence</summary>${list}</details>`;
+}
+
+function findingHtml(f: Finding, stack: Stack | undefined): string {
   const fixes = f.status === 'pass' ? [] : fixesFor(f.fixes ?? [], stack);
   return [
     `<li class="finding ${f.status}">`,
     `<div class="head"><span class="badge">${SYMBOL[f.status]} ${f.status}</span> <strong>${escapeHtml(f.title)}</strong> <code>${escapeHtml(f.id)}</code></div>`,
     `<p>${escapeHtml(f.message)}</p>`,
-    evidence.length > 0 ? `<dl class="evidence">${evidence.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(cutText(evidenceValue(v), EVIDENCE_MAX_CHARS))}</dd>`).join('')}</dl>` : '',
+    evidenceHtml(f),
     fixes.length > 0 ? `<details class="fixes" open><summary>How to fix</summary><ul>${fixes.map(fixHtml).join('')}</ul></details>` : '',
     '</li>',
   ].join('');
@@ -286,7 +294,7 @@ ul.findings{list-style:none;padding:0;margin:0}
 .head code{color:var(--muted);font-size:.8rem}
 dl.evidence{display:grid;grid-template-columns:max-content 1fr;gap:0 .75rem;font-size:.8rem;color:var(--muted);margin:.3rem 0}
 dl.evidence dt{font-family:ui-monospace,monospace}dl.evidence dd{margin:0;overflow-wrap:anywhere}
-.fixes ul{padding-left:1.1rem;margin:.3rem 0}.fixes summary,.passed summary{cursor:pointer;font-weight:600}
+.fixes ul{padding-left:1.1rem;margin:.3rem 0}.fixes summary,.passed summary{cursor:pointer;font-weight:600}details.evidence summary{cursor:pointer;font-size:.8rem;color:var(--muted)}
 pre{background:#eaeef2;padding:.5rem;border-radius:4px;overflow-x:auto;font-size:.8rem;margin:.3rem 0}
 .tag{font-size:.75rem;background:#ddf4ff;color:#0550ae;padding:0 .35rem;border-radius:4px}
 .caution{color:var(--warn);font-size:.85rem}.docs{font-size:.85rem;overflow-wrap:anywhere}
