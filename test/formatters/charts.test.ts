@@ -131,6 +131,10 @@ describe('holdKind', () => {
     ['EXCLUSIVE', 'exclusive', 'rollback', 'write'],
     ['READ-MARK-1', 'shared', 'wal', 'read'],
     ['READ0', 'shared', 'wal', 'read'],
+    // The names of src/core/facts.ts's SqliteLockName, as a recorder may keep them.
+    ['wal-read-2', 'shared', 'wal', 'read'],
+    ['reserved', 'exclusive', 'rollback', 'write'],
+    ['wal-dms', 'shared', 'wal', null],
     // A read mark held exclusive is the checkpointer backfilling: it blocks no writer.
     ['READ-MARK-0', 'exclusive', 'wal', null],
     // Every WAL connection holds SHARED on the database file while open; in rollback mode it is a reader.
