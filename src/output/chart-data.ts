@@ -80,6 +80,21 @@ export function processLanes(holds: readonly HoldInterval[], journal: 'wal' | 'r
   return [...lanes.values()].filter((l) => l.write.length > 0 || l.read.length > 0);
 }
 
+function spanTotal(spans: readonly [number, number][]): number {
+  return spans.reduce((a, [s, e]) => a + (e - s), 0);
+}
+
+/**
+ * At most `max` lanes, in their order: those that held the write lock longest first, then the longest
+ * readers, so a cut never hides the writer that blocks everyone.
+ */
+export function pickLanes(lanes: readonly ProcessLane[], max: number): ProcessLane[] {
+  if (lanes.length <= max) return [...lanes];
+  const rank = [...lanes].sort((a, b) => spanTotal(b.write) - spanTotal(a.write) || spanTotal(b.read) - spanTotal(a.read));
+  const kept = new Set(rank.slice(0, max));
+  return lanes.filter((l) => kept.has(l));
+}
+
 /** The largest -wal size in a series of points, or null when no point saw a -wal file. */
 export function walPeak(points: readonly WalPoint[]): number | null {
   let peak: number | null = null;

@@ -14,7 +14,7 @@ import { escapeControl } from '../core/escape.js';
 import type { LockSampleFacts } from '../core/facts.js';
 import type { StressSeries, WalPoint } from '../core/series.js';
 import { formatBytes, formatCount, formatMs } from '../core/units.js';
-import { type ProcessLane, processLanes, stressRates } from './chart-data.js';
+import { type ProcessLane, pickLanes, processLanes, stressRates } from './chart-data.js';
 import { type Style, makeStyle } from './style.js';
 
 export interface ChartOptions {
@@ -29,7 +29,7 @@ export interface ChartOptions {
 const LEVELS_UNICODE = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 const LEVELS_ASCII = ['.', ':', '-', '=', '+', '*', '#', '@'];
 
-/** Lock timelines show at most this many processes; the sampling table lists them all. */
+/** Lock timelines show at most this many processes (the longest writers first); the sampling table lists them all. */
 export const MAX_LANES = 12;
 /** The narrowest chart still worth drawing. */
 const MIN_CHART_COLUMNS = 10;
@@ -177,7 +177,7 @@ export function lockTimelineLines(samples: LockSampleFacts, opts: ChartOptions =
   const lanes = processLanes(timeline.holds, samples.mode, samples.processes.map((p) => p.pid));
   const showWal = samples.mode === 'wal' && hasWal(timeline.wal);
   if (lanes.length === 0 && !showWal) return [];
-  const shown = lanes.slice(0, MAX_LANES);
+  const shown = pickLanes(lanes, MAX_LANES);
   const labelOf = (pid: number) => {
     const p = processes.get(pid);
     const command = p?.command ? escapeControl(p.command) : '?';

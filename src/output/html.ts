@@ -18,7 +18,7 @@ import type { CheckedDatabase, DatabaseReport, Finding, Fix, Report, Stack, Stat
 import { formatBytes, formatCount, formatLatencyMs, formatMs } from '../core/units.js';
 import { shortLockName } from '../sources/proc/lock-table.js';
 import { sourceOf } from '../sources/index.js';
-import { busyByKind, processLanes, stressRates } from './chart-data.js';
+import { busyByKind, pickLanes, processLanes, stressRates } from './chart-data.js';
 import { htmlAssets } from './html-assets.js';
 import { evidenceValue } from './plain.js';
 import { describeWorkload } from './stress-text.js';
@@ -57,6 +57,8 @@ interface Chart {
 }
 
 const LANE_LABEL_CHARS = 28;
+/** The lock timeline's rows at most (the longest writers, then readers, kept); the sampling table lists every process. */
+const MAX_HTML_LANES = 40;
 
 function cut(text: string, max: number): string {
   const chars = Array.from(text);
@@ -117,11 +119,15 @@ function lockCharts(samples: LockSampleFacts): Chart[] {
   if (!timeline || !(samples.windowMs > 0)) return [];
   const charts: Chart[] = [];
   const processes = new Map(samples.processes.map((p) => [p.pid, p]));
-  const lanes = processLanes(timeline.holds, samples.mode, samples.processes.map((p) => p.pid));
+  const all = processLanes(timeline.holds, samples.mode, samples.processes.map((p) => p.pid));
+  const lanes = pickLanes(all, MAX_HTML_LANES);
   if (lanes.length > 0) {
+    const more = all.length - lanes.length;
     charts.push({
       title: 'Lock timeline per process',
-      caption: `One row per process across the ${formatMs(samples.windowMs)} window (sampled at ${samples.hz} Hz): orange where it held the write lock (no other writer can start), blue where it held a read lock. The sampling table gives each one's share.`,
+      caption: `One row per process across the ${formatMs(samples.windowMs)} window (sampled at ${samples.hz} Hz): orange where it held the write lock (no other writer can start), blue where it held a read lock. The sampling table gives each one's share.${
+        more > 0 ? ` ${more} more processes that held locks for less time are in the table only.` : ''
+      }`,
       spec: {
         kind: 'timeline',
         windowS: samples.windowMs / 1000,

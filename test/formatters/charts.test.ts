@@ -110,8 +110,12 @@ describe('lock timeline', () => {
     for (const l of hostile) expect(l).not.toMatch(/[\u0000-\u001f]/);
     expect(hostile.join('\n')).toContain('evil\\x1b[2J\\x07');
     const holds: HoldInterval[] = Array.from({ length: MAX_LANES + 3 }, (_, i) => ({ pid: 100 + i, lock: 'READ-MARK-1', mode: 'shared', startMs: 0, endMs: 500, open: false }));
+    // The last process is the one that held the write lock: it is kept, a reader is left out instead.
+    holds.push({ pid: 100 + MAX_LANES + 2, lock: 'WRITER', mode: 'exclusive', startMs: 600, endMs: 900, open: false });
     const many = lockTimelineLines(samples([], { timeline: { holds, wal: [] } }));
-    expect(many.filter((l) => /^ {2}1\d\d /.test(l))).toHaveLength(MAX_LANES);
+    const rows = many.filter((l) => /^ {2}1\d\d /.test(l));
+    expect(rows).toHaveLength(MAX_LANES);
+    expect(rows.some((l) => l.startsWith(`  ${100 + MAX_LANES + 2} `))).toBe(true);
     expect(many.join('\n')).toContain('… 3 more processes');
   });
 
