@@ -5,6 +5,7 @@
  */
 
 import type { StressFacts } from './stress-facts.js';
+import type { LockTimeline } from './series.js';
 import type { SettingOrigin } from './model.js';
 import type { LockDiagnosis } from '../sources/proc/lock-diagnosis.js';
 
@@ -431,6 +432,8 @@ export interface LockSampleFacts {
   endedAt: string;
   /** Processes seen holding any lock on the files, by pid. */
   processes: LockSampleProcess[];
+  /** The window over time: each process's holds, the WAL (src/core/series.ts); absent in older facts. */
+  timeline?: LockTimeline;
 }
 
 export type FilesystemClass = 'local' | 'network' | 'fuse' | 'cluster' | 'virtual' | 'unknown';

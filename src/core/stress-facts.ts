@@ -4,6 +4,7 @@
  */
 
 import type { Stack } from './model.js';
+import type { StressSeries } from './series.js';
 
 export type TxMode = 'deferred' | 'immediate' | 'exclusive';
 export type StressPattern = 'insert' | 'read-then-write' | 'hot-row';
@@ -222,4 +223,6 @@ export interface StressFacts extends StressResult {
   interrupted: string | null;
   /** `--compare`: the same workload under the recommended settings. */
   recommended: CompareArm | null;
+  /** The run over time (src/core/series.ts); absent in facts recorded before it existed. */
+  series?: StressSeries;
 }

@@ -5,6 +5,7 @@
 import type { CatalogueEntry } from '../core/catalogue.js';
 import type { DatabaseReport, Report, Stack } from '../core/model.js';
 import { formatGithub } from './github.js';
+import { formatHtml } from './html.js';
 import { formatJson } from './json.js';
 import { formatJunit } from './junit.js';
 import { formatMarkdown } from './markdown.js';
@@ -12,7 +13,7 @@ import { formatSarif } from './sarif.js';
 import { type Style, makeStyle } from './style.js';
 import { formatText } from './text.js';
 
-export const FORMATS = ['text', 'json', 'junit', 'sarif', 'github', 'markdown'] as const;
+export const FORMATS = ['text', 'json', 'junit', 'sarif', 'github', 'markdown', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export function isFormat(value: string): value is Format {
@@ -24,7 +25,7 @@ export interface RenderOptions {
   style?: Style;
   /** text, markdown: details of passing checks too. */
   verbose?: boolean;
-  /** every format (json included): fixes for this stack only. */
+  /** every format (json and html included): fixes for this stack only. */
   stack?: Stack;
   /** junit: a warning is a <failure> (default) or a <property> on a passing testcase. */
   warnAs?: 'failure' | 'property';
@@ -46,6 +47,8 @@ export function renderReport(report: Report, format: Format, opts: RenderOptions
       return formatGithub(report, { stack: opts.stack });
     case 'markdown':
       return formatMarkdown(report, { stack: opts.stack, verbose: opts.verbose });
+    case 'html':
+      return formatHtml(report, { stack: opts.stack });
     case 'text':
       return formatText(report, { style: opts.style ?? makeStyle(0), verbose: opts.verbose, stack: opts.stack }, opts.extraSections);
     default: {

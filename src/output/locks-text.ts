@@ -18,6 +18,7 @@ import { pgLocksSection } from './postgres-text.js';
 import { formatCount, formatMs } from '../core/units.js';
 import type { Style } from './style.js';
 import { type TextOptions, formatFinding, summaryLine } from './text.js';
+import { lockTimelineLines } from './charts.js';
 
 const WAITERS =
   'connections waiting for a lock are invisible: SQLite polls in its busy handler and holds no lock while it waits (only a rollback-mode commit waiting for readers shows, as PENDING)';
@@ -190,6 +191,7 @@ function databaseSection(db: DatabaseReport, opts: TextOptions): string[] {
       ),
     );
     lines.push(samples.processes.length > 0 ? samplingTable(samples) : '  no process held a lock on these files during the window');
+    lines.push(...lockTimelineLines(samples, { style }));
   } else if (samples && isGatherError(samples)) {
     lines.push(`  sampling failed: ${escapeControl(samples.error.message)}`);
   }

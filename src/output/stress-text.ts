@@ -9,6 +9,7 @@ import { formatBytes, formatCount, formatLatencyMs } from '../core/units.js';
 import type { CompareArm, HistogramBucket, StressErrorCounts, StressResult, StressWorkload } from '../core/stress-facts.js';
 import type { Report, Stack, StressSection } from '../core/model.js';
 import { formatFinding, summaryLine } from './text.js';
+import { type ChartOptions, stressChartLines } from './charts.js';
 
 /** The stress layout's name for units.ts's latency formatter. */
 export const fmtMs = formatLatencyMs;
@@ -179,7 +180,7 @@ export function compareTable(arms: readonly CompareArm[]): string {
 }
 
 /** Everything `lockscope stress` prints for one database before its findings. */
-export function stressTextSection(stress: StressSection, compare: readonly CompareArm[] | null, style: Style): string[] {
+export function stressTextSection(stress: StressSection, compare: readonly CompareArm[] | null, style: Style, chart: Omit<ChartOptions, 'style'> = {}): string[] {
   const lines: string[] = [];
   if (stress.interrupted) lines.push(style.yellow(`interrupted by ${stress.interrupted}: the results cover the run until then`));
   lines.push(resultTable(stress));
@@ -188,6 +189,7 @@ export function stressTextSection(stress: StressSection, compare: readonly Compa
     lines.push(style.dim("No stack named: undeclared settings ran as SQLite's own defaults, not as the app's driver sets them. Name it with --stack (python, better-sqlite3, django, …) or declare them."));
   }
   lines.push(...histogramLines(stress.histogram, style));
+  lines.push(...stressChartLines(stress.series, { ...chart, style }));
   if (compare && compare.length === 2) {
     lines.push(style.bold('current settings vs recommended (same workload, each on its own scratch database)'), compareTable(compare));
   }

@@ -9,8 +9,8 @@ import { formatText } from '../../src/output/text.js';
 import { mixedReport } from './reports.js';
 
 describe('renderReport', () => {
-  it('the six formats, in this order', () => {
-    expect(FORMATS).toEqual(['text', 'json', 'junit', 'sarif', 'github', 'markdown']);
+  it('the seven formats, in this order', () => {
+    expect(FORMATS).toEqual(['text', 'json', 'junit', 'sarif', 'github', 'markdown', 'html']);
     expect(isFormat('sarif')).toBe(true);
     expect(isFormat('xml')).toBe(false);
   });
