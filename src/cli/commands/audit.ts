@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { type SavedSettings, savedStack } from '../facts-file.js';
 import { resolve as resolvePath } from 'node:path';
 import type { Report } from '../../core/model.js';
-import { type AppFlagValues, appSettingsFrom, durationMs, positiveInt, withOrigin } from '../options.js';
+import { type AppFlagValues, appSettingsFrom, millisecondsOrDuration, positiveInt, withOrigin } from '../options.js';
+import { MAX_WAIT_MS } from '../../core/units.js';
 import type { ThresholdOverrides } from '../../core/runner.js';
 import { loadCommandConfig, mergeApp, mergeThresholds } from '../config.js';
 import { type AuditOptions, type AuditStress, replayAudit, runAudit, runAuditWithStress } from '../audit-run.js';
@@ -30,7 +31,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
       new Option('--checkpoint [mode]', 'WRITES: run PRAGMA wal_checkpoint(mode) first: passive|full|restart|truncate').preset('truncate'),
     )
     .option('--stress', 'WRITES a scratch database next to each db: run a short stress (4 writers, 2 s, read-then-write, the declared settings) and add its findings')
-    .option('--checkpoint-timeout <ms>', `busy wait of --checkpoint (blocks the app's writers while it waits)`, durationMs('--checkpoint-timeout'), DEFAULT_CHECKPOINT_TIMEOUT_MS)
+    .option('--checkpoint-timeout <ms>', `busy wait of --checkpoint in ms, or with a unit (1s); at most 1h (blocks the app's writers while it waits)`, millisecondsOrDuration('--checkpoint-timeout', MAX_WAIT_MS), DEFAULT_CHECKPOINT_TIMEOUT_MS)
     .option('--writers <n>', "how many of the app's connections write concurrently (config app.writers): 1 rules out the deferred upgrade trap", positiveInt('--writers'))
     .action(async (args: string[], opts: AppFlagValues & OutputOptions & FactsFlags & { config?: string; threshold?: ThresholdOverrides; checkpoint?: string; checkpointTimeout: number; stress?: boolean }) => {
       // --writers is audit's (stress has a --writers of its own: its thread count).

@@ -9,6 +9,7 @@ import type { Io } from '../io.js';
 import { DEFAULT_HZ, MAX_HZ } from '../../sources/proc/sampler.js';
 import type { Report } from '../../core/model.js';
 import { durationMs, positiveInt } from '../options.js';
+import { MAX_RUN_MS } from '../../core/units.js';
 import type { ThresholdOverrides } from '../../core/runner.js';
 import { type SavedSettings, savedStack } from '../facts-file.js';
 import { loadCommandConfig, mergeThresholds } from '../config.js';
@@ -29,7 +30,7 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
   addOutputFlags(cmd);
   addFactsFlags(cmd);
   cmd
-    .option('--for <duration>', 'sample the lock table for this long (e.g. 10s, 2m) and report hold times per process', durationMs('--for'))
+    .option('--for <duration>', 'sample the lock table for this long (e.g. 10s, 2m; at most 24h) and report hold times per process', durationMs('--for', MAX_RUN_MS))
     .option('--hz <n>', `samples per second with --for (default ${DEFAULT_HZ}, at most ${MAX_HZ})`, positiveInt('--hz'))
     .action(async (args: string[], opts: LocksFlags) => {
       if (opts.fromFacts !== undefined) {

@@ -9,6 +9,7 @@ import { escapeControl } from '../../core/escape.js';
 import { loadCommandConfig, mergeApp, mergeThresholds } from '../config.js';
 import type { DatabaseReport } from '../../core/model.js';
 import { appSettingsFrom, bytes, durationMs, nonNegativeInt, oneOf, positiveInt } from '../options.js';
+import { MAX_RUN_MS, MAX_WAIT_MS } from '../../core/units.js';
 import { buildReport } from '../../core/report.js';
 import type { ThresholdOverrides } from '../../core/runner.js';
 import type { Progress } from '../../sources/stress/harness.js';
@@ -31,7 +32,7 @@ interface StressFlagValues extends StressKnobFlagValues, OutputOptions {
 }
 
 function positiveDuration(name: string) {
-  const parse = durationMs(name);
+  const parse = durationMs(name, MAX_RUN_MS);
   return (value: string): number => {
     const ms = parse(value);
     if (ms <= 0) throw new InvalidArgumentError(`${name} must be longer than 0 (got "${value}")`);
@@ -73,13 +74,13 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
   cmd
     .option('--writers <n>', 'writer threads (default 4)', positiveInt('--writers'))
     .option('--readers <n>', 'reader threads (default 0)', nonNegativeInt('--readers'))
-    .option('--duration <time>', 'how long to run, e.g. 5s, 1500ms (default 5s)', positiveDuration('--duration'))
+    .option('--duration <time>', 'how long to run, e.g. 5s, 1500ms (default 5s; at most 24h)', positiveDuration('--duration'))
     .option('--transactions <n>', 'stop after this many write transactions in all, instead of --duration', positiveInt('--transactions'))
     .option('--pattern <pattern>', `what each write transaction does: ${PATTERNS.join('|')} (default insert)`, oneOf('--pattern', PATTERNS))
     .option('--batch <n>', 'rows written per transaction (default 1)', positiveInt('--batch'))
-    .option('--hold <time>', 'keep each write transaction open this long before COMMIT (work done inside it)', durationMs('--hold'))
-    .option('--reader-hold <time>', 'keep each read transaction (its snapshot) open this long', durationMs('--reader-hold'))
-    .option('--think <time>', "pause between one write transaction and the writer's next, outside any transaction (default 0: back to back)", durationMs('--think'))
+    .option('--hold <time>', 'keep each write transaction open this long before COMMIT (work done inside it)', durationMs('--hold', MAX_WAIT_MS))
+    .option('--reader-hold <time>', 'keep each read transaction (its snapshot) open this long', durationMs('--reader-hold', MAX_WAIT_MS))
+    .option('--think <time>', "pause between one write transaction and the writer's next, outside any transaction (default 0: back to back)", durationMs('--think', MAX_WAIT_MS))
     .option('--row-bytes <bytes>', 'payload bytes per row (default 100)', bytes('--row-bytes'))
     .option('--retry <n>', 'retry a transaction that got BUSY/LOCKED up to n times, with jittered backoff (default 0)', nonNegativeInt('--retry'))
     .option('--scratch-dir <dir>', "create the scratch database here instead of next to <db> (a finding says so when it is another filesystem)")
