@@ -29,8 +29,8 @@ export function addOutputFlags(cmd: Command): Command {
     .option('--verbose', 'show details and evidence for passing checks too')
     .option(
       '--stack <stack>',
-      `the app's stack: fixes are shown for it only; its verified defaults (busy timeout, synchronous, when transactions begin) stand in for undeclared settings in audit's verdicts and in stress's workload: ${STACK_CHOICES.join('|')}`,
-      oneOf('--stack', STACK_CHOICES),
+      `the app's stack: fixes are shown for it only; its verified defaults (busy timeout, synchronous, when transactions begin) stand in for undeclared settings in audit's verdicts and in stress's workload: ${STACK_CHOICES.join('|')}; all = every stack's fixes (default: detected from the project's manifests, for the fixes only)`,
+      oneOf('--stack', [...STACK_CHOICES, 'all'] as const),
     )
     .option('--threshold <check.name=value>', 'override a check threshold (repeatable), e.g. wal-size.warnBytes=128MiB', collectThreshold);
 }

@@ -15,14 +15,14 @@
  * or cost megabytes of install for every `npx lockscope` user.
  */
 import { codeEscape } from '../core/escape.js';
-import type { DatabaseReport, Finding, Report, Stack } from '../core/model.js';
+import type { DatabaseReport, Finding, Report, FixFilter } from '../core/model.js';
 import { findingDetail, titleAndMessage } from './plain.js';
 
 export interface JunitOptions {
   /** How a warning is reported: a <failure> (default: the CI run shows it) or a <property> on a passing testcase. */
   warnAs?: 'failure' | 'property';
   /** Fixes for this stack only (plus the stack-independent ones). */
-  stack?: Stack;
+  stack?: FixFilter;
 }
 
 /**

@@ -7,7 +7,7 @@
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type CatalogueEntry, INFORMATION_URI, helpUri, sarifLevel } from '../core/catalogue.js';
-import type { DatabaseReport, Finding, Report, Stack } from '../core/model.js';
+import type { DatabaseReport, Finding, Report, FixFilter } from '../core/model.js';
 import { fixesFor } from './text.js';
 import { titleAndMessage } from './plain.js';
 
@@ -17,7 +17,7 @@ export interface SarifOptions {
   /** The rules (loadCatalogue(REGISTRY) gives docs as help text); findings whose id is missing get a minimal rule. */
   catalogue?: readonly CatalogueEntry[];
   /** Fixes (kept in result properties) for this stack only. */
-  stack?: Stack;
+  stack?: FixFilter;
 }
 
 /**

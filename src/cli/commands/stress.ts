@@ -7,7 +7,8 @@ import { type Command, InvalidArgumentError } from 'commander';
 import type { Io } from '../io.js';
 import { escapeControl } from '../../core/escape.js';
 import { loadCommandConfig, mergeApp, mergeThresholds } from '../config.js';
-import type { DatabaseReport } from '../../core/model.js';
+import type { DatabaseReport, Stack } from '../../core/model.js';
+import { chooseStack, fixFilter, verdictStack, withStack } from '../stack-choice.js';
 import { appSettingsFrom, bytes, durationMs, nonNegativeInt, oneOf, positiveInt } from '../options.js';
 import { MAX_RUN_MS, MAX_WAIT_MS } from '../../core/units.js';
 import { buildReport } from '../../core/report.js';
@@ -22,7 +23,8 @@ import { startSpinner } from '../spinner.js';
 import { type StressKnobFlagValues, knobFlags, knobsFromConfig, mergeKnobs } from '../stress-knobs.js';
 import { checkStress, stressErrorReport } from '../stress-run.js';
 
-interface StressFlagValues extends StressKnobFlagValues, OutputOptions {
+interface StressFlagValues extends StressKnobFlagValues, Omit<OutputOptions, 'stack'> {
+  stack?: Stack | 'all';
   config?: string;
   threshold?: ThresholdOverrides;
   scratchDir?: string;
@@ -92,7 +94,8 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
       if (config === 'error') return setExit(2);
       const app = mergeApp(config?.app, appSettingsFrom(opts));
       const flags = mergeKnobs(knobsFromConfig(config?.stress), knobFlags(opts));
-      const output: OutputOptions = { ...opts, stack: opts.stack ?? config?.stack };
+      const info = chooseStack({ flag: opts.stack, config: config?.stack ? { stack: config.stack, file: config.file } : undefined }, [path], io.cwd);
+      const output: OutputOptions = { ...opts, stack: fixFilter(info) };
       if (!checkOutputTarget(output, [path], io)) return setExit(2);
       if (opts.live && !opts.yes) {
         if (!io.stdinIsTTY || !io.stderrIsTTY) {
@@ -123,7 +126,8 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
             runStress(path, {
               flags,
               app,
-              stack: output.stack ?? null,
+              // The workload runs as a declared stack's driver does; a detected stack only picks the fixes.
+              stack: verdictStack(info) ?? null,
               scratchDir: opts.scratchDir,
               live: opts.live,
               compare: opts.compare,
@@ -152,7 +156,7 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
         db = stressErrorReport(path, err);
       }
       spinner?.stop();
-      const report = buildReport('stress', [db], opts.failOn);
+      const report = withStack(buildReport('stress', [db], opts.failOn), info);
       const written = emitStressReport(report, output, io);
       reportErrors(report, io);
       interrupted ??= signalled;
