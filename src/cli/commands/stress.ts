@@ -12,6 +12,7 @@ import { chooseStack, fixFilter, verdictStack, withStack } from '../stack-choice
 import { appSettingsFrom, bytes, durationMs, nonNegativeInt, oneOf, positiveInt } from '../options.js';
 import { MAX_RUN_MS, MAX_WAIT_MS } from '../../core/units.js';
 import { buildReport } from '../../core/report.js';
+import { EXIT_NOT_CONFIRMED } from '../../core/exit-code.js';
 import type { ThresholdOverrides } from '../../core/runner.js';
 import type { Progress } from '../../sources/stress/harness.js';
 import { PATTERNS, type StressKnobFlags } from '../../sources/stress/knobs.js';
@@ -104,8 +105,8 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
           return;
         }
         if (!(await confirmLive(path, flags, io))) {
-          io.stderr('lockscope: not confirmed: nothing was written\n');
-          setExit(2);
+          io.stderr(`lockscope: not confirmed: nothing was written (exit ${EXIT_NOT_CONFIRMED})\n`);
+          setExit(EXIT_NOT_CONFIRMED);
           return;
         }
       }
