@@ -43,7 +43,8 @@ export function durationMs(name: string, maxMs: number) {
   return (value: string): number => {
     const ms = parseDurationMs(value);
     if (ms === undefined) throw new InvalidArgumentError(`${name} must be a duration like 200ms, 5s or 2m (got "${value}")`);
-    if (!hasDurationUnit(value)) throw new InvalidArgumentError(`${name} needs a unit: did you mean ${value.trim()}s? (ms, s, m and h are accepted)`);
+    // 0 is 0 in every unit.
+    if (!hasDurationUnit(value) && ms !== 0) throw new InvalidArgumentError(`${name} needs a unit: did you mean ${value.trim()}s? (ms, s, m and h are accepted)`);
     return atMost(name, value, ms, maxMs);
   };
 }
