@@ -1,12 +1,13 @@
 /** The flag sets several commands share: the app's connection settings, the output flags, the replayable-facts flags. */
 import { type Command, Option } from 'commander';
 import { FORMATS } from '../output/index.js';
-import { FAIL_ON, JOURNAL_MODES, STACK_CHOICES, SYNC_MODES, TX_MODES, bytes, collectThreshold, nonNegativeInt, oneOf } from './options.js';
+import { MAX_BUSY_TIMEOUT_MS } from '../core/units.js';
+import { FAIL_ON, JOURNAL_MODES, STACK_CHOICES, SYNC_MODES, TX_MODES, bytes, collectThreshold, millisecondsOrDuration, nonNegativeInt, oneOf } from './options.js';
 
 /** Adds the flags that declare the app's connection settings (shared with `stress`). */
 export function addAppSettingFlags(cmd: Command): Command {
   return cmd
-    .option('--busy-timeout <ms>', "the app's busy_timeout in ms (per connection: lockscope cannot read it)", nonNegativeInt('--busy-timeout'))
+    .option('--busy-timeout <ms>', "the app's busy_timeout in ms, as the PRAGMA takes it, or with a unit (5s) (per connection: lockscope cannot read it)", millisecondsOrDuration('--busy-timeout', MAX_BUSY_TIMEOUT_MS))
     .option('--tx <mode>', "how the app's transactions begin: deferred (a plain BEGIN, before the first read)|immediate|exclusive", oneOf('--tx', TX_MODES))
     .option('--synchronous <mode>', "the app's PRAGMA synchronous: off|normal|full|extra", oneOf('--synchronous', SYNC_MODES))
     .option('--journal-mode <mode>', "the app's PRAGMA journal_mode: delete|truncate|persist|memory|wal|off", oneOf('--journal-mode', JOURNAL_MODES))
@@ -28,8 +29,8 @@ export function addOutputFlags(cmd: Command): Command {
     .option('--verbose', 'show details and evidence for passing checks too')
     .option(
       '--stack <stack>',
-      `the app's stack: fixes are shown for it only; its verified defaults (busy timeout, synchronous, when transactions begin) stand in for undeclared settings in audit's verdicts and in stress's workload: ${STACK_CHOICES.join('|')}`,
-      oneOf('--stack', STACK_CHOICES),
+      `the app's stack: fixes are shown for it only; its verified defaults (busy timeout, synchronous, when transactions begin) stand in for undeclared settings in audit's verdicts and in stress's workload: ${STACK_CHOICES.join('|')}; all = every stack's fixes (default: detected from the project's manifests, for the fixes only)`,
+      oneOf('--stack', [...STACK_CHOICES, 'all'] as const),
     )
     .option('--threshold <check.name=value>', 'override a check threshold (repeatable), e.g. wal-size.warnBytes=128MiB', collectThreshold);
 }

@@ -11,6 +11,7 @@ import { registerInit } from './commands/init.js';
 import { registerLocks } from './commands/locks.js';
 import { registerStress } from './commands/stress.js';
 import { VERSION } from '../core/version.js';
+import { firstContact, normaliseArgv } from './first-contact.js';
 
 /** Every command module registers itself here (audit is the default command). */
 const COMMANDS = [registerAudit, registerLocks, registerDemo, registerInit, registerCatalogue, registerStress];
@@ -22,7 +23,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   };
   const program = new Command('lockscope')
     .description('Find out why a SQLite app fails with "database is locked" / SQLITE_BUSY, and prove the fix.')
-    .version(VERSION, '-V, --version')
+    .version(VERSION, '-v, --version')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout(s),
@@ -32,8 +33,11 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     .showSuggestionAfterError(true);
   for (const register of COMMANDS) register(program, io, setExit);
   program.commands.forEach((c) => c.exitOverride());
+  const commands = [...program.commands.map((c) => c.name()), 'help'];
+  const refused = firstContact(argv, io, commands, () => program.helpInformation());
+  if (refused !== null) return refused;
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(normaliseArgv(argv), { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version end here with exitCode 0; usage errors were already printed in one line.

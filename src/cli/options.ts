@@ -7,7 +7,7 @@ import type { FailOn } from '../core/exit-code.js';
 import type { AppSettings } from '../core/facts.js';
 import { type SettingOrigin, STACKS, type Stack } from '../core/model.js';
 import type { ThresholdOverrides } from '../core/runner.js';
-import { parseBytes, parseDurationMs } from '../core/units.js';
+import { hasDurationUnit, parseBytes, parseDurationMs } from '../core/units.js';
 import { REGISTRY } from '../../checks/index.js';
 import { suggestIds } from './suggest.js';
 
@@ -35,12 +35,39 @@ export function positiveInt(name: string) {
   };
 }
 
-export function durationMs(name: string) {
+/**
+ * A time flag that takes a unit (--duration, --for, --hold…): "5" alone is refused with the likely meaning
+ * suggested, because taken as milliseconds `--duration 5` ran 5 ms and `--for 10` took one sample.
+ */
+export function durationMs(name: string, maxMs: number) {
   return (value: string): number => {
     const ms = parseDurationMs(value);
     if (ms === undefined) throw new InvalidArgumentError(`${name} must be a duration like 200ms, 5s or 2m (got "${value}")`);
-    return ms;
+    // 0 is 0 in every unit.
+    if (!hasDurationUnit(value) && ms !== 0) throw new InvalidArgumentError(`${name} needs a unit: did you mean ${value.trim()}s? (ms, s, m and h are accepted)`);
+    return atMost(name, value, ms, maxMs);
   };
+}
+
+/**
+ * A wait in milliseconds, as the PRAGMA takes it (--busy-timeout, --checkpoint-timeout): a bare number is
+ * milliseconds, and a unit is accepted too (5s = 5000).
+ */
+export function millisecondsOrDuration(name: string, maxMs: number) {
+  return (value: string): number => {
+    const ms = parseDurationMs(value);
+    // A bare number is whole milliseconds: "1.5" is more likely seconds meant than 2 ms.
+    if (ms === undefined || (!hasDurationUnit(value) && !/^\s*\d+\s*$/.test(value))) {
+      throw new InvalidArgumentError(`${name} must be whole milliseconds (5000) or a duration with a unit like 5s (got "${value}")`);
+    }
+    return atMost(name, value, ms, maxMs);
+  };
+}
+
+function atMost(name: string, value: string, ms: number, maxMs: number): number {
+  const max = maxMs % 3_600_000 === 0 ? `${maxMs / 3_600_000} h` : `${maxMs} ms`;
+  if (ms > maxMs) throw new InvalidArgumentError(`${name} must be at most ${max} (got "${value}")`);
+  return ms;
 }
 
 export function bytes(name: string) {

@@ -4,7 +4,9 @@ import { REGISTRY } from '../../checks/index.js';
 import type { Io } from './io.js';
 import { escapeControl } from '../core/escape.js';
 import { loadCatalogue } from '../core/catalogue.js';
-import type { DatabaseReport, Report, Stack } from '../core/model.js';
+import type { DatabaseReport, FixFilter, Report } from '../core/model.js';
+import { stackLine } from '../output/stack-line.js';
+import type { Style } from '../output/style.js';
 import type { FailOn } from '../core/exit-code.js';
 import { type Format, type RenderOptions, formatGithubSummary, isFormat, renderReport } from '../output/index.js';
 import { formatLocksText } from '../output/locks-text.js';
@@ -20,7 +22,13 @@ export interface OutputOptions {
   junitWarnAs?: 'failure' | 'property';
   failOn: FailOn;
   verbose?: boolean;
-  stack?: Stack;
+  /** Which fixes to show (src/cli/stack-choice.ts fixFilter); undefined = every stack's. */
+  stack?: FixFilter;
+}
+
+/** Text layouts open with the line that says whose fixes they show (src/output/stack-line.ts). */
+function withStackLine(report: Report, text: string, style: Style): string {
+  return report.stack ? `${stackLine(report.stack, style)}\n\n${text}` : text;
 }
 
 export function outputFormat(opts: OutputOptions): Format {
@@ -37,7 +45,8 @@ export function render(report: Report, opts: OutputOptions, io: Io, extraSection
   if (opts.stack) renderOpts.stack = opts.stack;
   if (extraSections) renderOpts.extraSections = extraSections;
   if (format === 'sarif') renderOpts.catalogue = loadCatalogue(REGISTRY);
-  return renderReport(report, format, renderOpts);
+  const text = renderReport(report, format, renderOpts);
+  return format === 'text' ? withStackLine(report, text, style) : text;
 }
 
 /**
@@ -113,7 +122,7 @@ export function reportErrors(report: Report, io: Io): void {
 /** The text report of `locks` (holders table, summary, sampling, findings); colour only on a terminal. */
 export function renderLocksText(report: Report, opts: OutputOptions, io: Io): string {
   const style = makeStyle(opts.output ? 0 : colorLevel(io.env, io.stdoutIsTTY));
-  return formatLocksText(report, { style, verbose: opts.verbose, stack: opts.stack });
+  return withStackLine(report, formatLocksText(report, { style, verbose: opts.verbose, stack: opts.stack }), style);
 }
 
 /**
@@ -140,5 +149,5 @@ export function auditStressSections(io: Io, opts: OutputOptions): (db: DatabaseR
 export function emitStressReport(report: Report, opts: OutputOptions, io: Io): boolean {
   if (outputFormat(opts) !== 'text') return emitReport(report, opts, io);
   const style = makeStyle(opts.output ? 0 : colorLevel(io.env, io.stdoutIsTTY));
-  return writeOutput(formatStressText(report, opts, style), opts, io, report.databases.map((db) => db.path));
+  return writeOutput(withStackLine(report, formatStressText(report, opts, style), style), opts, io, report.databases.map((db) => db.path));
 }

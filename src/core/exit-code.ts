@@ -3,6 +3,12 @@ import { type DatabaseReport, SEVERITY } from './model.js';
 
 export type FailOn = 'fail' | 'warn' | 'never';
 
+/**
+ * `stress --live` answered "no" at its prompt: nothing was examined or written. Not 2 (nothing was wrong with
+ * the input) nor 0 (a CI gate must not read it as a clean run): a code of its own, so a script can tell it.
+ */
+export const EXIT_NOT_CONFIRMED = 3;
+
 export function exitCode(databases: readonly DatabaseReport[], failOn: FailOn): 0 | 1 | 2 {
   let worst: 0 | 1 | 2 = 0;
   for (const db of databases) {

@@ -49,6 +49,27 @@ export const STACKS: readonly Stack[] = [
   'laravel',
 ];
 
+/**
+ * Which fixes a report shows: one stack's (plus the stack-independent ones), 'all' (every stack's; also when
+ * undefined), or 'generic' (the stack-independent ones only: no stack is known).
+ */
+export type FixFilter = Stack | 'all' | 'generic';
+
+/** The report's `stack`: which stack's fixes it shows, and why (src/cli/stack-choice.ts). */
+export interface StackInfo {
+  /** The stack whose fixes are shown; 'all' = every stack's; null = none known, so the SQL fixes only. */
+  name: Stack | 'all' | null;
+  /**
+   * flag (--stack), config (its `stack`), facts (saved with --save-facts): declared; detected: read from the
+   * project's manifests (a guess); none: nothing declared or detected (or projects of different stacks).
+   */
+  from: 'flag' | 'config' | 'facts' | 'detected' | 'none';
+  /** Whether the stack's defaults stand in for undeclared settings in the verdicts: only a declared stack's do. */
+  defaultsInVerdicts: boolean;
+  /** Why, in a few words: the flag, the config file, or the manifest and what it names. */
+  reason: string;
+}
+
 /** A concrete, structured fix: never advice hidden in prose. */
 export interface Fix {
   /** One line: what to do. */
@@ -227,6 +248,8 @@ export interface Report {
   databases: DatabaseReport[];
   summary: Summary;
   exitCode: 0 | 1 | 2;
+  /** Which stack's fixes the report shows, and why (set by the commands that show fixes). */
+  stack?: StackInfo;
 }
 
 export function emptySummary(): Summary {

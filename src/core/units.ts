@@ -28,6 +28,17 @@ export function parseBytes(text: string): number | undefined {
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
 
+/**
+ * Upper bounds on the times lockscope accepts (flags and the stress knobs): a run (stress --duration,
+ * locks --for) lasts at most a day; a wait lockscope itself performs or puts in a transaction (--hold,
+ * --reader-hold, --think, --checkpoint-timeout) at most an hour; a busy timeout at most 2^31 - 1 ms, the
+ * largest value sqlite3_busy_timeout's `int ms` (and so PRAGMA busy_timeout) holds. Above them a typo
+ * (an extra zero, minutes for seconds) would hang a CI job instead of failing it.
+ */
+export const MAX_RUN_MS = 24 * 3_600_000;
+export const MAX_WAIT_MS = 3_600_000;
+export const MAX_BUSY_TIMEOUT_MS = 0x7fffffff;
+
 /** "200ms", "5s", "1.5m", "300" (ms) → milliseconds; undefined when it does not parse. */
 export function parseDurationMs(text: string): number | undefined {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
@@ -36,6 +47,11 @@ export function parseDurationMs(text: string): number | undefined {
   const factor = unit === '' ? 1 : DURATION_UNITS[unit];
   if (factor === undefined) return undefined;
   return Math.round(Number(m[1]) * factor);
+}
+
+/** Whether a duration names its unit ("5s" does, "5" does not). */
+export function hasDurationUnit(text: string): boolean {
+  return /[a-z]\s*$/i.test(text);
 }
 
 export function formatBytes(bytes: number): string {

@@ -7,7 +7,7 @@
  * (actions/toolkit docs/problem-matchers.md, "Limitations"); the rest are silently dropped. So at most
  * `perLevelLimit` of each kind are printed, then one line says how many more there are.
  */
-import type { DatabaseReport, Finding, Report, Stack } from '../core/model.js';
+import type { DatabaseReport, Finding, Report, FixFilter } from '../core/model.js';
 import { plural } from '../core/units.js';
 import { formatMarkdown } from './markdown.js';
 import { findingDetail, visibleControls } from './plain.js';
@@ -24,7 +24,7 @@ export const STEP_SUMMARY_MAX_BYTES = 1_000_000;
 
 export interface GithubOptions {
   /** Fixes for this stack only (plus the stack-independent ones). */
-  stack?: Stack;
+  stack?: FixFilter;
   /** Annotations of each level to print before counting the rest (default 10, GitHub's per-step limit). */
   perLevelLimit?: number;
 }
@@ -110,6 +110,6 @@ export function formatGithub(report: Report, opts: GithubOptions = {}): string {
  * The markdown summary to append to $GITHUB_STEP_SUMMARY: the same table as `--format markdown`, kept
  * under GitHub's per-step size limit (databases past it are counted, not dropped silently).
  */
-export function formatGithubSummary(report: Report, opts: { stack?: Stack } = {}): string {
+export function formatGithubSummary(report: Report, opts: { stack?: FixFilter } = {}): string {
   return formatMarkdown(report, { stack: opts.stack, maxBytes: STEP_SUMMARY_MAX_BYTES });
 }

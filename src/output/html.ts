@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { EVIDENCE_MAX_CHARS, cutText, visibleControls } from '../core/escape.js';
 import type { DecodedLock, LockSampleFacts } from '../core/facts.js';
 import { isGatherError } from '../core/facts.js';
-import type { CheckedDatabase, DatabaseReport, Finding, Fix, Report, Stack, Status, StressSection } from '../core/model.js';
+import type { CheckedDatabase, DatabaseReport, Finding, Fix, FixFilter, Report, Status, StressSection } from '../core/model.js';
 import { formatBytes, formatCount, formatLatencyMs, formatMs } from '../core/units.js';
 import { shortLockName } from '../sources/proc/lock-table.js';
 import { sourceOf } from '../sources/index.js';
@@ -27,7 +27,7 @@ import { appRow, fixesFor, summaryLine } from './text.js';
 
 export interface HtmlOptions {
   /** Fixes for this stack only (plus the stack-independent ones). */
-  stack?: Stack;
+  stack?: FixFilter;
 }
 
 /** Text from outside as HTML text or attribute value: control characters made visible, then the five specials. */
@@ -222,7 +222,7 @@ function evidenceHtml(f: Finding): string {
   return problem ? list : `<details class="evidence"><summary>evidence</summary>${list}</details>`;
 }
 
-function findingHtml(f: Finding, stack: Stack | undefined): string {
+function findingHtml(f: Finding, stack: FixFilter | undefined): string {
   const fixes = f.status === 'pass' ? [] : fixesFor(f.fixes ?? [], stack);
   return [
     `<li class="finding ${f.status}">`,
@@ -234,7 +234,7 @@ function findingHtml(f: Finding, stack: Stack | undefined): string {
   ].join('');
 }
 
-function findingsHtml(findings: readonly Finding[], stack: Stack | undefined): string {
+function findingsHtml(findings: readonly Finding[], stack: FixFilter | undefined): string {
   const sorted = [...findings].sort((a, b) => ORDER[a.status] - ORDER[b.status]);
   const shown = sorted.filter((f) => f.status !== 'pass');
   const passed = sorted.filter((f) => f.status === 'pass');

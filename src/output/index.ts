@@ -3,7 +3,7 @@
  * code (report.exitCode) never depends on the format.
  */
 import type { CatalogueEntry } from '../core/catalogue.js';
-import type { DatabaseReport, Report, Stack } from '../core/model.js';
+import type { DatabaseReport, Report, FixFilter } from '../core/model.js';
 import { formatGithub } from './github.js';
 import { formatHtml } from './html.js';
 import { formatJson } from './json.js';
@@ -26,7 +26,7 @@ export interface RenderOptions {
   /** text, markdown: details of passing checks too. */
   verbose?: boolean;
   /** every format (json and html included): fixes for this stack only. */
-  stack?: Stack;
+  stack?: FixFilter;
   /** junit: a warning is a <failure> (default) or a <property> on a passing testcase. */
   warnAs?: 'failure' | 'property';
   /** sarif: the rules, with docs as help text (pass loadCatalogue(REGISTRY)); without it, rules come only from findings. */

@@ -1,9 +1,9 @@
-import type { Report, Stack } from '../core/model.js';
+import type { Report, FixFilter } from '../core/model.js';
 import { fixesFor } from './text.js';
 
 export interface JsonOptions {
   /** Fixes for this stack only (plus the stack-independent ones), exactly as the text report shows them. */
-  stack?: Stack;
+  stack?: FixFilter;
 }
 
 /** One JSON document (schemaVersion 1, documented in README.md). */

@@ -2,23 +2,27 @@
  * JUnit XML for CI test-report importers (Jenkins, GitLab, GitHub test reporters): one <testsuite> per
  * database (classname = its path), one <testcase> per check (name = check id).
  *
- * fail → <failure>; warn → <failure> or, with warnAs 'property', a passing testcase carrying the status as a
- * <property>; skip → <skipped/>; info and pass → a plain testcase; error (a check crashed) → <error>;
- * a database that could not be audited → a testsuite with one <error> testcase.
+ * fail → <failure>; warn → <failure> or, with warnAs 'property', a passing testcase whose <system-out> says
+ * "warn", and the status as <property> elements of its <testsuite> (lockscope.<check>.status …); skip →
+ * <skipped/>; info and pass → a plain testcase; error (a check crashed) → <error>; a database that could not
+ * be audited → a testsuite with one <error> testcase.
+ *
+ * Valid against the JUnit schema of Jenkins' xunit plugin (test/fixtures-schemas/jenkins-xunit-junit-10.xsd):
+ * <testcase> takes no <properties> there, and <testsuites> no `skipped` attribute (each <testsuite> has it).
  *
  * The XML is written by hand: it needs five escapes and one filter, which are below and tested with a strict
  * parser; the small XML builders either pass forbidden characters through (producing XML no parser reads)
  * or cost megabytes of install for every `npx lockscope` user.
  */
 import { codeEscape } from '../core/escape.js';
-import type { DatabaseReport, Finding, Report, Stack } from '../core/model.js';
+import type { DatabaseReport, Finding, Report, FixFilter } from '../core/model.js';
 import { findingDetail, titleAndMessage } from './plain.js';
 
 export interface JunitOptions {
   /** How a warning is reported: a <failure> (default: the CI run shows it) or a <property> on a passing testcase. */
   warnAs?: 'failure' | 'property';
   /** Fixes for this stack only (plus the stack-independent ones). */
-  stack?: Stack;
+  stack?: FixFilter;
 }
 
 /**
@@ -59,6 +63,15 @@ interface Counts {
   skipped: number;
 }
 
+/** A warning reported as properties (warnAs 'property'): on the <testsuite>, named after the check. */
+function warningProperties(f: Finding): string[] {
+  return [
+    `      <property${attrs({ name: `lockscope.${f.id}.status`, value: 'warn' })}/>`,
+    `      <property${attrs({ name: `lockscope.${f.id}.messageId`, value: f.messageId })}/>`,
+    `      <property${attrs({ name: `lockscope.${f.id}.message`, value: titleAndMessage(f) })}/>`,
+  ];
+}
+
 function testcase(db: DatabaseReport, f: Finding, opts: JunitOptions, counts: Counts): string[] {
   counts.tests += 1;
   const open = `    <testcase${attrs({ classname: db.path, name: f.id, time: 0 })}`;
@@ -70,16 +83,7 @@ function testcase(db: DatabaseReport, f: Finding, opts: JunitOptions, counts: Co
       return [`${open}>`, `      <failure${attrs({ type: 'fail', message: summary })}>${xmlText(detail)}</failure>`, '    </testcase>'];
     case 'warn':
       if (opts.warnAs === 'property') {
-        return [
-          `${open}>`,
-          '      <properties>',
-          `        <property${attrs({ name: 'lockscope.status', value: 'warn' })}/>`,
-          `        <property${attrs({ name: 'lockscope.messageId', value: f.messageId })}/>`,
-          `        <property${attrs({ name: 'lockscope.message', value: summary })}/>`,
-          '      </properties>',
-          `      <system-out>${xmlText(detail)}</system-out>`,
-          '    </testcase>',
-        ];
+        return [`${open}>`, `      <system-out>${xmlText(`warn: ${f.title}\n${detail}`)}</system-out>`, '    </testcase>'];
       }
       counts.failures += 1;
       return [`${open}>`, `      <failure${attrs({ type: 'warn', message: summary })}>${xmlText(detail)}</failure>`, '    </testcase>'];
@@ -99,6 +103,7 @@ function testcase(db: DatabaseReport, f: Finding, opts: JunitOptions, counts: Co
 function testsuite(db: DatabaseReport, opts: JunitOptions, total: Counts, version: string): string[] {
   const counts: Counts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
   const body: string[] = [];
+  const properties = [`      <property${attrs({ name: 'lockscope.version', value: version })}/>`];
   if (db.error) {
     counts.tests = 1;
     counts.errors = 1;
@@ -108,7 +113,10 @@ function testsuite(db: DatabaseReport, opts: JunitOptions, total: Counts, versio
       '    </testcase>',
     );
   } else {
-    for (const f of db.findings ?? []) body.push(...testcase(db, f, opts, counts));
+    for (const f of db.findings ?? []) {
+      body.push(...testcase(db, f, opts, counts));
+      if (f.status === 'warn' && opts.warnAs === 'property') properties.push(...warningProperties(f));
+    }
   }
   total.tests += counts.tests;
   total.failures += counts.failures;
@@ -117,7 +125,7 @@ function testsuite(db: DatabaseReport, opts: JunitOptions, total: Counts, versio
   return [
     `  <testsuite${attrs({ name: db.path, tests: counts.tests, failures: counts.failures, errors: counts.errors, skipped: counts.skipped, time: 0 })}>`,
     '    <properties>',
-    `      <property${attrs({ name: 'lockscope.version', value: version })}/>`,
+    ...properties,
     '    </properties>',
     ...body,
     '  </testsuite>',
@@ -129,7 +137,8 @@ export function formatJunit(report: Report, opts: JunitOptions = {}): string {
   const suites = report.databases.flatMap((db) => testsuite(db, opts, total, report.tool.version));
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites${attrs({ name: `lockscope ${report.command}`, ...total, time: 0 })}>`,
+    // No `skipped` here: Jenkins' schema allows it on <testsuite> only.
+    `<testsuites${attrs({ name: `lockscope ${report.command}`, tests: total.tests, failures: total.failures, errors: total.errors, time: 0 })}>`,
     ...suites,
     '</testsuites>',
     '',

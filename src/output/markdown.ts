@@ -4,14 +4,14 @@
  * Everything from outside (paths, messages, evidence) is escaped so it can neither break the table nor
  * inject markup.
  */
-import type { DatabaseReport, Finding, Report, Stack, Status } from '../core/model.js';
+import type { DatabaseReport, Finding, Report, FixFilter, Status } from '../core/model.js';
 import { evidenceLine, visibleControls } from './plain.js';
 import { fixesFor, summaryLine } from './text.js';
 import { makeStyle } from './style.js';
 
 export interface MarkdownOptions {
   /** Fixes for this stack only (plus the stack-independent ones). */
-  stack?: Stack;
+  stack?: FixFilter;
   /** Show passing checks' messages too (they are always listed). */
   verbose?: boolean;
   /** Stop adding databases before the document passes this many UTF-8 bytes (GitHub step summary: 1 MiB). */
@@ -48,7 +48,7 @@ function findingCell(f: Finding, verbose: boolean): string {
   return parts.join('<br>');
 }
 
-function fixesSection(db: DatabaseReport, stack: Stack | undefined): string[] {
+function fixesSection(db: DatabaseReport, stack: FixFilter | undefined): string[] {
   const out: string[] = [];
   for (const f of db.findings ?? []) {
     if (f.status === 'pass' || f.status === 'skip') continue;

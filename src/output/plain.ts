@@ -3,7 +3,7 @@
  * and control characters made visible while keeping line breaks for the formats that carry them.
  */
 import { EVIDENCE_MAX_CHARS, cutText, visibleControls } from '../core/escape.js';
-import type { Finding, Fix, Stack } from '../core/model.js';
+import type { Finding, Fix, FixFilter } from '../core/model.js';
 import { fixesFor } from './text.js';
 
 // Line breaks kept, control, format and bidi characters made visible: one escaping module (src/core/escape.ts).
@@ -33,7 +33,7 @@ export function fixText(fix: Fix): string[] {
 }
 
 /** A finding as plain lines: message, evidence, then the fixes for `stack` (all stacks when undefined). */
-export function findingDetail(f: Finding, stack: Stack | undefined): string {
+export function findingDetail(f: Finding, stack: FixFilter | undefined): string {
   const lines = [f.message];
   const evidence = evidenceLine(f.evidence);
   if (evidence) lines.push(evidence);

@@ -7,7 +7,7 @@
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type CatalogueEntry, INFORMATION_URI, helpUri, sarifLevel } from '../core/catalogue.js';
-import type { DatabaseReport, Finding, Report, Stack } from '../core/model.js';
+import type { DatabaseReport, Finding, Report, FixFilter } from '../core/model.js';
 import { fixesFor } from './text.js';
 import { titleAndMessage } from './plain.js';
 
@@ -17,7 +17,7 @@ export interface SarifOptions {
   /** The rules (loadCatalogue(REGISTRY) gives docs as help text); findings whose id is missing get a minimal rule. */
   catalogue?: readonly CatalogueEntry[];
   /** Fixes (kept in result properties) for this stack only. */
-  stack?: Stack;
+  stack?: FixFilter;
 }
 
 /**
@@ -36,19 +36,27 @@ export function artifactUri(path: string): string {
     .join('/');
 }
 
-/** kebab-case id → PascalCase rule name (SARIF reportingDescriptor.name is an identifier, not prose). */
-function ruleName(id: string): string {
-  return id
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((w) => w[0]!.toUpperCase() + w.slice(1))
-    .join('');
+/**
+ * The rule's `name`: its title in PascalCase ("Connections wait for locks" → ConnectionsWaitForLocks).
+ * SARIF reportingDescriptor.name is an identifier that must differ from the id: sarif-multitool's SARIF1001
+ * (DoNotUseFriendlyNameAsRuleId) compares them ignoring case, so PascalCase of the id (checkpoint →
+ * Checkpoint) would still warn. When the title gives nothing distinct, "<Id>Check".
+ */
+export function ruleName(id: string, title: string): string {
+  const pascal = (text: string) =>
+    text
+      .split(/[^A-Za-z0-9]+/)
+      .filter(Boolean)
+      .map((w) => w[0]!.toUpperCase() + w.slice(1))
+      .join('');
+  const fromTitle = pascal(title);
+  return fromTitle && fromTitle.toLowerCase() !== id.toLowerCase() ? fromTitle : `${pascal(id)}Check`;
 }
 
 function rule(entry: CatalogueEntry): Record<string, unknown> {
   const out: Record<string, unknown> = {
     id: entry.id,
-    name: ruleName(entry.id),
+    name: ruleName(entry.id, entry.title),
     shortDescription: { text: entry.description },
     fullDescription: { text: entry.summary },
     helpUri: entry.helpUri,
@@ -65,7 +73,7 @@ function rule(entry: CatalogueEntry): Record<string, unknown> {
 
 /** A rule for a finding id the catalogue does not know (another command's finding): id and title only. */
 function minimalRule(f: Finding, version: string): Record<string, unknown> {
-  return { id: f.id, name: ruleName(f.id), shortDescription: { text: f.title || f.id }, helpUri: helpUri(f.id, version) };
+  return { id: f.id, name: ruleName(f.id, f.title), shortDescription: { text: f.title || f.id }, helpUri: helpUri(f.id, version) };
 }
 
 function location(db: DatabaseReport): Record<string, unknown> {

@@ -7,7 +7,7 @@ import { escapeControl } from '../core/escape.js';
 import type { Style } from './style.js';
 import { formatBytes, formatCount, formatLatencyMs } from '../core/units.js';
 import type { CompareArm, HistogramBucket, StressErrorCounts, StressResult, StressWorkload } from '../core/stress-facts.js';
-import type { Report, Stack, StressSection } from '../core/model.js';
+import type { Report, FixFilter, StressSection } from '../core/model.js';
 import { formatFinding, summaryLine } from './text.js';
 import { type ChartOptions, stressChartLines } from './charts.js';
 
@@ -197,7 +197,7 @@ export function stressTextSection(stress: StressSection, compare: readonly Compa
 }
 
 /** The text report of `stress`: per database its measurements, then its findings; the summary line last. */
-export function formatStressText(report: Report, opts: { verbose?: boolean; stack?: Stack }, style: Style): string {
+export function formatStressText(report: Report, opts: { verbose?: boolean; stack?: FixFilter }, style: Style): string {
   const out: string[] = [];
   for (const db of report.databases) {
     out.push(style.bold(escapeControl(db.path)));

@@ -4,7 +4,7 @@
  */
 import Table from 'cli-table3';
 import { EVIDENCE_MAX_CHARS, cutText, escapeControl, visibleControls } from '../core/escape.js';
-import { type AppSettingRow, type DatabaseReport, type Finding, type Fix, type Report, type Stack, type SourceFacts, type Status } from '../core/model.js';
+import { type AppSettingRow, type DatabaseReport, type Finding, type Fix, type Report, type FixFilter, type SourceFacts, type Status } from '../core/model.js';
 import type { SummaryRow } from '../core/source.js';
 import { sourceOf } from '../sources/index.js';
 import type { Style } from './style.js';
@@ -13,7 +13,7 @@ export interface TextOptions {
   style: Style;
   verbose?: boolean;
   /** Show fixes for this stack only (plus the stack-independent ones). */
-  stack?: Stack;
+  stack?: FixFilter;
 }
 
 const SYMBOL: Record<Status, string> = { pass: '✔', warn: '⚠', fail: '✖', info: 'ℹ', skip: '–', error: '☠' };
@@ -40,8 +40,10 @@ function evidenceValue(value: unknown): string {
   return String(value);
 }
 
-export function fixesFor(fixes: readonly Fix[], stack: Stack | undefined): Fix[] {
-  if (!stack) return [...fixes];
+/** The fixes a report shows for `stack`: every fix (undefined, 'all'), the stack-independent ones ('generic'), or those and the stack's. */
+export function fixesFor(fixes: readonly Fix[], stack: FixFilter | undefined): Fix[] {
+  if (!stack || stack === 'all') return [...fixes];
+  if (stack === 'generic') return fixes.filter((f) => f.stack === undefined);
   return fixes.filter((f) => f.stack === undefined || f.stack === stack);
 }
 

@@ -16,7 +16,8 @@ describe('lockscope audit CLI', () => {
   it('JSON: one document with the documented schema; exitCode equals the process exit code', () => {
     const r = runCli(['audit', `${dir}/rollback.db`, '--json']);
     const report = JSON.parse(r.stdout);
-    expect(Object.keys(report)).toEqual(['schemaVersion', 'tool', 'command', 'databases', 'summary', 'exitCode']);
+    expect(Object.keys(report)).toEqual(['schemaVersion', 'tool', 'command', 'stack', 'databases', 'summary', 'exitCode']);
+    expect(Object.keys(report.stack)).toEqual(['name', 'from', 'defaultsInVerdicts', 'reason']);
     expect(report.schemaVersion).toBe(1);
     expect(report.tool).toEqual({ name: 'lockscope', version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
     const db = report.databases[0];

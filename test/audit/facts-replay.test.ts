@@ -25,6 +25,7 @@ interface JsonReport {
   command: string;
   exitCode: number;
   databases: { path: string; findings?: unknown[]; error?: { code: string } }[];
+  stack?: Record<string, unknown>;
 }
 
 /** Removes a database and every side file SQLite keeps beside it. */
@@ -69,7 +70,9 @@ describe('audit --save-facts / --from-facts round trip', () => {
     expect(ids(0).some((s) => s.startsWith('wal-size:') && !s.endsWith(':pass'))).toBe(true);
     expect(original.databases[4]!.error?.code).toBe('ENOENT');
     expect(replayed.databases.map((d) => d.findings)).toEqual(original.databases.map((d) => d.findings));
-    expect(replayed).toEqual(original);
+    // The same report, but for where the stack came from: the flag then, the facts file now.
+    expect(replayed.stack).toMatchObject({ name: 'django', from: 'facts', defaultsInVerdicts: true });
+    expect({ ...replayed, stack: original.stack }).toEqual(original);
     expect(replay.code).toBe(saved.code);
     // The text report is the same too (the stack saved with the facts filters the fixes).
     const text = runCli(['audit', '--from-facts', 'facts.json'], { cwd: dir });
@@ -128,7 +131,9 @@ describe('golden facts file', () => {
   it('test/audit/golden/hot-journal.facts.json replays to the committed report', () => {
     const r = runCli(['audit', '--from-facts', join(GOLDEN, 'hot-journal.facts.json'), '--json']);
     const expected = JSON.parse(readFileSync(join(GOLDEN, 'hot-journal.expected.json'), 'utf8')) as JsonReport & { tool: { version: string } };
-    const actual = JSON.parse(r.stdout) as JsonReport & { tool: { version: string } };
+    const { stack, ...actual } = JSON.parse(r.stdout) as JsonReport & { tool: { version: string }; stack: unknown };
+    // The stack saved with the facts is declared: it wins over any detected around the replay.
+    expect(stack).toEqual({ name: 'python', from: 'facts', defaultsInVerdicts: true, reason: 'saved with the facts' });
     // The tool version is the one replaying, not the one that saved.
     expected.tool.version = actual.tool.version;
     expect(actual).toEqual(expected);

@@ -107,9 +107,16 @@ describe('lockscope init', () => {
     expect(text).toMatch(/^\s*\/\/ /m);
     const config = loadConfig(dir)!;
     expect(config.databases).toEqual(['data/a.db', 'data/b.db']);
-    expect(config.stack).toBe('django');
-    const audit = runCli(['audit', '--json'], { cwd: dir });
-    expect(JSON.parse(audit.stdout).databases).toHaveLength(2);
+    // Only what init found is set: the detected stack is written commented out (declared, its defaults
+    // would decide verdicts on a guess), and no app setting is invented.
+    expect(config.stack).toBeUndefined();
+    expect(config.app).toEqual({});
+    expect(text).toContain('// "stack": "django"');
+    expect(r.stdout).toContain('stack: django, detected (requirements.txt lists django)');
+    const audit = JSON.parse(runCli(['audit', '--json'], { cwd: dir }).stdout);
+    expect(audit.databases).toHaveLength(2);
+    // audit detects the same stack for its fixes, from the same detector.
+    expect(audit.stack).toEqual({ name: 'django', from: 'detected', defaultsInVerdicts: false, reason: 'requirements.txt lists django' });
     expect(runCli(['init'], { cwd: dir }).code).toBe(2); // never overwrites without --force
     expect(runCli(['init', '--force'], { cwd: dir }).code).toBe(0);
   });
@@ -174,5 +181,49 @@ describe('hostile config files: one line naming the file, exit 2, never a hang o
     const file = join(dir, 'strings.json');
     writeFileSync(file, JSON.stringify({ databases: [`${'['.repeat(1000)}.db`] }));
     expect(() => loadConfig(dir, file)).not.toThrow();
+  });
+});
+
+describe('lockscope init writes only what it found', () => {
+  it('no databases and no manifest: nothing set, every key a commented example; no invented path or setting', () => {
+    const empty = makeTempDir();
+    try {
+      const r = runCli(['init'], { cwd: empty });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('databases: none found');
+      expect(r.stdout).toContain('stack: none detected');
+      const text = readFileSync(join(empty, 'lockscope.config.json'), 'utf8');
+      // Every line that is not a comment is structure: no key is set.
+      const uncommented = text.split('\n').map((l) => l.replace(/\/\/.*$/, '').trim()).filter(Boolean);
+      expect(uncommented).toEqual(['{', '}']);
+      expect(text).toContain('// "databases": ["data/app.db"]');
+      expect(text).toContain('//   "busyTimeoutMs": 5000');
+      const config = loadConfig(empty)!;
+      expect(config.databases).toEqual([]);
+      expect(config.app).toEqual({});
+      expect(config.stack).toBeUndefined();
+      expect(config.thresholds).toEqual({});
+      expect(config.severity).toEqual({});
+      // The first audit judges nothing invented: with no database it is a usage error naming the config.
+      const audit = runCli(['audit'], { cwd: empty });
+      expect(audit.code).toBe(2);
+      expect(audit.stderr).toContain('"databases" is empty');
+    } finally {
+      removeDir(empty);
+    }
+  });
+
+  it('a database found: listed as it is on disk; the busy timeout stays undeclared, so audit says "not declared"', () => {
+    const project = makeTempDir();
+    try {
+      buildDatabase(join(project, 'app.db'), { journalMode: 'wal' });
+      expect(runCli(['init'], { cwd: project }).code).toBe(0);
+      expect(loadConfig(project)!.databases).toEqual(['app.db']);
+      const audit = JSON.parse(runCli(['audit', '--json'], { cwd: project }).stdout);
+      const busy = audit.databases[0].findings.find((f: { id: string }) => f.id === 'busy-timeout');
+      expect(busy.messageId).toBe('undeclared');
+    } finally {
+      removeDir(project);
+    }
   });
 });

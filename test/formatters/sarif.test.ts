@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGISTRY } from '../../checks/index.js';
 import { buildDatabase, makeTempDir, removeDir } from '../../fixtures/databases.js';
 import { loadCatalogue } from '../../src/core/catalogue.js';
-import { artifactUri, formatSarif } from '../../src/output/sarif.js';
+import { artifactUri, formatSarif, ruleName } from '../../src/output/sarif.js';
 import type { Report } from '../../src/core/model.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 import { HOSTILE, hostileReport, mixedReport } from './reports.js';
@@ -78,6 +78,20 @@ describe('sarif', () => {
     expect(notes[0].associatedRule.id).toBe('hot-journal');
     expect(notes[1].descriptor.id).toBe('ENOENT');
     expect(notes[1].locations[0].physicalLocation.artifactLocation.uri).toBe('missing.db');
+  });
+
+  it("rule names: the title in PascalCase, distinct from the id even ignoring case (sarif-multitool SARIF1001), and unique", () => {
+    const rules = valid(formatSarif(mixedReport(), { catalogue })).runs[0].tool.driver.rules as Json[];
+    for (const r of rules) {
+      expect(r.name, r.id).toMatch(/^[A-Z][A-Za-z0-9]*$/);
+      expect(r.name.toLowerCase(), r.id).not.toBe(r.id.toLowerCase());
+    }
+    expect(new Set(rules.map((r) => r.name)).size).toBe(rules.length);
+    expect(rules.find((r) => r.id === 'busy-timeout').name).toBe('ConnectionsWaitForLocks');
+    // One-word ids were the case SARIF1001 flagged: Checkpoint vs checkpoint.
+    expect(rules.find((r) => r.id === 'checkpoint').name.toLowerCase()).not.toBe('checkpoint');
+    expect(ruleName('index', 'Index')).toBe('IndexCheck');
+    expect(ruleName('wal-size', '')).toBe('WalSizeCheck');
   });
 
   it('without a catalogue: a minimal rule per finding id, still valid', () => {

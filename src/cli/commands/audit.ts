@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { type SavedSettings, savedStack } from '../facts-file.js';
 import { resolve as resolvePath } from 'node:path';
 import type { Report } from '../../core/model.js';
-import { type AppFlagValues, appSettingsFrom, durationMs, positiveInt, withOrigin } from '../options.js';
+import { type AppFlagValues, appSettingsFrom, millisecondsOrDuration, positiveInt, withOrigin } from '../options.js';
+import { MAX_WAIT_MS } from '../../core/units.js';
 import type { ThresholdOverrides } from '../../core/runner.js';
 import { loadCommandConfig, mergeApp, mergeThresholds } from '../config.js';
 import { type AuditOptions, type AuditStress, replayAudit, runAudit, runAuditWithStress } from '../audit-run.js';
@@ -16,6 +17,8 @@ import { type FactsFlags, checkReplayFlags, checkSaveFactsTarget, loadFactsFile,
 import { type OutputOptions, auditStressSections, checkOutputTarget, emitReport, reportErrors } from '../report-output.js';
 import { startSpinner } from '../spinner.js';
 import { resolveTargets } from '../targets.js';
+import { chooseStack, fixFilter, verdictStack, withStack } from '../stack-choice.js';
+import type { Stack } from '../../core/model.js';
 
 export function registerAudit(program: Command, io: Io, setExit: (code: number) => void): void {
   const cmd = program
@@ -30,9 +33,12 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
       new Option('--checkpoint [mode]', 'WRITES: run PRAGMA wal_checkpoint(mode) first: passive|full|restart|truncate').preset('truncate'),
     )
     .option('--stress', 'WRITES a scratch database next to each db: run a short stress (4 writers, 2 s, read-then-write, the declared settings) and add its findings')
-    .option('--checkpoint-timeout <ms>', `busy wait of --checkpoint (blocks the app's writers while it waits)`, durationMs('--checkpoint-timeout'), DEFAULT_CHECKPOINT_TIMEOUT_MS)
+    .option('--checkpoint-timeout <ms>', `busy wait of --checkpoint in ms, or with a unit (1s); at most 1h (blocks the app's writers while it waits)`, millisecondsOrDuration('--checkpoint-timeout', MAX_WAIT_MS), DEFAULT_CHECKPOINT_TIMEOUT_MS)
     .option('--writers <n>', "how many of the app's connections write concurrently (config app.writers): 1 rules out the deferred upgrade trap", positiveInt('--writers'))
-    .action(async (args: string[], opts: AppFlagValues & OutputOptions & FactsFlags & { config?: string; threshold?: ThresholdOverrides; checkpoint?: string; checkpointTimeout: number; stress?: boolean }) => {
+    .action(async (args: string[], flags: AppFlagValues & OutputOptions & FactsFlags & { config?: string; threshold?: ThresholdOverrides; checkpoint?: string; checkpointTimeout: number; stress?: boolean; stack?: Stack | 'all' }) => {
+      // opts.stack becomes the fix filter once the stack is chosen (src/cli/stack-choice.ts).
+      const stackFlag = flags.stack;
+      const opts = { ...flags, stack: undefined };
       // --writers is audit's (stress has a --writers of its own: its thread count).
       const declared = withOrigin(opts.writers !== undefined ? { ...appSettingsFrom(opts), writers: opts.writers } : appSettingsFrom(opts), { kind: 'declared', via: 'flag' });
       if (opts.fromFacts !== undefined) {
@@ -45,12 +51,12 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         const file = loadFactsFile(opts.fromFacts, 'audit', io);
         if (file === null) return setExit(2);
         if (!checkOutputTarget(opts, file.databases.map((d) => d.path), io)) return setExit(2);
-        // Fixes are shown for the stack of the flag, or else the one saved with the facts.
-        const stack = opts.stack ?? savedStack(file);
+        // The stack of the flag, or else the one saved with the facts, or else the one detected around them.
+        const info = chooseStack({ flag: stackFlag, saved: savedStack(file) }, file.databases.map((d) => d.path), io.cwd);
         const extra = file.databases.some((d) => !d.error && 'stress' in d.facts && d.facts.stress) ? auditStressSections(io, opts) : undefined;
         const done = replayStep(opts.fromFacts, io, () => {
-          const report = replayAudit(file, { app: declared, stack: opts.stack, threshold: opts.threshold }, opts.failOn);
-          return { report, written: emitReport(report, { ...opts, stack }, io, extra) };
+          const report = withStack(replayAudit(file, { app: declared, stack: verdictStack(info), threshold: opts.threshold }, opts.failOn), info);
+          return { report, written: emitReport(report, { ...opts, stack: fixFilter(info) }, io, extra) };
         });
         if (done === null) return setExit(2);
         reportErrors(done.report, io);
@@ -91,7 +97,9 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         severity: config?.severity ?? {},
         checkpoint,
       };
-      const stack = opts.stack ?? config?.stack;
+      const info = chooseStack({ flag: stackFlag, config: config?.stack ? { stack: config.stack, file: config.file } : undefined }, paths, io.cwd);
+      // Only a declared stack's defaults stand in for undeclared settings: a detected one picks the fixes only.
+      const stack = verdictStack(info);
       if (stack) options.stack = stack;
       let report: Report;
       let interrupted: string | null = null;
@@ -107,7 +115,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         // threads and removes the scratch database; the databases not yet reached are not audited.
         report = await withInterruptSignals(io.interrupts, async (control) => {
           const stress: AuditStress = {
-            run: (facts) => runStressForAudit(facts, options.app, { flags, stack: opts.stack ?? config?.stack ?? null, control, onNotice: (m: string) => io.stderr(`lockscope: ${escapeControl(m)}\n`) }),
+            run: (facts) => runStressForAudit(facts, options.app, { flags, stack: stack ?? null, control, onNotice: (m: string) => io.stderr(`lockscope: ${escapeControl(m)}\n`) }),
             interrupted: () => control.interrupted,
           };
           const r = await runAuditWithStress(targets, options, stress, opts.failOn);
@@ -120,7 +128,8 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         spinner?.stop();
       }
       const extra = opts.stress ? auditStressSections(io, opts) : undefined;
-      let written = emitReport(report, { ...opts, stack }, io, extra);
+      report = withStack(report, info);
+      let written = emitReport(report, { ...opts, stack: fixFilter(info) }, io, extra);
       if (opts.saveFacts !== undefined) {
         const settings: SavedSettings = { app: options.app, stack: stack ?? null, thresholds: options.thresholds ?? {}, severity: options.severity ?? {} };
         written = saveFactsFile(opts.saveFacts, 'audit', report, settings, io) && written;

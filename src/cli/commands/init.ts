@@ -1,79 +1,71 @@
 /** `lockscope init`: writes a commented starting lockscope.config.json for the project in the current directory. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import busyTimeout from '../../../checks/busy-timeout.js';
 import { globSync } from 'tinyglobby';
 import type { Io } from '../io.js';
 import { CONFIG_FILE, parseConfig } from '../config.js';
-import type { Stack } from '../../core/model.js';
-
-/** Guesses the app's stack from the project's manifest files; undefined when nothing is recognised. */
-export function detectStack(dir: string): Stack | undefined {
-  const read = (name: string) => {
-    try {
-      return readFileSync(join(dir, name), 'utf8');
-    } catch {
-      return '';
-    }
-  };
-  const pkg = read('package.json');
-  if (/"@prisma\/client"|"prisma"/.test(pkg)) return 'prisma';
-  // ORMs before the drivers they run on: the ORM decides when transactions begin (src/sources/sqlite/stacks.ts).
-  if (/"drizzle-orm"/.test(pkg)) return 'drizzle';
-  if (/"sequelize"/.test(pkg)) return 'sequelize';
-  if (/"knex"/.test(pkg)) return 'knex';
-  if (/"better-sqlite3"/.test(pkg)) return 'better-sqlite3';
-  if (/"sqlite3"/.test(pkg)) return 'node-sqlite3';
-  const python = read('requirements.txt') + read('pyproject.toml') + read('Pipfile') + read('setup.py');
-  if (/\bdjango\b/i.test(python)) return 'django';
-  if (/\bsqlalchemy\b/i.test(python)) return 'sqlalchemy';
-  if (/\bpeewee\b/i.test(python)) return 'peewee';
-  if (python.length > 0 || existsSync(join(dir, 'manage.py'))) return 'python';
-  if (/mattn\/go-sqlite3|modernc\.org\/sqlite/.test(read('go.mod'))) return 'go';
-  if (/\brails\b/.test(read('Gemfile'))) return 'rails';
-  if (/"laravel\/framework"/.test(read('composer.json'))) return 'laravel';
-  return undefined;
-}
+import { STACKS } from '../../core/model.js';
+import { type DetectedStack, detectStackAbove } from '../../sources/sqlite/project-stack.js';
 
 /** SQLite databases under `dir` (by extension, not opened), for the starting `databases` list. */
 export function findDatabases(dir: string): string[] {
   return globSync(['**/*.{db,sqlite,sqlite3}'], { cwd: dir, onlyFiles: true, deep: 4, ignore: ['**/node_modules/**', '**/.git/**', '**/dist/**'] }).sort();
 }
 
-export function starterConfig(databases: readonly string[], stack: Stack | undefined): string {
-  const list = databases.length > 0 ? databases.map((d) => JSON.stringify(d)).join(', ') : '"data/app.db"';
-  return `{
-  // lockscope configuration: https://github.com/lockscope/lockscope#configuration
-  // Comments are allowed. Command-line flags override what is set here.
-
-  // Databases to audit when none is named on the command line: paths or globs, relative to this file.
-  "databases": [${list}],
-
-  // How the app connects. These are per-connection settings lockscope cannot read from the file:
-  // declare what the app really uses, so the checks judge the real set-up.
-  "app": {
-    "busyTimeoutMs": 5000,          // PRAGMA busy_timeout / the driver's timeout option
-    "transactionMode": "deferred",  // deferred | immediate | exclusive: how write transactions begin
-    "synchronous": "full",          // off | normal | full | extra
-    "writers": 4                    // connections that write at the same time (stress default)
-  },
-
-  // Per-check thresholds (see \`lockscope checks\`); sizes and durations accept units.
-  "thresholds": {
-    "busy-timeout": { "minMs": ${busyTimeout.thresholds.minMs.default} }
-  },
-
-  // Per-check severity: off | info | warn | fail. Example: make a warning fail the CI gate.
-  "checks": {
-    "journal-mode": "fail"
-  }${stack ? `,
-
-  // Your stack: fixes are shown for it only, and its defaults (busy timeout, when transactions begin) stand in
-  // for undeclared app settings, which can change a verdict.
-  "stack": "${stack}"` : ''}
-}
-`;
+/**
+ * The starting config: only what init found (the databases on disk, the stack its manifests name) is set;
+ * everything else is a commented example to fill in. An example value set for the user would be a setting the
+ * app never declared, and the first audit would judge it (a busy timeout "declared" at 5000 ms passes).
+ * The detected stack is written commented out too: declared, a stack's defaults stand in for undeclared
+ * settings in verdicts, and a guess from a manifest must not decide a verdict (audit detects it anyway to
+ * pick the fixes it shows).
+ */
+export function starterConfig(databases: readonly string[], detected: DetectedStack | undefined, dir: string): string {
+  const lines = [
+    '{',
+    '  // lockscope configuration: https://github.com/lockscope/lockscope#configuration',
+    '  // Comments are allowed. Command-line flags override what is set here.',
+    '',
+    '  // Databases to audit when none is named on the command line: paths or globs, relative to this file.',
+  ];
+  if (databases.length > 0) lines.push(`  "databases": [${databases.map((d) => JSON.stringify(d)).join(', ')}],`);
+  else lines.push('  // None found here (*.db, *.sqlite, *.sqlite3, 4 levels deep). Example:', '  // "databases": ["data/app.db"],');
+  lines.push(
+    '',
+    "  // How the app connects: per-connection settings lockscope cannot read from the file. Declare the values",
+    '  // the app really uses (an undeclared setting is reported as not known, never assumed). Examples:',
+    '  // "app": {',
+    '  //   "busyTimeoutMs": 5000,          // PRAGMA busy_timeout / the driver\'s timeout option',
+    '  //   "transactionMode": "immediate", // deferred | immediate | exclusive: how write transactions begin',
+    '  //   "synchronous": "normal",        // off | normal | full | extra',
+    '  //   "writers": 4                    // connections that write at the same time',
+    '  // },',
+    '',
+    '  // Per-check thresholds (see `lockscope checks`); sizes and durations accept units. Example:',
+    `  // "thresholds": { "busy-timeout": { "minMs": ${busyTimeout.thresholds.minMs.default} } },`,
+    '',
+    '  // Per-check severity: off | info | warn | fail. Example: make a warning fail the CI gate:',
+    '  // "checks": { "journal-mode": "fail" },',
+    '',
+  );
+  if (detected) {
+    lines.push(
+      `  // Stack detected: ${detected.stack} (${relative(dir, detected.file) || detected.file} ${detected.because}); lockscope shows its fixes.`,
+      "  // Declaring it lets its verified defaults stand in for undeclared settings, which can change a verdict:",
+      `  // "stack": "${detected.stack}"`,
+    );
+  } else {
+    lines.push(
+      '  // No stack detected. Your stack: its fixes are shown, and its verified defaults stand in for undeclared',
+      `  // settings. One of ${STACKS.slice(0, 8).join(', ')},`,
+      `  // ${STACKS.slice(8).join(', ')}. Example:`,
+      '  // "stack": "python"',
+    );
+  }
+  lines.push('}', '');
+  return lines.join('\n');
 }
 
 export function registerInit(program: Command, io: Io, setExit: (code: number) => void): void {
@@ -88,15 +80,15 @@ export function registerInit(program: Command, io: Io, setExit: (code: number) =
         return setExit(2);
       }
       const databases = findDatabases(io.cwd);
-      const stack = detectStack(io.cwd);
-      const text = starterConfig(databases, stack);
+      const detected = detectStackAbove(io.cwd);
+      const text = starterConfig(databases, detected, io.cwd);
       parseConfig(text, file); // what init writes must load
       writeFileSync(file, text);
       io.stdout(
         `wrote ${file}\n` +
-          `  databases: ${databases.length > 0 ? databases.join(', ') : 'none found (edit "databases")'}\n` +
-          `  stack: ${stack ?? 'not recognised (all stacks are shown)'}\n` +
-          `Edit "app" to match how the app connects, then run: lockscope audit\n`,
+          `  databases: ${databases.length > 0 ? databases.join(', ') : 'none found (fill in "databases", or name them on the command line)'}\n` +
+          `  stack: ${detected ? `${detected.stack}, detected (${relative(io.cwd, detected.file) || detected.file} ${detected.because}); written commented out: uncomment "stack" to declare it` : 'none detected (see "stack" in the file)'}\n` +
+          `  app settings: none written (lockscope cannot read them): uncomment "app" and set what the app uses, then run: lockscope audit\n`,
       );
     });
 }

@@ -7,8 +7,9 @@
 import type { Command } from 'commander';
 import type { Io } from '../io.js';
 import { DEFAULT_HZ, MAX_HZ } from '../../sources/proc/sampler.js';
-import type { Report } from '../../core/model.js';
+import type { Report, Stack } from '../../core/model.js';
 import { durationMs, positiveInt } from '../options.js';
+import { MAX_RUN_MS } from '../../core/units.js';
 import type { ThresholdOverrides } from '../../core/runner.js';
 import { type SavedSettings, savedStack } from '../facts-file.js';
 import { loadCommandConfig, mergeThresholds } from '../config.js';
@@ -18,8 +19,9 @@ import { replayLocks, runLocks } from '../locks-run.js';
 import { type OutputOptions, checkOutputTarget, emitLocksReport, outputFormat, reportErrors } from '../report-output.js';
 import { startSpinner } from '../spinner.js';
 import { resolveTargets } from '../targets.js';
+import { chooseStack, fixFilter, verdictStack, withStack } from '../stack-choice.js';
 
-type LocksFlags = OutputOptions & FactsFlags & { config?: string; threshold?: ThresholdOverrides; for?: number; hz?: number };
+type LocksFlags = Omit<OutputOptions, 'stack'> & FactsFlags & { config?: string; threshold?: ThresholdOverrides; for?: number; hz?: number; stack?: Stack | 'all' };
 
 export function registerLocks(program: Command, io: Io, setExit: (code: number) => void): void {
   const cmd = program
@@ -29,7 +31,7 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
   addOutputFlags(cmd);
   addFactsFlags(cmd);
   cmd
-    .option('--for <duration>', 'sample the lock table for this long (e.g. 10s, 2m) and report hold times per process', durationMs('--for'))
+    .option('--for <duration>', 'sample the lock table for this long (e.g. 10s, 2m; at most 24h) and report hold times per process', durationMs('--for', MAX_RUN_MS))
     .option('--hz <n>', `samples per second with --for (default ${DEFAULT_HZ}, at most ${MAX_HZ})`, positiveInt('--hz'))
     .action(async (args: string[], opts: LocksFlags) => {
       if (opts.fromFacts !== undefined) {
@@ -38,10 +40,10 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
         const file = loadFactsFile(opts.fromFacts, 'locks', io);
         if (file === null) return setExit(2);
         if (!checkOutputTarget(opts, file.databases.map((d) => d.path), io)) return setExit(2);
-        const stack = opts.stack ?? savedStack(file);
+        const info = chooseStack({ flag: opts.stack, saved: savedStack(file) }, file.databases.map((d) => d.path), io.cwd);
         const done = replayStep(opts.fromFacts, io, () => {
-          const report = replayLocks(file, { stack: opts.stack, threshold: opts.threshold }, opts.failOn);
-          return { report, written: emitLocksReport(report, { ...opts, stack }, io) };
+          const report = withStack(replayLocks(file, { stack: verdictStack(info), threshold: opts.threshold }, opts.failOn), info);
+          return { report, written: emitLocksReport(report, { ...opts, stack: fixFilter(info) }, io) };
         });
         if (done === null) return setExit(2);
         reportErrors(done.report, io);
@@ -97,10 +99,11 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
         stopListening();
         spinner?.stop();
       }
-      const stack = opts.stack ?? config?.stack;
-      let written = emitLocksReport(report, { ...opts, stack }, io);
+      const info = chooseStack({ flag: opts.stack, config: config?.stack ? { stack: config.stack, file: config.file } : undefined }, paths, io.cwd);
+      report = withStack(report, info);
+      let written = emitLocksReport(report, { ...opts, stack: fixFilter(info) }, io);
       if (opts.saveFacts !== undefined) {
-        const settings: SavedSettings = { app: {}, stack: stack ?? null, thresholds: mergeThresholds(config?.thresholds, opts.threshold), severity: config?.severity ?? {} };
+        const settings: SavedSettings = { app: {}, stack: verdictStack(info) ?? null, thresholds: mergeThresholds(config?.thresholds, opts.threshold), severity: config?.severity ?? {} };
         written = saveFactsFile(opts.saveFacts, 'locks', report, settings, io) && written;
       }
       reportErrors(report, io);

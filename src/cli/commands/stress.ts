@@ -12,9 +12,12 @@ import { type Command, InvalidArgumentError } from 'commander';
 import type { Io } from '../io.js';
 import { escapeControl } from '../../core/escape.js';
 import { loadCommandConfig, mergeApp, mergeThresholds } from '../config.js';
-import type { DatabaseReport } from '../../core/model.js';
+import type { DatabaseReport, Stack } from '../../core/model.js';
+import { chooseStack, fixFilter, verdictStack, withStack } from '../stack-choice.js';
 import { appSettingsFrom, bytes, durationMs, nonNegativeInt, oneOf, positiveInt } from '../options.js';
+import { MAX_RUN_MS, MAX_WAIT_MS } from '../../core/units.js';
 import { buildReport } from '../../core/report.js';
+import { EXIT_NOT_CONFIRMED } from '../../core/exit-code.js';
 import type { ThresholdOverrides } from '../../core/runner.js';
 import type { Progress } from '../../sources/stress/harness.js';
 import { PATTERNS, type StressKnobFlags } from '../../sources/stress/knobs.js';
@@ -26,7 +29,8 @@ import { startSpinner } from '../spinner.js';
 import { type StressKnobFlagValues, knobFlags, knobsFromConfig, mergeKnobs } from '../stress-knobs.js';
 import { checkStress, stressErrorReport } from '../stress-run.js';
 
-interface StressFlagValues extends StressKnobFlagValues, OutputOptions {
+interface StressFlagValues extends StressKnobFlagValues, Omit<OutputOptions, 'stack'> {
+  stack?: Stack | 'all';
   config?: string;
   threshold?: ThresholdOverrides;
   scratchDir?: string;
@@ -105,7 +109,7 @@ async function sourceStress(source: Source, entry: string, opts: StressFlagValue
 }
 
 function positiveDuration(name: string) {
-  const parse = durationMs(name);
+  const parse = durationMs(name, MAX_RUN_MS);
   return (value: string): number => {
     const ms = parse(value);
     if (ms <= 0) throw new InvalidArgumentError(`${name} must be longer than 0 (got "${value}")`);
@@ -147,13 +151,13 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
   cmd
     .option('--writers <n>', 'writer threads (default 4)', positiveInt('--writers'))
     .option('--readers <n>', 'reader threads (default 0)', nonNegativeInt('--readers'))
-    .option('--duration <time>', 'how long to run, e.g. 5s, 1500ms (default 5s)', positiveDuration('--duration'))
+    .option('--duration <time>', 'how long to run, e.g. 5s, 1500ms (default 5s; at most 24h)', positiveDuration('--duration'))
     .option('--transactions <n>', 'stop after this many write transactions in all, instead of --duration', positiveInt('--transactions'))
     .option('--pattern <pattern>', `what each write transaction does: ${PATTERNS.join('|')} (default insert)`, oneOf('--pattern', PATTERNS))
     .option('--batch <n>', 'rows written per transaction (default 1)', positiveInt('--batch'))
-    .option('--hold <time>', 'keep each write transaction open this long before COMMIT (work done inside it)', durationMs('--hold'))
-    .option('--reader-hold <time>', 'keep each read transaction (its snapshot) open this long', durationMs('--reader-hold'))
-    .option('--think <time>', "pause between one write transaction and the writer's next, outside any transaction (default 0: back to back)", durationMs('--think'))
+    .option('--hold <time>', 'keep each write transaction open this long before COMMIT (work done inside it)', durationMs('--hold', MAX_WAIT_MS))
+    .option('--reader-hold <time>', 'keep each read transaction (its snapshot) open this long', durationMs('--reader-hold', MAX_WAIT_MS))
+    .option('--think <time>', "pause between one write transaction and the writer's next, outside any transaction (default 0: back to back)", durationMs('--think', MAX_WAIT_MS))
     .option('--row-bytes <bytes>', 'payload bytes per row (default 100)', bytes('--row-bytes'))
     .option('--retry <n>', 'retry a transaction that got BUSY/LOCKED up to n times, with jittered backoff (default 0)', nonNegativeInt('--retry'))
     .option('--scratch-dir <dir>', "create the scratch database here instead of next to <db> (a finding says so when it is another filesystem)")
@@ -176,7 +180,8 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
       if (config === 'error') return setExit(2);
       const app = mergeApp(config?.app, appSettingsFrom(opts));
       const flags = mergeKnobs(knobsFromConfig(config?.stress), knobFlags(opts));
-      const output: OutputOptions = { ...opts, stack: opts.stack ?? config?.stack };
+      const info = chooseStack({ flag: opts.stack, config: config?.stack ? { stack: config.stack, file: config.file } : undefined }, [path], io.cwd);
+      const output: OutputOptions = { ...opts, stack: fixFilter(info) };
       if (!checkOutputTarget(output, [path], io)) return setExit(2);
       if (opts.live && !opts.yes) {
         if (!io.stdinIsTTY || !io.stderrIsTTY) {
@@ -185,8 +190,8 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
           return;
         }
         if (!(await confirmLive(path, flags, io))) {
-          io.stderr('lockscope: not confirmed: nothing was written\n');
-          setExit(2);
+          io.stderr(`lockscope: not confirmed: nothing was written (exit ${EXIT_NOT_CONFIRMED})\n`);
+          setExit(EXIT_NOT_CONFIRMED);
           return;
         }
       }
@@ -207,7 +212,8 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
             runStress(path, {
               flags,
               app,
-              stack: output.stack ?? null,
+              // The workload runs as a declared stack's driver does; a detected stack only picks the fixes.
+              stack: verdictStack(info) ?? null,
               scratchDir: opts.scratchDir,
               live: opts.live,
               compare: opts.compare,
@@ -236,7 +242,7 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
         db = stressErrorReport(path, err);
       }
       spinner?.stop();
-      const report = buildReport('stress', [db], opts.failOn);
+      const report = withStack(buildReport('stress', [db], opts.failOn), info);
       const written = emitStressReport(report, output, io);
       reportErrors(report, io);
       interrupted ??= signalled;

@@ -8,6 +8,7 @@ import type { AppSettings, DbHeader } from '../../core/facts.js';
 import type { Stack } from '../../core/model.js';
 import { type TransactionBehaviour, stackDefaults } from '../sqlite/stacks.js';
 import type { KnobLabels, KnobSource, StressJournalMode, StressPattern, StressWorkload, SyncMode, TxBegins, TxMode } from '../../core/stress-facts.js';
+import { MAX_BUSY_TIMEOUT_MS, MAX_RUN_MS, MAX_WAIT_MS } from '../../core/units.js';
 
 /**
  * What a stack's driver does to a connection it opens and to the transactions it begins, as far as the
@@ -132,9 +133,9 @@ export function resolveWorkload(
   const workload: StressWorkload = {
     writers: wholeNumber('--writers', flags.writers ?? DEFAULTS.writers, 1, LIMITS.writers),
     readers: wholeNumber('--readers', flags.readers ?? DEFAULTS.readers, 0, LIMITS.readers),
-    durationMs: durationMs === null ? null : wholeNumber('--duration (ms)', durationMs, 1, 24 * 3_600_000),
+    durationMs: durationMs === null ? null : wholeNumber('--duration (ms)', durationMs, 1, MAX_RUN_MS),
     transactions: transactions === null ? null : wholeNumber('--transactions', transactions, 1, Number.MAX_SAFE_INTEGER),
-    busyTimeoutMs: wholeNumber('--busy-timeout', busyTimeoutMs, 0, 0x7fffffff),
+    busyTimeoutMs: wholeNumber('--busy-timeout', busyTimeoutMs, 0, MAX_BUSY_TIMEOUT_MS),
     busyTimeoutSource,
     tx,
     txSource,
@@ -143,9 +144,9 @@ export function resolveWorkload(
     knobLabels,
     pattern: flags.pattern ?? 'insert',
     batch: wholeNumber('--batch', flags.batch ?? DEFAULTS.batch, 1, LIMITS.batch),
-    holdMs: wholeNumber('--hold', flags.holdMs ?? DEFAULTS.holdMs, 0, 3_600_000),
-    readerHoldMs: wholeNumber('--reader-hold', flags.readerHoldMs ?? DEFAULTS.readerHoldMs, 0, 3_600_000),
-    thinkMs: wholeNumber('--think', flags.thinkMs ?? DEFAULTS.thinkMs, 0, 3_600_000),
+    holdMs: wholeNumber('--hold', flags.holdMs ?? DEFAULTS.holdMs, 0, MAX_WAIT_MS),
+    readerHoldMs: wholeNumber('--reader-hold', flags.readerHoldMs ?? DEFAULTS.readerHoldMs, 0, MAX_WAIT_MS),
+    thinkMs: wholeNumber('--think', flags.thinkMs ?? DEFAULTS.thinkMs, 0, MAX_WAIT_MS),
     rowBytes: wholeNumber('--row-bytes', flags.rowBytes ?? DEFAULTS.rowBytes, 0, LIMITS.rowBytes),
     synchronous,
     synchronousSource,
