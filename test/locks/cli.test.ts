@@ -181,8 +181,11 @@ describe('lockscope locks --for (sampling)', () => {
     await waitForOpenFile(child.pid!, '/proc/locks');
     child.kill('SIGINT');
     const code = await exited;
-    expect(code).toBe(0);
-    const s = JSON.parse(stdout).databases[0].sampling;
+    // Cut short: exit 130 like any interrupted command, and the JSON says so with the same code.
+    expect(code).toBe(130);
+    const report = JSON.parse(stdout);
+    expect(report).toMatchObject({ interrupted: 'SIGINT', exitCode: 130 });
+    const s = report.databases[0].sampling;
     expect(s.requestedMs).toBe(60_000);
     expect(s.samples).toBeGreaterThan(0);
     expect(s.windowMs).toBeLessThan(s.requestedMs);

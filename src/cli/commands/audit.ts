@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { type SavedSettings, savedStack } from '../facts-file.js';
 import { resolve as resolvePath } from 'node:path';
 import type { Report } from '../../core/model.js';
+import { markInterrupted } from '../../core/report.js';
 import { type AppFlagValues, appSettingsFrom, durationMs, positiveInt, withOrigin } from '../options.js';
 import type { ThresholdOverrides } from '../../core/runner.js';
 import { loadCommandConfig, mergeApp, mergeThresholds } from '../config.js';
@@ -95,12 +96,11 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
       if (stack) options.stack = stack;
       let report: Report;
       let interrupted: string | null = null;
-      let interruptedExit = 2;
       if (opts.stress) {
         spinner?.stop();
         const { runStressForAudit } = await import('../../sources/stress/run.js');
         const { knobsFromConfig } = await import('../stress-knobs.js');
-        const { signalExitCode, withInterruptSignals } = await import('../../sources/stress/signals.js');
+        const { withInterruptSignals } = await import('../../sources/stress/signals.js');
         // The config's stress workload replaces the short default's knobs it names.
         const flags = knobsFromConfig(config?.stress);
         // One signal handler for the whole audit, as `stress` has: the first SIGINT/SIGTERM stops the
@@ -112,8 +112,8 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
           };
           const r = await runAuditWithStress(targets, options, stress, opts.failOn);
           interrupted = control.interrupted;
-          if (interrupted) interruptedExit = signalExitCode(interrupted);
-          return r;
+          // Cut short: the partial results, marked, with the exit code the process ends with (130, 143).
+          return interrupted ? markInterrupted(r, interrupted) : r;
         });
       } else {
         report = runAudit(targets, options, opts.failOn);
@@ -128,7 +128,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
       reportErrors(report, io);
       if (interrupted) {
         io.stderr(`lockscope: interrupted by ${interrupted}; the stress threads stopped and lockscope removed what it had created\n`);
-        return setExit(interruptedExit);
+        return setExit(report.exitCode);
       }
       setExit(written ? report.exitCode : 2);
     });

@@ -5,9 +5,10 @@
  * steps are in ../locks-run.ts.
  */
 import type { Command } from 'commander';
-import type { Io } from '../io.js';
+import { INTERRUPT_SIGNALS, type Io } from '../io.js';
 import { DEFAULT_HZ, MAX_HZ } from '../../sources/proc/sampler.js';
 import type { Report } from '../../core/model.js';
+import { markInterrupted } from '../../core/report.js';
 import { durationMs, positiveInt } from '../options.js';
 import type { ThresholdOverrides } from '../../core/runner.js';
 import { type SavedSettings, savedStack } from '../facts-file.js';
@@ -70,13 +71,15 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
       }
       const quiet = outputFormat(opts) !== 'text' || Boolean(opts.output);
       const spinner = await startSpinner(io, opts.for ? `sampling locks for ${opts.for} ms at ${opts.hz ?? DEFAULT_HZ} Hz (Ctrl-C ends early)` : 'reading locks', quiet);
-      // Ctrl-C during sampling ends the window early and still reports what was sampled; a second one
-      // ends the process as usual.
+      // Ctrl-C (or SIGTERM, SIGHUP) during sampling ends the window early and still reports what was sampled,
+      // marked interrupted, and exits 128 + the signal's number; a second one ends the process as usual.
       const abort = new AbortController();
+      let interrupted: string | null = null;
       let stopListening = () => {};
       if (opts.for !== undefined) {
-        stopListening = io.interrupts.listen(['SIGINT'], () => {
+        stopListening = io.interrupts.listen(INTERRUPT_SIGNALS, (signal) => {
           stopListening();
+          interrupted ??= signal;
           abort.abort();
         });
       }
@@ -97,6 +100,7 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
         stopListening();
         spinner?.stop();
       }
+      if (interrupted) report = markInterrupted(report, interrupted);
       const stack = opts.stack ?? config?.stack;
       let written = emitLocksReport(report, { ...opts, stack }, io);
       if (opts.saveFacts !== undefined) {
@@ -104,6 +108,10 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
         written = saveFactsFile(opts.saveFacts, 'locks', report, settings, io) && written;
       }
       reportErrors(report, io);
+      if (interrupted) {
+        io.stderr(`lockscope: interrupted by ${interrupted}; the report covers the window sampled until then\n`);
+        return setExit(report.exitCode);
+      }
       setExit(written ? report.exitCode : 2);
     });
 }

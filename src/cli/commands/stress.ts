@@ -9,12 +9,12 @@ import { escapeControl } from '../../core/escape.js';
 import { loadCommandConfig, mergeApp, mergeThresholds } from '../config.js';
 import type { DatabaseReport } from '../../core/model.js';
 import { appSettingsFrom, bytes, durationMs, nonNegativeInt, oneOf, positiveInt } from '../options.js';
-import { buildReport } from '../../core/report.js';
+import { buildReport, markInterrupted } from '../../core/report.js';
 import type { ThresholdOverrides } from '../../core/runner.js';
 import type { Progress } from '../../sources/stress/harness.js';
 import { PATTERNS, type StressKnobFlags } from '../../sources/stress/knobs.js';
 import { KnobError, runStress } from '../../sources/stress/run.js';
-import { signalExitCode, withInterruptSignals } from '../../sources/stress/signals.js';
+import { withInterruptSignals } from '../../sources/stress/signals.js';
 import { addAppSettingFlags, addOutputFlags } from '../flags.js';
 import { type OutputOptions, checkOutputTarget, emitStressReport, outputFormat, reportErrors } from '../report-output.js';
 import { startSpinner } from '../spinner.js';
@@ -151,11 +151,13 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
         db = stressErrorReport(path, err);
       }
       spinner?.stop();
-      const report = buildReport('stress', [db], opts.failOn);
+      interrupted ??= signalled;
+      const built = buildReport('stress', [db], opts.failOn);
+      // Cut short: the partial results, marked, with the exit code the process ends with (130, 143).
+      const report = interrupted ? markInterrupted(built, interrupted) : built;
       const written = emitStressReport(report, output, io);
       reportErrors(report, io);
-      interrupted ??= signalled;
       if (interrupted) io.stderr(`lockscope: interrupted by ${interrupted}; the stress threads stopped and lockscope removed what it had created\n`);
-      setExit(interrupted ? signalExitCode(interrupted) : written ? report.exitCode : 2);
+      setExit(interrupted ? report.exitCode : written ? report.exitCode : 2);
     });
 }
