@@ -27,6 +27,11 @@ export interface StressInterval {
   p50Ms: number | null;
   p99Ms: number | null;
   maxMs: number | null;
+  /**
+   * Present (true) when more transactions committed in the interval than lockscope keeps latencies of (2,048):
+   * p50/p99 are then from a uniform sample of them (estimates); maxMs stays exact.
+   */
+  latencySampled?: boolean;
 }
 
 /** The WAL (and its wal-index) at one moment. */
@@ -63,4 +68,30 @@ export interface HoldInterval {
 export interface LockTimeline {
   holds: HoldInterval[];
   wal: WalPoint[];
+}
+
+/** A WAL point before rounding and thinning (tMs not rounded). */
+export type RawWalPoint = WalPoint;
+
+/**
+ * At most MAX_POINTS WAL points: samples in groups, and of each group the smallest and the largest -wal (in
+ * time order), so a sawtooth (checkpoints) keeps its teeth and a ramp (a pinned reader) its slope.
+ */
+export function thinWal(points: readonly RawWalPoint[]): WalPoint[] {
+  const round = (p: RawWalPoint): WalPoint => ({ tMs: Math.round(p.tMs), walBytes: p.walBytes, mxFrame: p.mxFrame, nBackfill: p.nBackfill });
+  if (points.length <= MAX_POINTS) return points.map(round);
+  const groups = Math.floor(MAX_POINTS / 2);
+  const size = Math.ceil(points.length / groups);
+  const out: WalPoint[] = [];
+  for (let g = 0; g < points.length; g += size) {
+    const group = points.slice(g, g + size);
+    let lo = 0;
+    let hi = 0;
+    group.forEach((p, i) => {
+      if ((p.walBytes ?? -1) < (group[lo]!.walBytes ?? -1)) lo = i;
+      if ((p.walBytes ?? -1) > (group[hi]!.walBytes ?? -1)) hi = i;
+    });
+    for (const i of [...new Set([lo, hi])].sort((a, b) => a - b)) out.push(round(group[i]!));
+  }
+  return out;
 }

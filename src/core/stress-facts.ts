@@ -4,6 +4,7 @@
  */
 
 import type { Stack } from './model.js';
+import type { StressSeries } from './series.js';
 
 export type TxMode = 'deferred' | 'immediate' | 'exclusive';
 export type StressPattern = 'insert' | 'read-then-write' | 'hot-row';
@@ -189,6 +190,8 @@ export interface StressResult {
   effective: { journalMode: string; synchronous: number; busyTimeoutMs: number; walAutocheckpointPages: number };
   /** Latency percentiles are exact up to this many samples per thread, then from a uniform reservoir. */
   latencySamplesExact: boolean;
+  /** Per interval: committed, reads, failed attempts by kind, commit latency; the WAL over the run (src/core/series.ts). Absent in facts saved before it. */
+  series?: StressSeries;
 }
 
 export interface ScratchInfo {

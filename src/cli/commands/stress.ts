@@ -11,13 +11,13 @@ import type { DatabaseReport } from '../../core/model.js';
 import { appSettingsFrom, bytes, durationMs, nonNegativeInt, oneOf, positiveInt } from '../options.js';
 import { buildReport, markInterrupted } from '../../core/report.js';
 import type { ThresholdOverrides } from '../../core/runner.js';
-import type { Progress } from '../../sources/stress/harness.js';
 import { PATTERNS, type StressKnobFlags } from '../../sources/stress/knobs.js';
 import { KnobError, runStress } from '../../sources/stress/run.js';
 import { withInterruptSignals } from '../../sources/stress/signals.js';
 import { addAppSettingFlags, addOutputFlags } from '../flags.js';
 import { type OutputOptions, checkOutputTarget, emitStressReport, outputFormat, reportErrors } from '../report-output.js';
 import { startSpinner } from '../spinner.js';
+import { ProgressOutput, progressFlag, progressPlan, stressProgressText } from '../progress.js';
 import { type StressKnobFlagValues, knobFlags, knobsFromConfig, mergeKnobs } from '../stress-knobs.js';
 import { checkStress, stressErrorReport } from '../stress-run.js';
 
@@ -28,6 +28,7 @@ interface StressFlagValues extends StressKnobFlagValues, OutputOptions {
   live?: boolean;
   yes?: boolean;
   compare?: boolean;
+  progress?: number;
 }
 
 function positiveDuration(name: string) {
@@ -59,10 +60,6 @@ async function confirmLive(path: string, flags: StressKnobFlags, io: Io): Promis
   }
 }
 
-function progressText(arm: string, p: Progress, compare: boolean): string {
-  return `${compare ? `${arm}: ` : ''}${(p.elapsedMs / 1000).toFixed(0)} s · ${Math.round(p.transactionsPerSecond).toLocaleString('en-US')} tx/s · ${p.committed.toLocaleString('en-US')} committed · ${p.errors.toLocaleString('en-US')} errors`;
-}
-
 export function registerStress(program: Command, io: Io, setExit: (code: number) => void): void {
   const cmd = program
     .command('stress')
@@ -85,6 +82,7 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
     .option('--scratch-dir <dir>', "create the scratch database here instead of next to <db> (a finding says so when it is another filesystem)")
     .option('--live', "WRITES: run against <db> itself, in a table of lockscope's own (created and dropped)")
     .option('--yes', 'confirm --live without asking (required when stdin is not a terminal)')
+    .option('--progress <interval>', 'a progress line on stderr this often, e.g. 2s (default: a live line on a terminal, a line every 5 s elsewhere; off: none)', progressFlag)
     .option('--compare', 'run the same workload again with the recommended settings (WAL, busy 5000 ms, BEGIN IMMEDIATE, synchronous NORMAL) and show both')
     .action(async (path: string, opts: StressFlagValues) => {
       const config = loadCommandConfig(io, opts.config);
@@ -106,7 +104,11 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
         }
       }
       const json = outputFormat(output) !== 'text';
-      const spinner = await startSpinner(io, 'starting the stress threads', json);
+      const plan = progressPlan(opts.progress, io, json);
+      const spinner = await startSpinner(io, 'starting the stress threads', json || opts.progress === 0);
+      const progress = new ProgressOutput(io, plan, spinner);
+      // tx/s per interval: the committed count at the previous report, per arm (--compare's second arm starts at 0).
+      let before = { arm: '', committed: 0 };
       const notice = (message: string) => {
         spinner?.clear();
         io.stderr(`lockscope: ${escapeControl(message)}\n`);
@@ -128,7 +130,15 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
               compare: opts.compare,
               control,
               onNotice: notice,
-              onProgress: spinner ? (arm, p) => spinner && (spinner.text = progressText(arm, p, Boolean(opts.compare))) : undefined,
+              progressEveryMs: progress.everyMs ?? undefined,
+              onProgress:
+                progress.everyMs === null
+                  ? undefined
+                  : (arm, p) => {
+                      if (before.arm !== arm) before = { arm, committed: 0 };
+                      progress.show(stressProgressText(p, before.committed, opts.compare ? `${arm}: ` : ''));
+                      before.committed = p.committed;
+                    },
             }),
           (signal) => {
             signalled ??= signal;

@@ -25,6 +25,7 @@ import {
 } from './protocol.js';
 import type { WalSample } from './sampler.js';
 import { DEFAULT_SAMPLE_CAPACITY, histogram, latencySummary, lockWaitSummary, mergeSorted } from './stats.js';
+import { type ProgressWindow, StressSeriesRecorder, baseIntervalMs } from './series.js';
 import { ERROR_KEYS, type StressErrorCounts, type StressResult, type StressWorkload, type WalObservation, emptyErrorCounts } from '../../core/stress-facts.js';
 
 /** A run that could not produce a result: a worker could not open the database, or kept failing. */
@@ -74,6 +75,9 @@ export interface Progress {
   committed: number;
   errors: number;
   transactionsPerSecond: number;
+  /** Since the previous report: its length, and what the threads posted in it (series.ts ProgressWindow). */
+  windowMs: number;
+  window: ProgressWindow;
 }
 
 export interface RunSpec {
@@ -91,6 +95,8 @@ export interface RunSpec {
   /** Start the -wal/-shm sampler process (WAL mode). Default: when the workload is in WAL mode. */
   sampleWal?: boolean;
   onProgress?: (p: Progress) => void;
+  /** How often onProgress is called, ms (default 1000). */
+  progressEveryMs?: number;
   control?: RunControl;
 }
 
@@ -105,7 +111,7 @@ interface SamplerHandle {
   done: Promise<void>;
 }
 
-function startSampler(walPath: string, shmPath: string): SamplerHandle | null {
+function startSampler(walPath: string, shmPath: string, onSample: (s: WalSample) => void): SamplerHandle | null {
   let script: string;
   try {
     script = compiledScript('sampler');
@@ -117,7 +123,9 @@ function startSampler(walPath: string, shmPath: string): SamplerHandle | null {
   const lines = createInterface({ input: child.stdout! });
   lines.on('line', (line) => {
     try {
-      samples.push(JSON.parse(line) as WalSample);
+      const sample = JSON.parse(line) as WalSample;
+      samples.push(sample);
+      onSample(sample);
     } catch {
       // A torn line at exit: ignore.
     }
@@ -199,6 +207,7 @@ export async function runWorkload(spec: RunSpec): Promise<StressResult> {
   let effective: EffectiveSettings | undefined;
   let firstError: { code: string; message: string; phase: string } | undefined;
   let readyCount = 0;
+  const recorder = new StressSeriesRecorder(baseIntervalMs(w.durationMs));
   let exited = 0;
   let writersDone = 0;
 
@@ -247,12 +256,14 @@ export async function runWorkload(spec: RunSpec): Promise<StressResult> {
       transactions: w.transactions,
       ctrl: buffer,
       sampleCapacity: spec.sampleCapacity ?? DEFAULT_SAMPLE_CAPACITY,
+      intervalMs: recorder.baseMs,
     };
     const worker = new Worker(script, { workerData: init });
     workers.push(worker);
     let reported = false;
     worker.on('message', (m: WorkerMessage) => {
-      if (m.type === 'ready') {
+      if (m.type === 'interval') recorder.add(m.tally);
+      else if (m.type === 'ready') {
         if (m.thread === 0) effective = m.effective;
         readyCount += 1;
         if (readyCount === threads) onReady();
@@ -310,7 +321,8 @@ export async function runWorkload(spec: RunSpec): Promise<StressResult> {
     await allReady;
     if (!firstError && !spec.control?.interrupted) {
       const wal = w.journalMode === 'wal';
-      if (spec.sampleWal ?? wal) sampler = startSampler(walPath, shmPath);
+      const sinceRelease = () => Math.max(0, performance.timeOrigin + performance.now() - releasedAt);
+      if (spec.sampleWal ?? wal) sampler = startSampler(walPath, shmPath, (x) => recorder.addWal({ tMs: sinceRelease(), walBytes: x.w, mxFrame: x.m, nBackfill: x.b }));
       // stat() only: it opens no descriptor, so it cannot drop the workers' locks.
       const statWal = () => {
         try {
@@ -328,7 +340,11 @@ export async function runWorkload(spec: RunSpec): Promise<StressResult> {
       if (w.durationMs !== null) durationTimer = setTimeout(stop, w.durationMs);
       if (spec.onProgress) {
         const report = spec.onProgress;
+        let lastAt = releasedAt;
         progressTimer = setInterval(() => {
+          const at = performance.timeOrigin + performance.now();
+          const windowMs = at - lastAt;
+          lastAt = at;
           let committed = 0;
           let errors = 0;
           for (let t = 0; t < threads; t += 1) {
@@ -336,8 +352,8 @@ export async function runWorkload(spec: RunSpec): Promise<StressResult> {
             errors += Atomics.load(ctrl, errorSlot(t));
           }
           const elapsedMs = performance.timeOrigin + performance.now() - releasedAt;
-          report({ elapsedMs, committed, errors, transactionsPerSecond: elapsedMs > 0 ? committed / (elapsedMs / 1000) : 0 });
-        }, 1000);
+          report({ elapsedMs, committed, errors, transactionsPerSecond: elapsedMs > 0 ? committed / (elapsedMs / 1000) : 0, windowMs, window: recorder.takeProgress() });
+        }, spec.progressEveryMs ?? 1000);
       }
       await writersFinished;
       // Readers run until the writers are done (also when the run is bounded by transactions).
@@ -426,6 +442,7 @@ export async function runWorkload(spec: RunSpec): Promise<StressResult> {
       latencyMs: latencySummary(readLatencies, Math.max(0, ...readers.map((s) => s.latencyMax))),
     },
     histogram: histogram(latencies, committed),
+    series: recorder.finish(durationMs),
     effective,
     latencySamplesExact: writers.every((s) => s.latencyExact),
   };
