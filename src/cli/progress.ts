@@ -11,6 +11,8 @@ import { InvalidArgumentError } from 'commander';
 import type { Ora } from 'ora';
 import type { Io } from './io.js';
 import type { Progress } from '../sources/stress/harness.js';
+import type { LockWindowProgress } from '../core/source.js';
+import { escapeControl } from '../core/escape.js';
 import { parseDurationMs } from '../core/units.js';
 
 /** Off a terminal, a progress line this often by default. */
@@ -91,4 +93,16 @@ export function stressProgressText(p: Progress, committedBefore: number, prefix 
     p.window.p99Ms === null ? 'p99 -' : `p99 ${p.window.p99Ms.toFixed(1)} ms`,
   ];
   return `${prefix}${parts.join(' · ')}`;
+}
+
+/** A `locks --for` progress text: elapsed, then per database holders now, the longest write hold so far, WAL frames. */
+export function locksProgressText(elapsedMs: number, targets: readonly (LockWindowProgress & { path: string })[]): string {
+  const one = (t: LockWindowProgress) =>
+    [
+      `${t.holders} ${t.holders === 1 ? 'process' : 'processes'} holding locks`,
+      t.longestWrite ? `longest write hold ${seconds(t.longestWrite.ms)} (pid ${t.longestWrite.pid})` : 'no write hold',
+      ...(t.walFrames !== null ? [`WAL ${count(t.walFrames)} frames`] : []),
+    ].join(' · ');
+  if (targets.length === 1) return `${seconds(elapsedMs)} · ${one(targets[0]!)}`;
+  return `${seconds(elapsedMs)} · ${targets.map((t) => `${escapeControl(t.path)}: ${one(t).replaceAll(' · ', ', ')}`).join(' · ')}`;
 }

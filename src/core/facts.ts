@@ -6,6 +6,7 @@
 
 import type { StressFacts } from './stress-facts.js';
 import type { SettingOrigin } from './model.js';
+import type { LockTimeline } from './series.js';
 import type { LockDiagnosis } from '../sources/proc/lock-diagnosis.js';
 
 export interface GatherError {
@@ -431,6 +432,8 @@ export interface LockSampleFacts {
   endedAt: string;
   /** Processes seen holding any lock on the files, by pid. */
   processes: LockSampleProcess[];
+  /** Per process, the intervals it held each lock; the -wal size and -shm counters over the window (src/core/series.ts). Absent in facts saved before it. */
+  timeline?: LockTimeline;
 }
 
 export type FilesystemClass = 'local' | 'network' | 'fuse' | 'cluster' | 'virtual' | 'unknown';

@@ -52,13 +52,17 @@ export interface StressSeries {
   wal: WalPoint[];
 }
 
-/** One continuous hold of one lock by one process, as sampled. */
+/** One continuous hold of one lock by one process, as sampled (each sample counts until the next one). */
 export interface HoldInterval {
   pid: number;
   /** Lock name as `locks` prints it (e.g. WRITER, READ-MARK-1, RESERVED, PENDING, EXCLUSIVE, SHARED). */
   lock: string;
   mode: 'shared' | 'exclusive';
-  /** First and last sample that saw it, ms from the start of the window. */
+  /**
+   * ms from the start of the window: the first sample that saw it, and the first that no longer did (or the
+   * window's end when `open`), so endMs − startMs adds up to the hold times of `sampling`. Past MAX_POINTS holds
+   * of one lock by one process, neighbours separated by the shortest gaps are merged (the gap counts as held).
+   */
   startMs: number;
   endMs: number;
   /** Still held when the window ended. */
@@ -94,4 +98,25 @@ export function thinWal(points: readonly RawWalPoint[]): WalPoint[] {
     for (const i of [...new Set([lo, hi])].sort((a, b) => a - b)) out.push(round(group[i]!));
   }
   return out;
+}
+
+/** WAL points as they come, at most 2·MAX_POINTS kept (every other one past that), thinned to MAX_POINTS at the end. */
+export class WalRecorder {
+  private points: RawWalPoint[] = [];
+  private stride = 1;
+  private seen = 0;
+
+  add(point: RawWalPoint): void {
+    this.seen += 1;
+    if (this.seen % this.stride !== 0) return;
+    this.points.push(point);
+    if (this.points.length > 2 * MAX_POINTS) {
+      this.points = this.points.filter((_, i) => i % 2 === 0);
+      this.stride *= 2;
+    }
+  }
+
+  finish(): WalPoint[] {
+    return thinWal(this.points);
+  }
 }

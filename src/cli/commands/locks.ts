@@ -18,9 +18,10 @@ import { type FactsFlags, checkReplayFlags, checkSaveFactsTarget, loadFactsFile,
 import { replayLocks, runLocks } from '../locks-run.js';
 import { type OutputOptions, checkOutputTarget, emitLocksReport, outputFormat, reportErrors } from '../report-output.js';
 import { startSpinner } from '../spinner.js';
+import { ProgressOutput, locksProgressText, progressFlag, progressPlan } from '../progress.js';
 import { resolveTargets } from '../targets.js';
 
-type LocksFlags = OutputOptions & FactsFlags & { config?: string; threshold?: ThresholdOverrides; for?: number; hz?: number };
+type LocksFlags = OutputOptions & FactsFlags & { config?: string; threshold?: ThresholdOverrides; for?: number; hz?: number; progress?: number };
 
 export function registerLocks(program: Command, io: Io, setExit: (code: number) => void): void {
   const cmd = program
@@ -31,6 +32,7 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
   addFactsFlags(cmd);
   cmd
     .option('--for <duration>', 'sample the lock table for this long (e.g. 10s, 2m) and report hold times per process', durationMs('--for'))
+    .option('--progress <interval>', 'with --for, a progress line on stderr this often, e.g. 2s (default: a live line on a terminal, a line every 5 s elsewhere; off: none)', progressFlag)
     .option('--hz <n>', `samples per second with --for (default ${DEFAULT_HZ}, at most ${MAX_HZ})`, positiveInt('--hz'))
     .action(async (args: string[], opts: LocksFlags) => {
       if (opts.fromFacts !== undefined) {
@@ -47,6 +49,10 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
         if (done === null) return setExit(2);
         reportErrors(done.report, io);
         return setExit(done.written ? done.report.exitCode : 2);
+      }
+      if (opts.progress !== undefined && opts.for === undefined) {
+        io.stderr('lockscope: --progress needs --for <duration> (a snapshot has no progress to show)\n');
+        return setExit(2);
       }
       if (opts.hz !== undefined && opts.for === undefined) {
         io.stderr('lockscope: --hz needs --for <duration> (a snapshot takes one sample)\n');
@@ -70,7 +76,12 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
         return setExit(2);
       }
       const quiet = outputFormat(opts) !== 'text' || Boolean(opts.output);
-      const spinner = await startSpinner(io, opts.for ? `sampling locks for ${opts.for} ms at ${opts.hz ?? DEFAULT_HZ} Hz (Ctrl-C ends early)` : 'reading locks', quiet);
+      const spinner = await startSpinner(io, opts.for ? `sampling locks for ${opts.for} ms at ${opts.hz ?? DEFAULT_HZ} Hz (Ctrl-C ends early)` : 'reading locks', quiet || opts.progress === 0);
+      // Progress of the window: the latest each source reported, shown at the plan's pace.
+      const progress = new ProgressOutput(io, opts.for !== undefined ? progressPlan(opts.progress, io, quiet) : { live: false, lineEveryMs: null }, spinner);
+      const latest = new Map<string, Parameters<typeof locksProgressText>[1][number]>();
+      let elapsedMs = 0;
+      const progressTimer = progress.everyMs === null ? undefined : setInterval(() => latest.size && progress.show(locksProgressText(elapsedMs, [...latest.values()])), progress.everyMs);
       // Ctrl-C (or SIGTERM, SIGHUP) during sampling ends the window early and still reports what was sampled,
       // marked interrupted, and exits 128 + the signal's number; a second one ends the process as usual.
       const abort = new AbortController();
@@ -93,10 +104,18 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
             forMs: opts.for,
             hz: opts.hz,
             signal: abort.signal,
+            onProgress:
+              progress.everyMs === null
+                ? undefined
+                : (ms, targets) => {
+                    elapsedMs = ms;
+                    for (const t of targets) latest.set(t.path, t);
+                  },
           },
           opts.failOn,
         );
       } finally {
+        clearInterval(progressTimer);
         stopListening();
         spinner?.stop();
       }

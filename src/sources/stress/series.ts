@@ -11,7 +11,7 @@
  * length doubles), and at most LATENCY_SAMPLE latencies per interval (a uniform sample past that: the
  * percentiles of a busy interval are then estimates, the max stays exact).
  */
-import { MAX_POINTS, type RawWalPoint, type StressInterval, type StressSeries, thinWal } from '../../core/series.js';
+import { MAX_POINTS, type RawWalPoint, type StressInterval, type StressSeries, WalRecorder } from '../../core/series.js';
 import { ERROR_KEYS } from '../../core/stress-facts.js';
 import { percentileSorted } from '../../core/percentile.js';
 import { roundMs } from './stats.js';
@@ -139,9 +139,7 @@ export class StressSeriesRecorder {
   private intervalMs: number;
   /** Interval index (at the current length) → the threads' tallies merged. */
   private readonly intervals = new Map<number, IntervalTally>();
-  private wal: RawWalPoint[] = [];
-  private walStride = 1;
-  private walSeen = 0;
+  private readonly wal = new WalRecorder();
   private progress = emptyTally(0);
 
   constructor(readonly baseMs: number) {
@@ -172,15 +170,9 @@ export class StressSeriesRecorder {
     }
   }
 
-  /** One WAL sample, `tMs` after the release. Past 2·MAX_POINTS samples, every other one is kept (min and max of each pair are). */
+  /** One WAL sample, `tMs` after the release. */
   addWal(point: RawWalPoint): void {
-    this.walSeen += 1;
-    if (this.walSeen % this.walStride !== 0) return;
-    this.wal.push(point);
-    if (this.wal.length > 2 * MAX_POINTS) {
-      this.wal = this.wal.filter((_, i) => i % 2 === 0);
-      this.walStride *= 2;
-    }
+    this.wal.add(point);
   }
 
   /** What was posted since the previous call. */
@@ -220,6 +212,6 @@ export class StressSeriesRecorder {
         ...(t.latencySeen > t.latencies.length ? { latencySampled: true } : {}),
       });
     }
-    return { intervalMs: this.intervalMs, intervals, wal: thinWal(this.wal) };
+    return { intervalMs: this.intervalMs, intervals, wal: this.wal.finish() };
   }
 }
