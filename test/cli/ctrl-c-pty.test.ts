@@ -69,13 +69,13 @@ describe('Ctrl-C on a real terminal', () => {
     expect(readdirSync(dir).filter((f) => f.includes('lockscope-stress'))).toEqual([]);
   }, 70_000);
 
-  it('stops lockscope locks --for at once: the window sampled so far is reported, exit 130', async () => {
+  it('stops lockscope locks --for at once (once its live progress line shows): the window sampled so far is reported, exit 130', async () => {
     const dir = scratch.tempDir('lockscope-pty-');
     const db = join(dir, 'app.db');
     buildDatabase(db, { journalMode: 'wal' });
     const writer = await holdState(db, 'wal-write');
     try {
-      const { last, screen } = onPty('sampling', ['locks', db, '--for', '60s']);
+      const { last, screen } = onPty('holding locks', ['locks', db, '--for', '60s']);
       expect(last).toBe('SENT 130');
       // The sampling section of the partial window, with the holder it saw, and the real exit code.
       expect(screen).toContain(`${writer.pid}`);

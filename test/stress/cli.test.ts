@@ -240,8 +240,11 @@ describe('lockscope stress: no residue', () => {
   });
 
   it('SIGTERM with --json: the partial results say interrupted, and the JSON exitCode is the process exit code', async () => {
-    const { child, done } = startCli(['stress', db, '--duration', '20s', '--writers', '2', '--json']);
-    await waitFor(running);
+    const { child, done } = startCli(['stress', db, '--duration', '20s', '--writers', '2', '--json', '--progress', '100ms']);
+    // Readiness: the first progress line, printed only once the threads were released.
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    await waitFor(() => stderr.includes('progress: '));
     child.kill('SIGTERM');
     const r = await done;
     expect(r.code).toBe(143);
