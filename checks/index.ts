@@ -30,6 +30,7 @@ import synchronous from './synchronous.js';
 import transactionMode from './transaction-mode.js';
 import walAutocheckpoint from './wal-autocheckpoint.js';
 import walSize from './wal-size.js';
+import writeLockDutyCycle from './write-lock-duty-cycle.js';
 
 export const REGISTRY: readonly AnyCheck[] = [
   // Settings: stored in the file, or declared by the app.
@@ -49,6 +50,7 @@ export const REGISTRY: readonly AnyCheck[] = [
   // (the lockSamples fact), hold times from sampling; then what lockscope could not see.
   lockHolders,
   longWriteLock,
+  writeLockDutyCycle,
   longReader,
   lockStall,
   lockVisibility,

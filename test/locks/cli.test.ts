@@ -159,7 +159,7 @@ describe('lockscope locks --for (sampling)', () => {
     expect(w.write).toMatchObject({ heldWholeWindow: true, acquisitions: 1 });
     expect(w.progress.progressed).toBe(false);
     const ids = d.findings.map((f: { id: string }) => f.id);
-    expect(ids).toEqual(['checkpoint-lag', 'lock-holders', 'long-write-lock', 'long-reader', 'lock-stall', 'lock-visibility']);
+    expect(ids).toEqual(['checkpoint-lag', 'lock-holders', 'long-write-lock', 'write-lock-duty-cycle', 'long-reader', 'lock-stall', 'lock-visibility']);
     const byId = Object.fromEntries(d.findings.map((f: { id: string }) => [f.id, f]));
     expect(byId['long-write-lock']).toMatchObject({ status: 'warn', messageId: 'long-hold', evidence: { pid: writer.pid } });
     expect(byId['lock-stall']).toMatchObject({ status: 'warn', messageId: 'stalled-writer', evidence: { pid: writer.pid } });
