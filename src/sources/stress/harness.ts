@@ -109,7 +109,12 @@ interface SamplerHandle {
   child: ChildProcess;
   samples: WalSample[];
   done: Promise<void>;
+  /** Resolves at its first sample (or when it ends): the run is released only then, so the WAL is seen from the start. */
+  first: Promise<void>;
 }
+
+/** How long the release waits for the sampler process's first sample (a loaded machine starts node slowly). */
+const SAMPLER_START_WAIT_MS = 5000;
 
 function startSampler(walPath: string, shmPath: string, onSample: (s: WalSample) => void): SamplerHandle | null {
   let script: string;
@@ -120,12 +125,15 @@ function startSampler(walPath: string, shmPath: string, onSample: (s: WalSample)
   }
   const child = spawn(process.execPath, [script, walPath, shmPath, String(SAMPLER_INTERVAL_MS)], { stdio: ['pipe', 'pipe', 'ignore'] });
   const samples: WalSample[] = [];
+  let onFirst!: () => void;
+  const first = new Promise<void>((resolve) => (onFirst = resolve));
   const lines = createInterface({ input: child.stdout! });
   lines.on('line', (line) => {
     try {
       const sample = JSON.parse(line) as WalSample;
       samples.push(sample);
       onSample(sample);
+      onFirst();
     } catch {
       // A torn line at exit: ignore.
     }
@@ -134,7 +142,8 @@ function startSampler(walPath: string, shmPath: string, onSample: (s: WalSample)
     child.once('exit', () => resolve());
     child.once('error', () => resolve());
   });
-  return { child, samples, done };
+  void done.then(onFirst);
+  return { child, samples, done, first };
 }
 
 async function stopSampler(s: SamplerHandle | null): Promise<void> {
@@ -319,10 +328,25 @@ export async function runWorkload(spec: RunSpec): Promise<StressResult> {
   let released = false;
   try {
     await allReady;
+    const wal = w.journalMode === 'wal';
+    if (!firstError && !spec.control?.interrupted && (spec.sampleWal ?? wal)) {
+      // Samples before the release count at 0 ms.
+      const sinceRelease = () => (released ? Math.max(0, performance.timeOrigin + performance.now() - releasedAt) : 0);
+      sampler = startSampler(walPath, shmPath, (x) => recorder.addWal({ tMs: sinceRelease(), walBytes: x.w, mxFrame: x.m, nBackfill: x.b }));
+      // Readiness: release the threads once the sampler reads (it is a node process: on a loaded machine it can
+      // take a second to start), so its samples cover the whole run; not longer than SAMPLER_START_WAIT_MS, and
+      // a signal meanwhile stops the wait.
+      let timer: NodeJS.Timeout | undefined;
+      let stopWaiting: (() => void) | undefined;
+      await Promise.race([
+        sampler?.first,
+        new Promise<void>((r) => (timer = setTimeout(r, SAMPLER_START_WAIT_MS))),
+        new Promise<void>((r) => (stopWaiting = spec.control?.onInterrupt(() => r()))),
+      ]);
+      clearTimeout(timer);
+      stopWaiting?.();
+    }
     if (!firstError && !spec.control?.interrupted) {
-      const wal = w.journalMode === 'wal';
-      const sinceRelease = () => Math.max(0, performance.timeOrigin + performance.now() - releasedAt);
-      if (spec.sampleWal ?? wal) sampler = startSampler(walPath, shmPath, (x) => recorder.addWal({ tMs: sinceRelease(), walBytes: x.w, mxFrame: x.m, nBackfill: x.b }));
       // stat() only: it opens no descriptor, so it cannot drop the workers' locks.
       const statWal = () => {
         try {
