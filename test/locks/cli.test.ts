@@ -168,7 +168,10 @@ describe('lockscope locks --for (sampling)', () => {
     expect(locksAfter).toEqual(locksBefore);
   });
 
-  it('Ctrl-C ends the window early and still reports what was sampled', async () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s ends the window early and still reports what was sampled, marked interrupted, exit %i in the JSON and the process', async (signal, exitCode) => {
     const db = walDb();
     const writer = await holdState(db, 'wal-write');
     holders.push(writer);
@@ -179,12 +182,12 @@ describe('lockscope locks --for (sampling)', () => {
     // Ctrl-C once the sampling runs: it holds /proc/locks open for its window, and listens for Ctrl-C from
     // before it starts (it samples at least once whenever the signal comes).
     await waitForOpenFile(child.pid!, '/proc/locks');
-    child.kill('SIGINT');
+    child.kill(signal);
     const code = await exited;
-    // Cut short: exit 130 like any interrupted command, and the JSON says so with the same code.
-    expect(code).toBe(130);
+    // Cut short: exit 130/143 like any interrupted command, and the JSON says so with the same code.
+    expect(code).toBe(exitCode);
     const report = JSON.parse(stdout);
-    expect(report).toMatchObject({ interrupted: 'SIGINT', exitCode: 130 });
+    expect(report).toMatchObject({ interrupted: signal, exitCode });
     const s = report.databases[0].sampling;
     expect(s.requestedMs).toBe(60_000);
     expect(s.samples).toBeGreaterThan(0);
