@@ -39,6 +39,7 @@ import pgLongTransaction from './pg-long-transaction.js';
 import pgPreparedTransactions from './pg-prepared-transactions.js';
 import pgDeadlocks from './pg-deadlocks.js';
 import pgDdlRace from './pg-ddl-race.js';
+import writeLockDutyCycle from './write-lock-duty-cycle.js';
 
 export const REGISTRY: readonly AnyCheck[] = [
   // Settings: stored in the file, or declared by the app.
@@ -58,6 +59,7 @@ export const REGISTRY: readonly AnyCheck[] = [
   // (the lockSamples fact), hold times from sampling; then what lockscope could not see.
   lockHolders,
   longWriteLock,
+  writeLockDutyCycle,
   longReader,
   lockStall,
   lockVisibility,

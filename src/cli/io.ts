@@ -13,6 +13,9 @@ export interface Interrupts {
   listen(signals: readonly NodeJS.Signals[], onSignal: (signal: NodeJS.Signals) => void): () => void;
 }
 
+/** The signals that interrupt a long command (its partial results are reported, exit 128 + the signal's number). */
+export const INTERRUPT_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /** What a command module gets from the CLI: where to write, the terminal it runs on, and the signals. */
 export interface Io {
   stdout: (text: string) => void;

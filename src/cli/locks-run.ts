@@ -3,7 +3,7 @@ import { checksIn } from '../../checks/index.js';
 import { sourceFor, sourceOf } from '../sources/index.js';
 import { DEFAULT_HZ } from '../sources/proc/sampler.js';
 import type { CheckedDatabase, DatabaseReport, FailedDatabase, Report, SourceFacts, Stack } from '../core/model.js';
-import type { Source } from '../core/source.js';
+import type { LockWindowProgress, Source } from '../core/source.js';
 import { buildReport } from '../core/report.js';
 import { type SeverityOverrides, type ThresholdOverrides, runChecks } from '../core/runner.js';
 import type { FailOn } from '../core/exit-code.js';
@@ -27,6 +27,8 @@ export interface LocksOptions {
   forMs?: number;
   hz?: number;
   signal?: AbortSignal;
+  /** While sampling: each target's progress (from its source, as often as the source reports). */
+  onProgress?: (elapsedMs: number, targets: (LockWindowProgress & { path: string })[]) => void;
 }
 
 async function snapshot(t: string | DatabaseReport): Promise<Snapshot> {
@@ -51,10 +53,15 @@ export async function runLocks(targets: readonly (string | DatabaseReport)[], op
     first.forEach((g, i) => {
       if (g.ok) bySource.set(g.source, [...(bySource.get(g.source) ?? []), i]);
     });
-    const window = { durationMs: options.forMs, hz: options.hz ?? DEFAULT_HZ, signal: options.signal };
     await Promise.all(
       [...bySource].map(async ([source, indices]) => {
         const live = indices.map((i) => first[i] as Extract<Snapshot, { ok: true }>);
+        const window = {
+          durationMs: options.forMs!,
+          hz: options.hz ?? DEFAULT_HZ,
+          signal: options.signal,
+          onProgress: options.onProgress && ((ms: number, p: LockWindowProgress[]) => options.onProgress?.(ms, p.map((x, k) => ({ ...x, path: live[k]!.path })))),
+        };
         if (!source.sample) {
           live.forEach((g, k) => (done[indices[k]!] = { path: g.path, error: { code: 'NOT_SUPPORTED', message: `${g.path}: lockscope cannot sample the locks of ${source.id} targets (locks --for)` } }));
           return;

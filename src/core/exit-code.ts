@@ -1,4 +1,7 @@
-/** The exit code contract: 0 nothing at or above --fail-on, 1 something is, 2 lockscope could not do what was asked. */
+/**
+ * The exit code contract: 0 nothing at or above --fail-on, 1 something is, 2 lockscope could not do what was asked;
+ * 128 + the signal's number when a signal cut a long command short (130 SIGINT, 143 SIGTERM, 129 SIGHUP).
+ */
 import { type DatabaseReport, SEVERITY } from './model.js';
 
 export type FailOn = 'fail' | 'warn' | 'never';
@@ -19,4 +22,11 @@ export function exitCode(databases: readonly DatabaseReport[], failOn: FailOn): 
     }
   }
   return worst;
+}
+
+const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+
+/** The shell's exit status for a process stopped by `signal` (128 + its number). */
+export function signalExitCode(signal: string): number {
+  return 128 + (SIGNAL_NUMBERS[signal] ?? 0);
 }

@@ -432,7 +432,7 @@ export interface LockSampleFacts {
   endedAt: string;
   /** Processes seen holding any lock on the files, by pid. */
   processes: LockSampleProcess[];
-  /** The window over time: each process's holds, the WAL (src/core/series.ts); absent in older facts. */
+  /** Per process, the intervals it held each lock; the -wal size and -shm counters over the window (src/core/series.ts). Absent in facts saved before it. */
   timeline?: LockTimeline;
 }
 

@@ -247,7 +247,10 @@ export interface Report {
   command: string;
   databases: DatabaseReport[];
   summary: Summary;
-  exitCode: 0 | 1 | 2;
+  /** The process's exit code: 0/1/2 (core/exit-code.ts), or 128 + the signal's number when `interrupted`. */
+  exitCode: number;
+  /** The signal (SIGINT, SIGTERM, SIGHUP) that cut the command short: the results are partial. Absent = ran to its end. */
+  interrupted?: string;
   /** Which stack's fixes the report shows, and why (set by the commands that show fixes). */
   stack?: StackInfo;
 }

@@ -27,6 +27,11 @@ export interface StressInterval {
   p50Ms: number | null;
   p99Ms: number | null;
   maxMs: number | null;
+  /**
+   * Present (true) when more transactions committed in the interval than lockscope keeps latencies of (2,048):
+   * p50/p99 are then from a uniform sample of them (estimates); maxMs stays exact.
+   */
+  latencySampled?: boolean;
 }
 
 /** The WAL (and its wal-index) at one moment. */
@@ -47,13 +52,17 @@ export interface StressSeries {
   wal: WalPoint[];
 }
 
-/** One continuous hold of one lock by one process, as sampled. */
+/** One continuous hold of one lock by one process, as sampled (each sample counts until the next one). */
 export interface HoldInterval {
   pid: number;
   /** Lock name as `locks` prints it (e.g. WRITER, READ-MARK-1, RESERVED, PENDING, EXCLUSIVE, SHARED). */
   lock: string;
   mode: 'shared' | 'exclusive';
-  /** First and last sample that saw it, ms from the start of the window. */
+  /**
+   * ms from the start of the window: the first sample that saw it, and the first that no longer did (or the
+   * window's end when `open`), so endMs − startMs adds up to the hold times of `sampling`. Past MAX_POINTS holds
+   * of one lock by one process, neighbours separated by the shortest gaps are merged (the gap counts as held).
+   */
   startMs: number;
   endMs: number;
   /** Still held when the window ended. */
@@ -63,4 +72,51 @@ export interface HoldInterval {
 export interface LockTimeline {
   holds: HoldInterval[];
   wal: WalPoint[];
+}
+
+/** A WAL point before rounding and thinning (tMs not rounded). */
+export type RawWalPoint = WalPoint;
+
+/**
+ * At most MAX_POINTS WAL points: samples in groups, and of each group the smallest and the largest -wal (in
+ * time order), so a sawtooth (checkpoints) keeps its teeth and a ramp (a pinned reader) its slope.
+ */
+export function thinWal(points: readonly RawWalPoint[]): WalPoint[] {
+  const round = (p: RawWalPoint): WalPoint => ({ tMs: Math.round(p.tMs), walBytes: p.walBytes, mxFrame: p.mxFrame, nBackfill: p.nBackfill });
+  if (points.length <= MAX_POINTS) return points.map(round);
+  const groups = Math.floor(MAX_POINTS / 2);
+  const size = Math.ceil(points.length / groups);
+  const out: WalPoint[] = [];
+  for (let g = 0; g < points.length; g += size) {
+    const group = points.slice(g, g + size);
+    let lo = 0;
+    let hi = 0;
+    group.forEach((p, i) => {
+      if ((p.walBytes ?? -1) < (group[lo]!.walBytes ?? -1)) lo = i;
+      if ((p.walBytes ?? -1) > (group[hi]!.walBytes ?? -1)) hi = i;
+    });
+    for (const i of [...new Set([lo, hi])].sort((a, b) => a - b)) out.push(round(group[i]!));
+  }
+  return out;
+}
+
+/** WAL points as they come, at most 2·MAX_POINTS kept (every other one past that), thinned to MAX_POINTS at the end. */
+export class WalRecorder {
+  private points: RawWalPoint[] = [];
+  private stride = 1;
+  private seen = 0;
+
+  add(point: RawWalPoint): void {
+    this.seen += 1;
+    if (this.seen % this.stride !== 0) return;
+    this.points.push(point);
+    if (this.points.length > 2 * MAX_POINTS) {
+      this.points = this.points.filter((_, i) => i % 2 === 0);
+      this.stride *= 2;
+    }
+  }
+
+  finish(): WalPoint[] {
+    return thinWal(this.points);
+  }
 }

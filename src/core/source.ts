@@ -48,6 +48,18 @@ export interface SampleWindow {
   durationMs: number;
   hz: number;
   signal?: AbortSignal;
+  /** Called while the window runs, with each of the source's targets' progress in the order given. */
+  onProgress?: (elapsedMs: number, targets: LockWindowProgress[]) => void;
+}
+
+/** One target's lock sampling in progress (`locks --for` progress lines). */
+export interface LockWindowProgress {
+  /** Processes holding a lock on it at the last sample. */
+  holders: number;
+  /** The longest write-lock hold so far, an ongoing one included; null = none seen. */
+  longestWrite: { pid: number; ms: number } | null;
+  /** Frames in the WAL (the -shm header's mxFrame) at the last sample; null = not WAL, or unreadable. */
+  walFrames: number | null;
 }
 
 /** How the command line's (or the config's) entries are turned into targets. */

@@ -190,6 +190,8 @@ export interface StressResult {
   effective: { journalMode: string; synchronous: number; busyTimeoutMs: number; walAutocheckpointPages: number };
   /** Latency percentiles are exact up to this many samples per thread, then from a uniform reservoir. */
   latencySamplesExact: boolean;
+  /** Per interval: committed, reads, failed attempts by kind, commit latency; the WAL over the run (src/core/series.ts). Absent in facts saved before it. */
+  series?: StressSeries;
 }
 
 export interface ScratchInfo {
@@ -223,6 +225,4 @@ export interface StressFacts extends StressResult {
   interrupted: string | null;
   /** `--compare`: the same workload under the recommended settings. */
   recommended: CompareArm | null;
-  /** The run over time (src/core/series.ts); absent in facts recorded before it existed. */
-  series?: StressSeries;
 }

@@ -149,9 +149,11 @@ export function formatSarif(report: Report, opts: SarifOptions = {}): string {
   }
 
   const invocation: Record<string, unknown> = {
-    executionSuccessful: notifications.length === 0,
+    // A run cut short by a signal did not do all it was asked: its results are partial.
+    executionSuccessful: notifications.length === 0 && !report.interrupted,
     exitCode: report.exitCode,
   };
+  if (report.interrupted) invocation.exitSignalName = report.interrupted;
   if (notifications.length > 0) invocation.toolExecutionNotifications = notifications;
 
   const log = {

@@ -123,7 +123,8 @@ export function summaryLine(report: Report, style: Style): string {
   ];
   if (s.error > 0) parts.push(style.red(`${s.error} check error${s.error === 1 ? '' : 's'}`));
   if (errors > 0) parts.push(style.red(`${errors} could not be audited`));
-  return `${parts.join(' · ')} · exit ${report.exitCode}`;
+  const exit = report.interrupted ? style.yellow(`exit ${report.exitCode} (interrupted by ${report.interrupted}: partial results)`) : `exit ${report.exitCode}`;
+  return `${parts.join(' · ')} · ${exit}`;
 }
 
 export function formatText(report: Report, opts: TextOptions, extraSections?: (db: DatabaseReport) => string[]): string {

@@ -99,6 +99,12 @@ describe('audit --save-facts / --from-facts round trip', () => {
     const replay = runCli(['audit', '--from-facts', 'facts.json'], { cwd: dir });
     expect(replay.stdout).toBe(saved.stdout);
     expect(replay.code).toBe(saved.code);
+    // The time series is saved with the facts and comes back unchanged in the replay's JSON.
+    const file = JSON.parse(readFileSync(join(dir, 'facts.json'), 'utf8')) as { databases: { facts: { stress: { series: { intervals: unknown[] } } } }[] };
+    const series = file.databases[0]!.facts.stress.series;
+    expect(series.intervals.length).toBeGreaterThan(0);
+    const json = runCli(['audit', '--from-facts', 'facts.json', '--json'], { cwd: dir });
+    expect(JSON.parse(json.stdout).databases[0].facts.stress.series).toEqual(series);
     // No scratch database was created for the replay.
     expect(readdirSync(dir).sort()).toEqual(['facts.json']);
   });
@@ -121,7 +127,10 @@ describe('locks --save-facts / --from-facts round trip', () => {
       expect(replay.code).toBe(run.code);
       expect(JSON.parse(replay.stdout)).toEqual(original);
     }
-    expect((JSON.parse(saved.stdout) as { databases: { sampling?: { samples: number } }[] }).databases[0]!.sampling!.samples).toBeGreaterThan(0);
+    const sampling = (JSON.parse(saved.stdout) as { databases: { sampling?: { samples: number; timeline: { holds: { pid: number; lock: string; open: boolean }[] } } }[] }).databases[0]!.sampling!;
+    expect(sampling.samples).toBeGreaterThan(0);
+    // The timeline (replayed identically above) holds the reader's read mark, open as the window ended.
+    expect(sampling.timeline.holds.some((h) => h.pid === reader.pid && /^READ[0-4]$/.test(h.lock) && h.open)).toBe(true);
     expect(existsSync(join(dir, 'app.db'))).toBe(false);
   });
 });

@@ -89,7 +89,10 @@ describe('audit --stress and signals', () => {
       const r = await run.done;
       expect(r.code).toBe(exitCode);
       expect(r.stderr).toContain(`lockscope: interrupted by ${signal}; the stress threads stopped`);
-      const report = JSON.parse(r.stdout) as { databases: { path: string; error?: { code: string }; facts?: { stress?: { error?: { code: string; message: string } } }; findings?: { id: string; status: string }[] }[] };
+      const report = JSON.parse(r.stdout) as { exitCode: number; interrupted?: string; databases: { path: string; error?: { code: string }; facts?: { stress?: { error?: { code: string; message: string } } }; findings?: { id: string; status: string }[] }[] };
+      // The JSON's exit code is the process's, and it says which signal cut it short.
+      expect(report.exitCode).toBe(r.code);
+      expect(report.interrupted).toBe(signal);
       const [a, b] = report.databases;
       expect(a!.facts!.stress!.error!.code).toBe('INTERRUPTED');
       expect(a!.facts!.stress!.error!.message).toMatch(new RegExp(`^interrupted by ${signal}: the stress was cut short`));
@@ -113,6 +116,7 @@ describe('audit --stress and signals', () => {
       run.kill('SIGINT');
       const r = await run.done;
       expect(r.code).toBe(130);
+      expect(r.stdout).toMatch(/· exit 130 \(interrupted by SIGINT: partial results\)/);
       expect(r.stdout).toMatch(/stress \(scratch database, short run\)\n\s+interrupted by SIGINT: the stress was cut short/);
       expect(r.stdout).not.toMatch(/✖ .*\(stress-/);
     } finally {

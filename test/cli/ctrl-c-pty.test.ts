@@ -7,20 +7,22 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildDatabase } from '../../fixtures/databases.js';
+import { buildDatabase, holdState } from '../../fixtures/databases.js';
 import { BIN } from '../helpers/cli.js';
 import { scratchPerTest } from '../helpers/scratch.js';
 
 const scratch = scratchPerTest();
 
-// Runs argv on a pty; once the spinner's progress shows (readiness), types Ctrl-C; prints the exit status.
+// Runs argv[2:] on a pty; once the cue argv[1] shows (readiness: the spinner's live line), types Ctrl-C; prints
+// what the terminal showed, then the exit status on the last line.
 const DRIVER = String.raw`
 import os, pty, sys, select, time
+cue = sys.argv[1].encode()
 pid, fd = pty.fork()
 if pid == 0:
     import fcntl, struct, termios
     fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack('HHHH', 24, 80, 0, 0))  # a terminal 80 columns wide
-    os.execvp(sys.argv[1], sys.argv[1:])
+    os.execvp(sys.argv[2], sys.argv[2:])
 seen, sent, deadline = b'', False, time.time() + 40
 while True:
     r, _, _ = select.select([fd], [], [], 0.5)
@@ -32,30 +34,54 @@ while True:
         if not data:
             break
         seen += data
-    if not sent and b'tx/s' in seen:
+    if not sent and cue in seen:
         os.write(fd, b'\x03'); sent = True
     if time.time() > deadline:
         os.kill(pid, 9)
         break
 _, status = os.waitpid(pid, 0)
+sys.stdout.write(seen.decode('utf-8', 'replace') + '\n')
 print('SENT' if sent else 'NOT-SENT', os.waitstatus_to_exitcode(status))
 `;
+
+/** A user's terminal: ora draws nothing when CI is set (as it is where .ci/run runs), and the spinner's raw mode is what these tests are about. */
+function terminalEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm', COLUMNS: '80' };
+  delete env.CI;
+  return env;
+}
+
+function onPty(cue: string, args: string[]): { screen: string; last: string } {
+  const r = spawnSync('python3', ['-c', DRIVER, cue, process.execPath, BIN, ...args], { encoding: 'utf8', timeout: 60_000, env: terminalEnv() });
+  const lines = r.stdout.trim().split('\n');
+  return { last: lines.pop() ?? '', screen: lines.join('\n') };
+}
 
 describe('Ctrl-C on a real terminal', () => {
   it('stops lockscope stress at once: exit 130, scratch files removed', () => {
     const dir = scratch.tempDir('lockscope-pty-');
     const db = join(dir, 'app.db');
     buildDatabase(db, { journalMode: 'wal' });
-    // A user's terminal: ora draws nothing when CI is set (as it is where .ci/run runs), and the spinner's raw
-    // mode is what this test is about.
-    const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm', COLUMNS: '80' };
-    delete env.CI;
-    const r = spawnSync('python3', ['-c', DRIVER, process.execPath, BIN, 'stress', db, '--duration', '60s'], {
-      encoding: 'utf8',
-      timeout: 60_000,
-      env,
-    });
-    expect(r.stdout.trim().split('\n').pop()).toBe('SENT 130');
+    const { last, screen } = onPty('tx/s', ['stress', db, '--duration', '60s']);
+    expect(last).toBe('SENT 130');
+    // The partial results are printed, and the summary line says the exit code the shell sees.
+    expect(screen).toMatch(/exit 130 \(interrupted by SIGINT: partial results\)/);
     expect(readdirSync(dir).filter((f) => f.includes('lockscope-stress'))).toEqual([]);
+  }, 70_000);
+
+  it('stops lockscope locks --for at once (once its live progress line shows): the window sampled so far is reported, exit 130', async () => {
+    const dir = scratch.tempDir('lockscope-pty-');
+    const db = join(dir, 'app.db');
+    buildDatabase(db, { journalMode: 'wal' });
+    const writer = await holdState(db, 'wal-write');
+    try {
+      const { last, screen } = onPty('holding locks', ['locks', db, '--for', '60s']);
+      expect(last).toBe('SENT 130');
+      // The sampling section of the partial window, with the holder it saw, and the real exit code.
+      expect(screen).toContain(`${writer.pid}`);
+      expect(screen).toMatch(/exit 130 \(interrupted by SIGINT: partial results\)/);
+    } finally {
+      await writer.stop();
+    }
   }, 70_000);
 });

@@ -8,6 +8,7 @@ import { REGISTRY } from '../../checks/index.js';
 import { buildDatabase, makeTempDir, removeDir } from '../../fixtures/databases.js';
 import { loadCatalogue } from '../../src/core/catalogue.js';
 import { artifactUri, formatSarif, ruleName } from '../../src/output/sarif.js';
+import { markInterrupted } from '../../src/core/report.js';
 import type { Report } from '../../src/core/model.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 import { HOSTILE, hostileReport, mixedReport } from './reports.js';
@@ -141,5 +142,10 @@ describe('sarif from a real audit', () => {
     expect(run.results[0].locations[0].physicalLocation.artifactLocation.uri).toMatch(/^file:\/\/\/.*\/rollback\.db$/);
     expect(run.invocations[0].toolExecutionNotifications).toHaveLength(1);
     expect(run.invocations[0].exitCode).toBe(r.code);
+  });
+
+  it('a run cut short by a signal: exit code 130, exitSignalName, not successful; still valid', () => {
+    const log = valid(formatSarif(markInterrupted(mixedReport(), 'SIGINT'), { catalogue }));
+    expect(log.runs[0].invocations[0]).toMatchObject({ exitCode: 130, exitSignalName: 'SIGINT', executionSuccessful: false });
   });
 });

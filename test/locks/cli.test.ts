@@ -159,7 +159,7 @@ describe('lockscope locks --for (sampling)', () => {
     expect(w.write).toMatchObject({ heldWholeWindow: true, acquisitions: 1 });
     expect(w.progress.progressed).toBe(false);
     const ids = d.findings.map((f: { id: string }) => f.id);
-    expect(ids).toEqual(['checkpoint-lag', 'lock-holders', 'long-write-lock', 'long-reader', 'lock-stall', 'lock-visibility']);
+    expect(ids).toEqual(['checkpoint-lag', 'lock-holders', 'long-write-lock', 'write-lock-duty-cycle', 'long-reader', 'lock-stall', 'lock-visibility']);
     const byId = Object.fromEntries(d.findings.map((f: { id: string }) => [f.id, f]));
     expect(byId['long-write-lock']).toMatchObject({ status: 'warn', messageId: 'long-hold', evidence: { pid: writer.pid } });
     expect(byId['lock-stall']).toMatchObject({ status: 'warn', messageId: 'stalled-writer', evidence: { pid: writer.pid } });
@@ -168,7 +168,10 @@ describe('lockscope locks --for (sampling)', () => {
     expect(locksAfter).toEqual(locksBefore);
   });
 
-  it('Ctrl-C ends the window early and still reports what was sampled', async () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s ends the window early and still reports what was sampled, marked interrupted, exit %i in the JSON and the process', async (signal, exitCode) => {
     const db = walDb();
     const writer = await holdState(db, 'wal-write');
     holders.push(writer);
@@ -179,10 +182,13 @@ describe('lockscope locks --for (sampling)', () => {
     // Ctrl-C once the sampling runs: it holds /proc/locks open for its window, and listens for Ctrl-C from
     // before it starts (it samples at least once whenever the signal comes).
     await waitForOpenFile(child.pid!, '/proc/locks');
-    child.kill('SIGINT');
+    child.kill(signal);
     const code = await exited;
-    expect(code).toBe(0);
-    const s = JSON.parse(stdout).databases[0].sampling;
+    // Cut short: exit 130/143 like any interrupted command, and the JSON says so with the same code.
+    expect(code).toBe(exitCode);
+    const report = JSON.parse(stdout);
+    expect(report).toMatchObject({ interrupted: signal, exitCode });
+    const s = report.databases[0].sampling;
     expect(s.requestedMs).toBe(60_000);
     expect(s.samples).toBeGreaterThan(0);
     expect(s.windowMs).toBeLessThan(s.requestedMs);

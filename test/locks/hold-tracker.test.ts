@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readerBehindStuckCommit } from '../../fixtures/holders.js';
 import { statDatabaseFiles } from '../../src/sources/sqlite/gather.js';
-import { HoldTracker } from '../../src/sources/proc/hold-tracker.js';
+import { HoldTracker, mergeNeighbours } from '../../src/sources/proc/hold-tracker.js';
+import { MAX_POINTS } from '../../src/core/series.js';
 import { type LockSample, type SampleKeys, sampleOf } from '../../src/sources/proc/lock-sample.js';
 import { lockKey, parseProcLocks } from '../../src/sources/proc/lock-table.js';
 import { type DecodedLock, type ShmHeader, type SqliteLockName } from '../../src/core/facts.js';
@@ -107,5 +108,65 @@ describe('HoldTracker, fed real /proc/locks text', () => {
     expect(byPid.get(reader.pid)!.write).toBeNull();
     expect(byPid.get(writer.pid)).toMatchObject({ read: null, writeHoldIsPending: true, pendingWholeWindow: false, write: { acquisitions: 1, longestMs: 20, heldAtStart: true } });
     expect(byPid.get(writer.pid)!.locksSeen).toEqual(['pending', 'reserved', 'shared']);
+  });
+});
+
+describe('HoldTracker timeline (locks --for time series)', () => {
+  it('each process gets one interval per continuous hold of each lock, from the first sample that saw it to the first that did not; open at the end', () => {
+    const t = new HoldTracker(true);
+    const idle = [lock('shared'), lock('wal-dms')];
+    const writing = [...idle, lock('wal-write', 'exclusive')];
+    t.add(sample(1000, { 7: idle }));
+    t.add(sample(1010, { 7: writing, 8: [lock('wal-read-1')] }));
+    t.add(sample(1020, { 7: idle, 8: [lock('wal-read-1')] }));
+    t.add(sample(1030, { 7: writing }));
+    const holds = t.timeline(1040);
+    const of = (pid: number, name: string) => holds.filter((h) => h.pid === pid && h.lock === name);
+    // Times are from the first sample; the write hold between 10 and 20 is 10 ms, as the hold statistics count it.
+    expect(of(7, 'WRITE')).toEqual([
+      { pid: 7, lock: 'WRITE', mode: 'exclusive', startMs: 10, endMs: 20, open: false },
+      { pid: 7, lock: 'WRITE', mode: 'exclusive', startMs: 30, endMs: 40, open: true },
+    ]);
+    expect(of(8, 'READ1')).toEqual([{ pid: 8, lock: 'READ1', mode: 'shared', startMs: 10, endMs: 30, open: false }]);
+    expect(of(7, 'DMS')).toEqual([{ pid: 7, lock: 'DMS', mode: 'shared', startMs: 0, endMs: 40, open: true }]);
+    // The write intervals add up to the hold statistics of the same samples.
+    const stats = t.finish(1040, 40).find((p) => p.pid === 7)!;
+    expect(of(7, 'WRITE').reduce((a, h) => a + h.endMs - h.startMs, 0)).toBe(stats.write!.heldMs);
+  });
+
+  it('progress while it runs: holders at the last sample, the longest write hold so far (the ongoing one counted), WAL frames', () => {
+    const t = new HoldTracker(true);
+    const writing = [lock('wal-dms'), lock('wal-write', 'exclusive')];
+    t.add(sample(0, { 7: writing, 8: [lock('wal-dms')] }, shm(12, 0, [0, 12, null, null, null])));
+    t.add(sample(50, { 7: writing, 8: [lock('wal-dms')] }, shm(15, 0, [0, 12, null, null, null])));
+    expect(t.progress()).toEqual({ holders: 2, longestWrite: { pid: 7, ms: 50 }, walFrames: 15 });
+  });
+
+  it('bounded: a process that takes the lock thousands of times keeps at most MAX_POINTS intervals, and they still cover every hold', () => {
+    const t = new HoldTracker(true);
+    const n = 3 * MAX_POINTS;
+    // Holds of 10 ms with gaps of 10 ms, and every tenth gap 30 ms: the short gaps are merged first.
+    let at = 0;
+    for (let i = 0; i < n; i += 1) {
+      t.add(sample(at, { 7: [lock('wal-write', 'exclusive')] }));
+      t.add(sample(at + 10, { 7: [] }));
+      at += i % 10 === 9 ? 40 : 20;
+    }
+    const holds = t.timeline(at).filter((h) => h.lock === 'WRITE');
+    expect(holds.length).toBeLessThanOrEqual(MAX_POINTS);
+    expect(holds[0]!.startMs).toBe(0);
+    expect(holds[holds.length - 1]!.endMs).toBe(at - 40 + 10);
+    // Merged intervals never overlap and stay in order; the long gaps survive the merging.
+    for (let i = 1; i < holds.length; i += 1) expect(holds[i]!.startMs).toBeGreaterThanOrEqual(holds[i - 1]!.endMs);
+    expect(holds.some((h, i) => i > 0 && h.startMs - holds[i - 1]!.endMs === 30)).toBe(true);
+  });
+
+  it('mergeNeighbours halves a list past MAX_POINTS and leaves a short one alone', () => {
+    const list = Array.from({ length: MAX_POINTS + 2 }, (_, i) => ({ pid: 1, lock: 'WRITE', mode: 'exclusive' as const, startMs: i * 10, endMs: i * 10 + 5, open: false }));
+    expect(mergeNeighbours(list.slice(0, 10))).toHaveLength(10);
+    const merged = mergeNeighbours(list);
+    expect(merged.length).toBeLessThanOrEqual(Math.ceil(list.length / 2));
+    expect(merged[0]!.startMs).toBe(0);
+    expect(merged[merged.length - 1]!.endMs).toBe(list[list.length - 1]!.endMs);
   });
 });

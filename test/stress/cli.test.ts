@@ -234,7 +234,23 @@ describe('lockscope stress: no residue', () => {
     expect(r.code).toBe(exitCode);
     expect(r.stderr).toMatch(new RegExp(`interrupted by ${signal}`));
     expect(r.stdout).toMatch(/interrupted by/);
+    // The summary line carries the exit code the process ended with, not the findings' 0/1.
+    expect(r.stdout).toMatch(new RegExp(`· exit ${exitCode} \\(interrupted by ${signal}: partial results\\)`));
     expect(files()).toEqual(['app.db']);
+  });
+
+  it('SIGTERM with --json: the partial results say interrupted, and the JSON exitCode is the process exit code', async () => {
+    const { child, done } = startCli(['stress', db, '--duration', '20s', '--writers', '2', '--json', '--progress', '100ms']);
+    // Readiness: the first progress line, printed only once the threads were released.
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    await waitFor(() => stderr.includes('progress: '));
+    child.kill('SIGTERM');
+    const r = await done;
+    expect(r.code).toBe(143);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ exitCode: 143, interrupted: 'SIGTERM' });
+    expect(report.databases[0].stress.interrupted).toBe('SIGTERM');
   });
 
   it('after a SIGKILL, the next run removes the leftovers and says so', async () => {

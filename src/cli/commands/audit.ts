@@ -9,6 +9,7 @@ import { resolve as resolvePath } from 'node:path';
 import type { Report } from '../../core/model.js';
 import { type AppFlagValues, appSettingsFrom, millisecondsOrDuration, positiveInt, withOrigin } from '../options.js';
 import { MAX_WAIT_MS } from '../../core/units.js';
+import { markInterrupted } from '../../core/report.js';
 import type { ThresholdOverrides } from '../../core/runner.js';
 import { loadCommandConfig, mergeApp, mergeThresholds } from '../config.js';
 import { type AuditOptions, type AuditStress, replayAudit, runAudit, runAuditWithStress } from '../audit-run.js';
@@ -103,12 +104,11 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
       if (stack) options.stack = stack;
       let report: Report;
       let interrupted: string | null = null;
-      let interruptedExit = 2;
       if (opts.stress) {
         spinner?.stop();
         const { runStressForAudit } = await import('../../sources/stress/run.js');
         const { knobsFromConfig } = await import('../stress-knobs.js');
-        const { signalExitCode, withInterruptSignals } = await import('../../sources/stress/signals.js');
+        const { withInterruptSignals } = await import('../../sources/stress/signals.js');
         // The config's stress workload replaces the short default's knobs it names.
         const flags = knobsFromConfig(config?.stress);
         // One signal handler for the whole audit, as `stress` has: the first SIGINT/SIGTERM stops the
@@ -120,8 +120,8 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
           };
           const r = await runAuditWithStress(targets, options, stress, opts.failOn);
           interrupted = control.interrupted;
-          if (interrupted) interruptedExit = signalExitCode(interrupted);
-          return r;
+          // Cut short: the partial results, marked, with the exit code the process ends with (130, 143).
+          return interrupted ? markInterrupted(r, interrupted) : r;
         });
       } else {
         report = await runAudit(targets, options, opts.failOn);
@@ -137,7 +137,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
       reportErrors(report, io);
       if (interrupted) {
         io.stderr(`lockscope: interrupted by ${interrupted}; the stress threads stopped and lockscope removed what it had created\n`);
-        return setExit(interruptedExit);
+        return setExit(report.exitCode);
       }
       setExit(written ? report.exitCode : 2);
     });

@@ -5,9 +5,10 @@
  * steps are in ../locks-run.ts.
  */
 import type { Command } from 'commander';
-import type { Io } from '../io.js';
+import { INTERRUPT_SIGNALS, type Io } from '../io.js';
 import { DEFAULT_HZ, MAX_HZ } from '../../sources/proc/sampler.js';
 import type { Report, Stack } from '../../core/model.js';
+import { markInterrupted } from '../../core/report.js';
 import { durationMs, positiveInt } from '../options.js';
 import { MAX_RUN_MS } from '../../core/units.js';
 import type { ThresholdOverrides } from '../../core/runner.js';
@@ -18,10 +19,11 @@ import { type FactsFlags, checkReplayFlags, checkSaveFactsTarget, loadFactsFile,
 import { replayLocks, runLocks } from '../locks-run.js';
 import { type OutputOptions, checkOutputTarget, emitLocksReport, outputFormat, reportErrors } from '../report-output.js';
 import { startSpinner } from '../spinner.js';
+import { ProgressOutput, locksProgressText, progressFlag, progressPlan } from '../progress.js';
 import { resolveTargets } from '../targets.js';
 import { chooseStack, fixFilter, verdictStack, withStack } from '../stack-choice.js';
 
-type LocksFlags = Omit<OutputOptions, 'stack'> & FactsFlags & { config?: string; threshold?: ThresholdOverrides; for?: number; hz?: number; stack?: Stack | 'all' };
+type LocksFlags = Omit<OutputOptions, 'stack'> & FactsFlags & { config?: string; threshold?: ThresholdOverrides; for?: number; hz?: number; progress?: number; stack?: Stack | 'all' };
 
 export function registerLocks(program: Command, io: Io, setExit: (code: number) => void): void {
   const cmd = program
@@ -32,6 +34,7 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
   addFactsFlags(cmd);
   cmd
     .option('--for <duration>', 'sample the lock table for this long (e.g. 10s, 2m; at most 24h) and report hold times per process', durationMs('--for', MAX_RUN_MS))
+    .option('--progress <interval>', 'with --for, a progress line on stderr this often, e.g. 2s (default: a live line on a terminal, a line every 5 s elsewhere; off: none)', progressFlag)
     .option('--hz <n>', `samples per second with --for (default ${DEFAULT_HZ}, at most ${MAX_HZ})`, positiveInt('--hz'))
     .action(async (args: string[], opts: LocksFlags) => {
       if (opts.fromFacts !== undefined) {
@@ -48,6 +51,10 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
         if (done === null) return setExit(2);
         reportErrors(done.report, io);
         return setExit(done.written ? done.report.exitCode : 2);
+      }
+      if (opts.progress !== undefined && opts.for === undefined) {
+        io.stderr('lockscope: --progress needs --for <duration> (a snapshot has no progress to show)\n');
+        return setExit(2);
       }
       if (opts.hz !== undefined && opts.for === undefined) {
         io.stderr('lockscope: --hz needs --for <duration> (a snapshot takes one sample)\n');
@@ -71,14 +78,21 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
         return setExit(2);
       }
       const quiet = outputFormat(opts) !== 'text' || Boolean(opts.output);
-      const spinner = await startSpinner(io, opts.for ? `sampling locks for ${opts.for} ms at ${opts.hz ?? DEFAULT_HZ} Hz (Ctrl-C ends early)` : 'reading locks', quiet);
-      // Ctrl-C during sampling ends the window early and still reports what was sampled; a second one
-      // ends the process as usual.
+      const spinner = await startSpinner(io, opts.for ? `sampling locks for ${opts.for} ms at ${opts.hz ?? DEFAULT_HZ} Hz (Ctrl-C ends early)` : 'reading locks', quiet || opts.progress === 0);
+      // Progress of the window: the latest each source reported, shown at the plan's pace.
+      const progress = new ProgressOutput(io, opts.for !== undefined ? progressPlan(opts.progress, io, quiet) : { live: false, lineEveryMs: null }, spinner);
+      const latest = new Map<string, Parameters<typeof locksProgressText>[1][number]>();
+      let elapsedMs = 0;
+      const progressTimer = progress.everyMs === null ? undefined : setInterval(() => latest.size && progress.show(locksProgressText(elapsedMs, [...latest.values()])), progress.everyMs);
+      // Ctrl-C (or SIGTERM, SIGHUP) during sampling ends the window early and still reports what was sampled,
+      // marked interrupted, and exits 128 + the signal's number; a second one ends the process as usual.
       const abort = new AbortController();
+      let interrupted: string | null = null;
       let stopListening = () => {};
       if (opts.for !== undefined) {
-        stopListening = io.interrupts.listen(['SIGINT'], () => {
+        stopListening = io.interrupts.listen(INTERRUPT_SIGNALS, (signal) => {
           stopListening();
+          interrupted ??= signal;
           abort.abort();
         });
       }
@@ -92,13 +106,22 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
             forMs: opts.for,
             hz: opts.hz,
             signal: abort.signal,
+            onProgress:
+              progress.everyMs === null
+                ? undefined
+                : (ms, targets) => {
+                    elapsedMs = ms;
+                    for (const t of targets) latest.set(t.path, t);
+                  },
           },
           opts.failOn,
         );
       } finally {
+        clearInterval(progressTimer);
         stopListening();
         spinner?.stop();
       }
+      if (interrupted) report = markInterrupted(report, interrupted);
       const info = chooseStack({ flag: opts.stack, config: config?.stack ? { stack: config.stack, file: config.file } : undefined }, paths, io.cwd);
       report = withStack(report, info);
       let written = emitLocksReport(report, { ...opts, stack: fixFilter(info) }, io);
@@ -107,6 +130,10 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
         written = saveFactsFile(opts.saveFacts, 'locks', report, settings, io) && written;
       }
       reportErrors(report, io);
+      if (interrupted) {
+        io.stderr(`lockscope: interrupted by ${interrupted}; the report covers the window sampled until then\n`);
+        return setExit(report.exitCode);
+      }
       setExit(written ? report.exitCode : 2);
     });
 }

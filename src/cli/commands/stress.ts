@@ -16,16 +16,16 @@ import type { DatabaseReport, Stack } from '../../core/model.js';
 import { chooseStack, fixFilter, verdictStack, withStack } from '../stack-choice.js';
 import { appSettingsFrom, bytes, durationMs, nonNegativeInt, oneOf, positiveInt } from '../options.js';
 import { MAX_RUN_MS, MAX_WAIT_MS } from '../../core/units.js';
-import { buildReport } from '../../core/report.js';
+import { buildReport, markInterrupted } from '../../core/report.js';
 import { EXIT_NOT_CONFIRMED } from '../../core/exit-code.js';
 import type { ThresholdOverrides } from '../../core/runner.js';
-import type { Progress } from '../../sources/stress/harness.js';
 import { PATTERNS, type StressKnobFlags } from '../../sources/stress/knobs.js';
 import { KnobError, runStress } from '../../sources/stress/run.js';
-import { signalExitCode, withInterruptSignals } from '../../sources/stress/signals.js';
+import { withInterruptSignals } from '../../sources/stress/signals.js';
 import { addAppSettingFlags, addOutputFlags } from '../flags.js';
 import { type OutputOptions, checkOutputTarget, emitReport, emitStressReport, outputFormat, reportErrors } from '../report-output.js';
 import { startSpinner } from '../spinner.js';
+import { ProgressOutput, progressFlag, progressPlan, stressProgressText } from '../progress.js';
 import { type StressKnobFlagValues, knobFlags, knobsFromConfig, mergeKnobs } from '../stress-knobs.js';
 import { checkStress, stressErrorReport } from '../stress-run.js';
 
@@ -37,6 +37,7 @@ interface StressFlagValues extends StressKnobFlagValues, Omit<OutputOptions, 'st
   live?: boolean;
   yes?: boolean;
   compare?: boolean;
+  progress?: number;
   ddlRace?: boolean;
   ddlFile?: string;
   rounds?: number;
@@ -101,11 +102,13 @@ async function sourceStress(source: Source, entry: string, opts: StressFlagValue
     spinner?.stop();
     stop();
   }
-  const report = buildReport('stress', [db], opts.failOn);
+  const built = buildReport('stress', [db], opts.failOn);
+  // Cut short: the partial results, marked, with the exit code the process ends with (130, 143).
+  const report = signalled ? markInterrupted(built, signalled) : built;
   const written = emitReport(report, output, io);
   reportErrors(report, io);
   if (signalled) io.stderr(`lockscope: interrupted by ${signalled}; lockscope dropped its scratch schema\n`);
-  setExit(signalled ? signalExitCode(signalled) : written ? report.exitCode : 2);
+  setExit(signalled ? report.exitCode : written ? report.exitCode : 2);
 }
 
 function positiveDuration(name: string) {
@@ -137,10 +140,6 @@ async function confirmLive(path: string, flags: StressKnobFlags, io: Io): Promis
   }
 }
 
-function progressText(arm: string, p: Progress, compare: boolean): string {
-  return `${compare ? `${arm}: ` : ''}${(p.elapsedMs / 1000).toFixed(0)} s · ${Math.round(p.transactionsPerSecond).toLocaleString('en-US')} tx/s · ${p.committed.toLocaleString('en-US')} committed · ${p.errors.toLocaleString('en-US')} errors`;
-}
-
 export function registerStress(program: Command, io: Io, setExit: (code: number) => void): void {
   const cmd = program
     .command('stress')
@@ -163,6 +162,7 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
     .option('--scratch-dir <dir>', "create the scratch database here instead of next to <db> (a finding says so when it is another filesystem)")
     .option('--live', "WRITES: run against <db> itself, in a table of lockscope's own (created and dropped)")
     .option('--yes', 'confirm --live without asking (required when stdin is not a terminal)')
+    .option('--progress <interval>', 'a progress line on stderr this often, e.g. 2s (default: a live line on a terminal, a line every 5 s elsewhere; off: none)', progressFlag)
     .option('--compare', 'run the same workload again with the recommended settings (WAL, busy 5000 ms, BEGIN IMMEDIATE, synchronous NORMAL) and show both')
     .option('--ddl-race', 'PostgreSQL targets: --writers sessions run the same start-up DDL at once, in a scratch schema of lockscope\'s (--compare: also behind pg_advisory_xact_lock)')
     .option('--ddl-file <file>', 'PostgreSQL --ddl-race: the start-up DDL to race (unqualified names; default: CREATE TABLE/INDEX IF NOT EXISTS, COMMENT, GRANT)')
@@ -196,7 +196,11 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
         }
       }
       const json = outputFormat(output) !== 'text';
-      const spinner = await startSpinner(io, 'starting the stress threads', json);
+      const plan = progressPlan(opts.progress, io, json);
+      const spinner = await startSpinner(io, 'starting the stress threads', json || opts.progress === 0);
+      const progress = new ProgressOutput(io, plan, spinner);
+      // tx/s per interval: the committed count at the previous report, per arm (--compare's second arm starts at 0).
+      let before = { arm: '', committed: 0 };
       const notice = (message: string) => {
         spinner?.clear();
         io.stderr(`lockscope: ${escapeControl(message)}\n`);
@@ -219,7 +223,15 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
               compare: opts.compare,
               control,
               onNotice: notice,
-              onProgress: spinner ? (arm, p) => spinner && (spinner.text = progressText(arm, p, Boolean(opts.compare))) : undefined,
+              progressEveryMs: progress.everyMs ?? undefined,
+              onProgress:
+                progress.everyMs === null
+                  ? undefined
+                  : (arm, p) => {
+                      if (before.arm !== arm) before = { arm, committed: 0 };
+                      progress.show(stressProgressText(p, before.committed, opts.compare ? `${arm}: ` : ''));
+                      before.committed = p.committed;
+                    },
             }),
           (signal) => {
             signalled ??= signal;
@@ -242,11 +254,13 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
         db = stressErrorReport(path, err);
       }
       spinner?.stop();
-      const report = withStack(buildReport('stress', [db], opts.failOn), info);
+      interrupted ??= signalled;
+      const built = withStack(buildReport('stress', [db], opts.failOn), info);
+      // Cut short: the partial results, marked, with the exit code the process ends with (130, 143).
+      const report = interrupted ? markInterrupted(built, interrupted) : built;
       const written = emitStressReport(report, output, io);
       reportErrors(report, io);
-      interrupted ??= signalled;
       if (interrupted) io.stderr(`lockscope: interrupted by ${interrupted}; the stress threads stopped and lockscope removed what it had created\n`);
-      setExit(interrupted ? signalExitCode(interrupted) : written ? report.exitCode : 2);
+      setExit(interrupted ? report.exitCode : written ? report.exitCode : 2);
     });
 }

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Io } from '../io.js';
+import { INTERRUPT_SIGNALS, type Io } from '../io.js';
+import { signalExitCode } from '../../core/exit-code.js';
 import type { AppSettings } from '../../core/facts.js';
 import type { Stack } from '../../core/model.js';
 import { colorLevel, makeStyle } from '../../output/style.js';
@@ -94,10 +95,15 @@ export async function runDemo(io: Io): Promise<number> {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   };
-  // Ctrl-C or SIGTERM: stop the scenario processes and remove what the demo made at once; the demo then
-  // ends with 130, whichever of the two it was (as it always has).
-  const interrupted = () => io.interrupts.signal.aborted;
-  const stopListening = io.interrupts.listen(['SIGINT', 'SIGTERM'], cleanup);
+  // Ctrl-C, SIGTERM or SIGHUP: stop the scenario processes and remove what the demo made at once; the demo
+  // keeps the scenarios already shown, says it was interrupted, and ends with 128 + the signal's number.
+  let signalled: string | null = null;
+  const interrupted = () => signalled !== null;
+  const stopListening = io.interrupts.listen(INTERRUPT_SIGNALS, (signal) => {
+    signalled ??= signal;
+    cleanup();
+  });
+  let shown = 0;
   const style = makeStyle(colorLevel(io.env, io.stdoutIsTTY));
   let worst = 0;
   try {
@@ -112,6 +118,7 @@ export async function runDemo(io: Io): Promise<number> {
       const report = await runAudit([db], { app: s.app, stack: s.stack }, 'fail');
       if (report.exitCode === 2) worst = 2;
       io.stdout(`${render(report, { failOn: 'fail', stack: s.stack }, io)}\n`);
+      shown += 1;
     }
     if (!interrupted()) io.stdout(style.dim(`Removed ${dir}. Audit your own database: lockscope audit path/to/app.db --busy-timeout <ms>\n`));
   } catch (err) {
@@ -121,7 +128,10 @@ export async function runDemo(io: Io): Promise<number> {
     cleanup();
     stopListening();
   }
-  if (interrupted()) return 130;
+  if (signalled !== null) {
+    io.stdout(style.yellow(`lockscope demo: interrupted by ${signalled} after ${shown} of ${SCENARIOS.length} scenarios; removed ${dir} · exit ${signalExitCode(signalled)}\n`));
+    return signalExitCode(signalled);
+  }
   // The demo shows findings; it only fails when lockscope itself could not do its job.
   return worst;
 }

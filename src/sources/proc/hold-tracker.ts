@@ -9,6 +9,7 @@
  * waiters never show; only holders do.
  */
 import type { LockSample } from './lock-sample.js';
+import { type HoldInterval, MAX_POINTS } from '../../core/series.js';
 import { percentileSorted } from '../../core/percentile.js';
 import { isWriteLock, readSlot } from './lock-table.js';
 import type { DecodedLock, HoldStats, ReadHoldStats, ShmHeader, SqliteLockName } from '../../core/facts.js';
@@ -140,8 +141,58 @@ function framesBehind(slot: number, header: ShmHeader | null): { behind: number;
   return { behind: Math.max(0, header.mxFrame - mark), mark };
 }
 
+/** A lock as the timeline names it: as `locks` prints it, without the frame a read mark pins (that is not the lock). */
+export function timelineLockName(lock: DecodedLock): string {
+  const slot = readSlot(lock.name);
+  if (slot !== null) return `READ${slot}`;
+  switch (lock.name) {
+    case 'wal-write':
+      return 'WRITE';
+    case 'wal-checkpoint':
+      return 'CKPT';
+    case 'wal-recover':
+      return 'RECOVER';
+    case 'wal-dms':
+      return 'DMS';
+    default:
+      return lock.name.toUpperCase();
+  }
+}
+
+/**
+ * Past MAX_POINTS holds of one lock by one process, the half of them separated by the shortest gaps are
+ * merged with their next neighbour (the gap is then counted as held): what a chart of the window can still
+ * show, in bounded memory.
+ */
+export function mergeNeighbours(holds: HoldInterval[]): HoldInterval[] {
+  if (holds.length <= MAX_POINTS) return holds;
+  const gaps = holds.slice(1).map((h, i) => ({ i, gap: h.startMs - holds[i]!.endMs }));
+  gaps.sort((a, b) => a.gap - b.gap || a.i - b.i);
+  const mergeAfter = new Set(gaps.slice(0, Math.floor(holds.length / 2)).map((g) => g.i));
+  const out: HoldInterval[] = [];
+  holds.forEach((h, i) => {
+    const prev = out[out.length - 1];
+    if (prev && mergeAfter.has(i - 1)) {
+      prev.endMs = h.endMs;
+      prev.open = h.open;
+    } else out.push({ ...h });
+  });
+  return out;
+}
+
+/** Progress of a window in progress: holders at the last sample, the longest write hold so far (ongoing ones included). */
+export interface TrackerProgress {
+  holders: number;
+  longestWrite: { pid: number; ms: number } | null;
+  /** mxFrame of the last sample's -shm header; null = none. */
+  walFrames: number | null;
+}
+
 export class HoldTracker {
   private readonly procs = new Map<number, ProcTrack>();
+  /** Hold intervals per `pid lock mode`: closed ones, and the one in progress (its start). */
+  private readonly holds = new Map<string, HoldInterval[]>();
+  private readonly openHolds = new Map<string, { pid: number; lock: string; mode: 'shared' | 'exclusive'; startMs: number }>();
   private count = 0;
   private first: LockSample | null = null;
   private last: LockSample | null = null;
@@ -171,6 +222,7 @@ export class HoldTracker {
     const isFirst = this.count === 0;
     if (isFirst) this.first = sample;
     this.last = sample;
+    this.recordHolds(sample);
     const fresh: number[] = [];
     const byPid = new Map(sample.holders.map((h) => [h.pid, h.locks]));
     for (const pid of byPid.keys()) {
@@ -186,6 +238,58 @@ export class HoldTracker {
     }
     this.count += 1;
     return fresh;
+  }
+
+  /** Opens the holds this sample shows first, closes the ones it no longer shows (at this sample's time). */
+  private recordHolds(sample: LockSample): void {
+    const t = sample.t - (this.first?.t ?? sample.t);
+    const now = new Set<string>();
+    for (const h of sample.holders) {
+      for (const l of h.locks) {
+        const lock = timelineLockName(l);
+        const key = `${h.pid} ${lock} ${l.mode}`;
+        now.add(key);
+        if (!this.openHolds.has(key)) this.openHolds.set(key, { pid: h.pid, lock, mode: l.mode, startMs: t });
+      }
+    }
+    for (const [key, o] of this.openHolds) {
+      if (now.has(key)) continue;
+      this.openHolds.delete(key);
+      this.closeHold(key, { ...o, endMs: t, open: false });
+    }
+  }
+
+  private closeHold(key: string, hold: HoldInterval): void {
+    const list = this.holds.get(key) ?? [];
+    list.push(hold);
+    this.holds.set(key, list.length > MAX_POINTS ? mergeNeighbours(list) : list);
+  }
+
+  /**
+   * The hold intervals of the window ended at `endT`, ms from the first sample, by pid, lock and start. A hold
+   * still seen at the last sample ends at `endT` and is `open`. Call once, after the last sample.
+   */
+  timeline(endT: number): HoldInterval[] {
+    const endMs = endT - (this.first?.t ?? endT);
+    for (const [key, o] of this.openHolds) this.closeHold(key, { ...o, endMs, open: true });
+    this.openHolds.clear();
+    const round = (ms: number) => Math.round(ms * 10) / 10;
+    return [...this.holds.values()]
+      .flat()
+      .map((h) => ({ ...h, startMs: round(h.startMs), endMs: round(h.endMs) }))
+      .sort((a, b) => a.pid - b.pid || a.lock.localeCompare(b.lock) || a.startMs - b.startMs);
+  }
+
+  /** Holders at the last sample, the longest write hold so far (an ongoing one counted up to the last sample), the WAL's frames. */
+  progress(): TrackerProgress {
+    const last = this.last;
+    let longestWrite: TrackerProgress['longestWrite'] = null;
+    for (const p of this.procs.values()) {
+      const ongoing = p.write.current !== null && last ? last.t - p.write.current : 0;
+      const ms = Math.max(p.write.longestMs, ongoing);
+      if (p.everWrote && ms > (longestWrite?.ms ?? -1)) longestWrite = { pid: p.pid, ms };
+    }
+    return { holders: last?.holders.filter((h) => h.locks.length > 0).length ?? 0, longestWrite, walFrames: last?.shm?.mxFrame ?? null };
   }
 
   /** Holds in progress at the last sample fed, by pid ascending (for a monitor that reports while it runs). */

@@ -19,7 +19,9 @@
  * (sampleOf, src/sources/proc/lock-sample.ts); a pure HoldTracker per database (src/sources/proc/hold-tracker.ts) turns
  * the samples into hold times.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { WalRecorder } from '../../core/series.js';
+import type { LockWindowProgress } from '../../core/source.js';
 import { statFile } from '../sqlite/files.js';
 import { HoldTracker } from './hold-tracker.js';
 import { sampledActivity } from './lock-diagnosis.js';
@@ -33,6 +35,10 @@ import type { DatabaseFiles, FileInfo, LockSampleFacts, LockSampleProcess, Proce
 export { LockTableReader } from './lock-table-reader.js';
 
 export const DEFAULT_HZ = 100;
+/** WAL points of the timeline: at most this often (a stat() of -wal and the header already read). */
+const WAL_POINT_EVERY_MS = 100;
+/** Progress for the caller at most this often (default; the tracker's progress is a walk over its processes). */
+const PROGRESS_EVERY_MS = 100;
 export const MAX_HZ = 1000;
 
 export interface SampleTarget {
@@ -46,6 +52,9 @@ export interface SamplerOptions {
   /** Ends the window early (Ctrl-C): what was sampled so far is reported. */
   signal?: AbortSignal;
   procLocksPath?: string;
+  /** Called while the window runs (every `progressEveryMs`, default 100 ms), one entry per target in order. */
+  onProgress?: (elapsedMs: number, targets: LockWindowProgress[]) => void;
+  progressEveryMs?: number;
 }
 
 /** What the driver reads from /proc about a process when it first shows a lock (it may be gone by the end). */
@@ -64,6 +73,8 @@ interface TargetState {
   header: ShmHeader | null;
   tracker: HoldTracker;
   seen: Map<number, ProcessSeen>;
+  /** The -wal size and the -shm counters over the window (WAL mode). */
+  wal: WalRecorder;
 }
 
 function keyOf(info: { exists: boolean; device?: string; inode?: string }): string | null {
@@ -113,6 +124,15 @@ function refreshFiles(state: TargetState): void {
   if (key !== state.shmKey) {
     state.shmKey = key;
     openShm(state);
+  }
+}
+
+function walSize(path: string): number | null {
+  try {
+    const st = statSync(path);
+    return st.isFile() ? st.size : null;
+  } catch {
+    return null;
   }
 }
 
@@ -189,6 +209,7 @@ export async function sampleLocks(targets: readonly SampleTarget[], options: Sam
       header: null,
       tracker: new HoldTracker(target.walEnabled),
       seen: new Map(),
+      wal: new WalRecorder(),
     };
     openShm(s);
     return s;
@@ -204,6 +225,9 @@ export async function sampleLocks(targets: readonly SampleTarget[], options: Sam
   let samples = 0;
   let lastT = t0;
   let maxGapMs = 0;
+  let lastWalAt = -Infinity;
+  let lastProgressAt = t0;
+  const progressEvery = options.progressEveryMs ?? PROGRESS_EVERY_MS;
   try {
     for (;;) {
       const t = now();
@@ -214,6 +238,17 @@ export async function sampleLocks(targets: readonly SampleTarget[], options: Sam
       const table = reader.read(keys);
       for (const s of states) tick(s, table, t);
       samples += 1;
+      if (t - lastWalAt >= WAL_POINT_EVERY_MS) {
+        lastWalAt = t;
+        // stat() only (no descriptor on -wal); the -shm header is the one this tick read.
+        for (const s of states) {
+          if (s.target.walEnabled) s.wal.add({ tMs: t - t0, walBytes: walSize(s.target.files.wal.path), mxFrame: s.header?.mxFrame ?? null, nBackfill: s.header?.nBackfill ?? null });
+        }
+      }
+      if (options.onProgress && t - lastProgressAt >= progressEvery) {
+        lastProgressAt = t;
+        options.onProgress(t - t0, states.map((s) => s.tracker.progress()));
+      }
       if (options.signal?.aborted) break;
       const next = t0 + samples * periodMs;
       if (next - t0 >= options.durationMs) break;
@@ -236,6 +271,7 @@ export async function sampleLocks(targets: readonly SampleTarget[], options: Sam
   const samplerCpuMs = (cpu.user + cpu.system) / 1000;
   const endedAt = new Date().toISOString();
   const results = states.map((s): LockSampleFacts => {
+    const timeline = { holds: s.tracker.timeline(endT), wal: s.wal.finish() };
     const processes = finishTarget(s, endT, windowMs);
     const first = s.tracker.shmAtStart;
     const last = s.tracker.shmAtEnd;
@@ -258,6 +294,7 @@ export async function sampleLocks(targets: readonly SampleTarget[], options: Sam
       confirmReads: reader.rereads,
       endedAt,
       processes,
+      timeline,
     };
   });
   return results;

@@ -118,7 +118,7 @@ export const sqliteSource: Source<SqliteFacts> = {
     try {
       samples = await sampleLocks(
         targets.map(({ facts }) => ({ files: facts.files, walEnabled: facts.header.walEnabled })),
-        { durationMs: window.durationMs, hz: window.hz, signal: window.signal },
+        { durationMs: window.durationMs, hz: window.hz, signal: window.signal, onProgress: window.onProgress },
       );
     } catch (err) {
       const e = err as NodeJS.ErrnoException;

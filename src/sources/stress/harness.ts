@@ -25,6 +25,7 @@ import {
 } from './protocol.js';
 import type { WalSample } from './sampler.js';
 import { DEFAULT_SAMPLE_CAPACITY, histogram, latencySummary, lockWaitSummary, mergeSorted } from './stats.js';
+import { type ProgressWindow, StressSeriesRecorder, baseIntervalMs } from './series.js';
 import { ERROR_KEYS, type StressErrorCounts, type StressResult, type StressWorkload, type WalObservation, emptyErrorCounts } from '../../core/stress-facts.js';
 
 /** A run that could not produce a result: a worker could not open the database, or kept failing. */
@@ -74,6 +75,9 @@ export interface Progress {
   committed: number;
   errors: number;
   transactionsPerSecond: number;
+  /** Since the previous report: its length, and what the threads posted in it (series.ts ProgressWindow). */
+  windowMs: number;
+  window: ProgressWindow;
 }
 
 export interface RunSpec {
@@ -91,6 +95,8 @@ export interface RunSpec {
   /** Start the -wal/-shm sampler process (WAL mode). Default: when the workload is in WAL mode. */
   sampleWal?: boolean;
   onProgress?: (p: Progress) => void;
+  /** How often onProgress is called, ms (default 1000). */
+  progressEveryMs?: number;
   control?: RunControl;
 }
 
@@ -103,9 +109,14 @@ interface SamplerHandle {
   child: ChildProcess;
   samples: WalSample[];
   done: Promise<void>;
+  /** Resolves at its first sample (or when it ends): the run is released only then, so the WAL is seen from the start. */
+  first: Promise<void>;
 }
 
-function startSampler(walPath: string, shmPath: string): SamplerHandle | null {
+/** How long the release waits for the sampler process's first sample (a loaded machine starts node slowly). */
+const SAMPLER_START_WAIT_MS = 5000;
+
+function startSampler(walPath: string, shmPath: string, onSample: (s: WalSample) => void): SamplerHandle | null {
   let script: string;
   try {
     script = compiledScript('sampler');
@@ -114,10 +125,15 @@ function startSampler(walPath: string, shmPath: string): SamplerHandle | null {
   }
   const child = spawn(process.execPath, [script, walPath, shmPath, String(SAMPLER_INTERVAL_MS)], { stdio: ['pipe', 'pipe', 'ignore'] });
   const samples: WalSample[] = [];
+  let onFirst!: () => void;
+  const first = new Promise<void>((resolve) => (onFirst = resolve));
   const lines = createInterface({ input: child.stdout! });
   lines.on('line', (line) => {
     try {
-      samples.push(JSON.parse(line) as WalSample);
+      const sample = JSON.parse(line) as WalSample;
+      samples.push(sample);
+      onSample(sample);
+      onFirst();
     } catch {
       // A torn line at exit: ignore.
     }
@@ -126,7 +142,8 @@ function startSampler(walPath: string, shmPath: string): SamplerHandle | null {
     child.once('exit', () => resolve());
     child.once('error', () => resolve());
   });
-  return { child, samples, done };
+  void done.then(onFirst);
+  return { child, samples, done, first };
 }
 
 async function stopSampler(s: SamplerHandle | null): Promise<void> {
@@ -199,6 +216,7 @@ export async function runWorkload(spec: RunSpec): Promise<StressResult> {
   let effective: EffectiveSettings | undefined;
   let firstError: { code: string; message: string; phase: string } | undefined;
   let readyCount = 0;
+  const recorder = new StressSeriesRecorder(baseIntervalMs(w.durationMs));
   let exited = 0;
   let writersDone = 0;
 
@@ -247,12 +265,14 @@ export async function runWorkload(spec: RunSpec): Promise<StressResult> {
       transactions: w.transactions,
       ctrl: buffer,
       sampleCapacity: spec.sampleCapacity ?? DEFAULT_SAMPLE_CAPACITY,
+      intervalMs: recorder.baseMs,
     };
     const worker = new Worker(script, { workerData: init });
     workers.push(worker);
     let reported = false;
     worker.on('message', (m: WorkerMessage) => {
-      if (m.type === 'ready') {
+      if (m.type === 'interval') recorder.add(m.tally);
+      else if (m.type === 'ready') {
         if (m.thread === 0) effective = m.effective;
         readyCount += 1;
         if (readyCount === threads) onReady();
@@ -308,9 +328,25 @@ export async function runWorkload(spec: RunSpec): Promise<StressResult> {
   let released = false;
   try {
     await allReady;
+    const wal = w.journalMode === 'wal';
+    if (!firstError && !spec.control?.interrupted && (spec.sampleWal ?? wal)) {
+      // Samples before the release count at 0 ms.
+      const sinceRelease = () => (released ? Math.max(0, performance.timeOrigin + performance.now() - releasedAt) : 0);
+      sampler = startSampler(walPath, shmPath, (x) => recorder.addWal({ tMs: sinceRelease(), walBytes: x.w, mxFrame: x.m, nBackfill: x.b }));
+      // Readiness: release the threads once the sampler reads (it is a node process: on a loaded machine it can
+      // take a second to start), so its samples cover the whole run; not longer than SAMPLER_START_WAIT_MS, and
+      // a signal meanwhile stops the wait.
+      let timer: NodeJS.Timeout | undefined;
+      let stopWaiting: (() => void) | undefined;
+      await Promise.race([
+        sampler?.first,
+        new Promise<void>((r) => (timer = setTimeout(r, SAMPLER_START_WAIT_MS))),
+        new Promise<void>((r) => (stopWaiting = spec.control?.onInterrupt(() => r()))),
+      ]);
+      clearTimeout(timer);
+      stopWaiting?.();
+    }
     if (!firstError && !spec.control?.interrupted) {
-      const wal = w.journalMode === 'wal';
-      if (spec.sampleWal ?? wal) sampler = startSampler(walPath, shmPath);
       // stat() only: it opens no descriptor, so it cannot drop the workers' locks.
       const statWal = () => {
         try {
@@ -328,7 +364,11 @@ export async function runWorkload(spec: RunSpec): Promise<StressResult> {
       if (w.durationMs !== null) durationTimer = setTimeout(stop, w.durationMs);
       if (spec.onProgress) {
         const report = spec.onProgress;
+        let lastAt = releasedAt;
         progressTimer = setInterval(() => {
+          const at = performance.timeOrigin + performance.now();
+          const windowMs = at - lastAt;
+          lastAt = at;
           let committed = 0;
           let errors = 0;
           for (let t = 0; t < threads; t += 1) {
@@ -336,8 +376,8 @@ export async function runWorkload(spec: RunSpec): Promise<StressResult> {
             errors += Atomics.load(ctrl, errorSlot(t));
           }
           const elapsedMs = performance.timeOrigin + performance.now() - releasedAt;
-          report({ elapsedMs, committed, errors, transactionsPerSecond: elapsedMs > 0 ? committed / (elapsedMs / 1000) : 0 });
-        }, 1000);
+          report({ elapsedMs, committed, errors, transactionsPerSecond: elapsedMs > 0 ? committed / (elapsedMs / 1000) : 0, windowMs, window: recorder.takeProgress() });
+        }, spec.progressEveryMs ?? 1000);
       }
       await writersFinished;
       // Readers run until the writers are done (also when the run is bounded by transactions).
@@ -426,6 +466,7 @@ export async function runWorkload(spec: RunSpec): Promise<StressResult> {
       latencyMs: latencySummary(readLatencies, Math.max(0, ...readers.map((s) => s.latencyMax))),
     },
     histogram: histogram(latencies, committed),
+    series: recorder.finish(durationMs),
     effective,
     latencySamplesExact: writers.every((s) => s.latencyExact),
   };

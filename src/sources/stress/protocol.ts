@@ -4,6 +4,7 @@
  * every second without a message per transaction.
  */
 import type { StressPattern, SyncMode, TxBegins, TxMode } from '../../core/stress-facts.js';
+import type { IntervalTally } from './series.js';
 
 /** Int32 slots of the control buffer. */
 export const CTRL = {
@@ -56,6 +57,8 @@ export interface WorkerInit {
   transactions: number | null;
   ctrl: SharedArrayBuffer;
   sampleCapacity: number;
+  /** Length of the intervals the thread counts its events in (series.ts), ms. */
+  intervalMs: number;
 }
 
 export interface ErrorTally {
@@ -106,6 +109,7 @@ export interface EffectiveSettings {
 
 export type WorkerMessage =
   | { type: 'ready'; thread: number; effective: EffectiveSettings }
+  | { type: 'interval'; thread: number; tally: IntervalTally }
   | { type: 'done'; thread: number; role: 'writer'; stats: WriterStats }
   | { type: 'done'; thread: number; role: 'reader'; stats: ReaderStats }
   | { type: 'error'; thread: number; code: string; message: string; phase: 'setup' | 'run' };

@@ -31,6 +31,8 @@ export interface StressRunOptions {
   compare?: boolean;
   control?: RunControl;
   onProgress?: (arm: 'current' | 'recommended', p: Progress) => void;
+  /** How often onProgress is called, ms (default 1000). */
+  progressEveryMs?: number;
   /** Things the user should know that are not results: leftovers removed, the scratch path. */
   onNotice?: (message: string) => void;
   sampleCapacity?: number;
@@ -104,6 +106,7 @@ async function runOnScratch(facts: AuditFacts, workload: StressWorkload, opts: S
     walAutocheckpointPragma: opts.app.walAutocheckpointPages ?? null,
     journalSizeLimitPragma: opts.app.journalSizeLimitBytes ?? null,
     onProgress: opts.onProgress ? (p) => opts.onProgress?.(arm, p) : undefined,
+    progressEveryMs: opts.progressEveryMs,
     control: opts.control,
     sampleCapacity: opts.sampleCapacity,
   };
@@ -137,6 +140,7 @@ async function runLive(facts: AuditFacts, workload: StressWorkload, opts: Stress
     walAutocheckpointPragma: opts.app.walAutocheckpointPages ?? null,
     journalSizeLimitPragma: opts.app.journalSizeLimitBytes ?? null,
     onProgress: opts.onProgress ? (p) => opts.onProgress?.('current', p) : undefined,
+    progressEveryMs: opts.progressEveryMs,
     control: opts.control,
     sampleCapacity: opts.sampleCapacity,
   };

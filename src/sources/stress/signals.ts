@@ -3,16 +3,11 @@
  * close their connections), the scratch database is then removed as after a normal end; a second
  * signal terminates the threads at once. Handlers exist only while a run is in progress.
  */
-import type { Interrupts } from '../../cli/io.js';
+import { INTERRUPT_SIGNALS, type Interrupts } from '../../cli/io.js';
 import { RunControl } from './harness.js';
 
-const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
-
-/** The shell's exit status for a process stopped by `signal` (128 + its number). */
-export function signalExitCode(signal: string): number {
-  return 128 + (SIGNAL_NUMBERS[signal] ?? 0);
-}
+const SIGNALS = INTERRUPT_SIGNALS;
+export { signalExitCode } from '../../core/exit-code.js';
 
 export async function withInterruptSignals<T>(
   interrupts: Interrupts,

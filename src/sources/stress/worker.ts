@@ -11,12 +11,15 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { CTRL, type EffectiveSettings, type ErrorTally, type ReaderStats, type WorkerInit, type WorkerMessage, type WriterStats, committedSlot, errorSlot } from './protocol.js';
 import { SampleStore } from './stats.js';
+import { IntervalCounter } from './series.js';
 
 const init = workerData as WorkerInit;
 const ctrl = new Int32Array(init.ctrl);
 const now = () => performance.now();
 const absNow = () => performance.timeOrigin + performance.now();
 const post = (m: WorkerMessage) => parentPort?.postMessage(m);
+/** This thread's events per interval (the run's time series); started when the barrier releases it. */
+let counter = new IntervalCounter(init.intervalMs, now(), () => {});
 
 /** Consecutive errors that are not lock contention (BUSY/LOCKED) after which the run cannot mean anything. */
 const MAX_CONSECUTIVE_OTHER = 20;
@@ -186,6 +189,7 @@ function runWriter(db: Database.Database): WriterStats | { fatal: { code: string
       if ((phase === 'begin' && !deferred) || (phase === 'write' && deferred && writeIndex === 0)) lockWaits.add(elapsed);
       const key = tally(stats.errors, code, message);
       lastKey = key;
+      counter.fail(now(), key);
       Atomics.add(ctrl, eSlot, 1);
       if (BUSY_CODES.has(code)) {
         const waited = waitedOut(elapsed);
@@ -210,8 +214,10 @@ function runWriter(db: Database.Database): WriterStats | { fatal: { code: string
       stats.attempts += 1;
       const result = attempt();
       if (result === OK) {
-        const latency = now() - start;
+        const end = now();
+        const latency = end - start;
         latencies.add(latency);
+        counter.commit(end, latency);
         stats.committed += 1;
         stats.rows += init.batch;
         Atomics.add(ctrl, cSlot, 1);
@@ -275,7 +281,9 @@ function runReader(db: Database.Database): ReaderStats {
       stmtStart = now();
       commit.run();
       if (full) {
-        latencies.add(now() - start);
+        const end = now();
+        latencies.add(end - start);
+        counter.read(end);
         stats.completed += 1;
         Atomics.add(ctrl, cSlot, 1);
       }
@@ -285,6 +293,7 @@ function runReader(db: Database.Database): ReaderStats {
       rollbackIfOpen(db, rollback);
       const { code, message } = errInfo(err);
       const key = tally(stats.errors, code, message);
+      counter.fail(now(), key);
       Atomics.add(ctrl, eSlot, 1);
       if (BUSY_CODES.has(code)) {
         if (waitedOut(elapsed)) stats.busyAfterTimeout += 1;
@@ -313,6 +322,7 @@ function main(): void {
   post({ type: 'ready', thread: init.thread, effective });
   // The barrier: every thread waits here until the main thread has seen all of them ready.
   while (Atomics.load(ctrl, CTRL.GO) === 0 && Atomics.load(ctrl, CTRL.ABORT) === 0) Atomics.wait(ctrl, CTRL.GO, 0, 100);
+  counter = new IntervalCounter(init.intervalMs, now(), (tally) => post({ type: 'interval', thread: init.thread, tally }));
   let outcome: WorkerMessage;
   try {
     if (init.role === 'writer') {
@@ -324,6 +334,7 @@ function main(): void {
   } catch (err) {
     outcome = { type: 'error', thread: init.thread, ...errInfo(err), phase: 'run' };
   }
+  counter.flush();
   // Close before reporting: the main thread removes the scratch files only after every thread is done.
   try {
     db.close();
