@@ -111,7 +111,8 @@ function upgradeFixes(version: string, target: number): Fix[] {
     {
       summary: `better-sqlite3 bundles its own SQLite: upgrade the package (12.8.0 bundles 3.51.3)`,
       stack: 'better-sqlite3',
-      code: 'npm install better-sqlite3@latest\nnode -e "console.log(require(\'better-sqlite3\')(\':memory:\').prepare(\'select sqlite_version()\').pluck().get())"',
+      // Two lines inside one quoted argument, so that it fits a terminal and still pastes as one command.
+      code: 'npm install better-sqlite3@latest\nnode -p "require(\'better-sqlite3\')(\':memory:\')\n  .prepare(\'select sqlite_version()\').pluck().get()"',
     },
     { summary: 'node-sqlite3 bundles its own SQLite: upgrade the package', stack: 'node-sqlite3', code: 'npm install sqlite3@latest' },
     {

@@ -10,7 +10,10 @@ import { type Format, type RenderOptions, formatGithubSummary, isFormat, renderR
 import { formatLocksText } from '../output/locks-text.js';
 import { formatStressText, stressTextSection } from '../output/stress-text.js';
 import { isGatherError } from '../core/facts.js';
-import { colorLevel, makeStyle } from '../output/style.js';
+import { type Style, colorLevel, makeStyle } from '../output/style.js';
+import { wrapHanging } from '../output/terminal.js';
+import { NEEDS_ATTENTION, type TextOptions } from '../output/text.js';
+import { outputLayout } from './terminal.js';
 import { OutputRefused, outputRefusal, ownStreamFd, writeReportFile } from './output-file.js';
 
 export interface OutputOptions {
@@ -21,6 +24,12 @@ export interface OutputOptions {
   failOn: FailOn;
   verbose?: boolean;
   stack?: Stack;
+  /** --color / --no-color: wins over NO_COLOR and FORCE_COLOR (undefined: neither flag given). */
+  color?: boolean;
+  /** --quiet: only warnings, failures and errors, in every format (the summary still counts every check). */
+  quiet?: boolean;
+  /** --max-warnings: more warnings than this exit 1 whatever --fail-on says. */
+  maxWarnings?: number;
 }
 
 export function outputFormat(opts: OutputOptions): Format {
@@ -28,12 +37,42 @@ export function outputFormat(opts: OutputOptions): Format {
   return opts.format && isFormat(opts.format) ? opts.format : 'text';
 }
 
+/** The text formats' colours: the terminal's unless --color/--no-color; never in a --output file unless --color. */
+export function textStyle(opts: Pick<OutputOptions, 'output' | 'color'>, io: Io): Style {
+  if (opts.output && opts.color !== true) return makeStyle(0);
+  return makeStyle(colorLevel(io.env, io.stdoutIsTTY, opts.color));
+}
+
+/** The report as --quiet shows it: only the findings that need attention (the summary and exit code unchanged). */
+export function quietReport(report: Report, opts: Pick<OutputOptions, 'quiet'>): Report {
+  if (!opts.quiet) return report;
+  return { ...report, databases: report.databases.map((db) => (db.findings ? { ...db, findings: db.findings.filter((f) => NEEDS_ATTENTION.has(f.status)) } : db)) };
+}
+
+/** The text layouts' width and character set (src/cli/terminal.ts), with --quiet. */
+function textLayout(opts: OutputOptions, io: Io): Pick<TextOptions, 'columns' | 'ascii' | 'quiet'> {
+  return { ...outputLayout(io, Boolean(opts.output)), quiet: opts.quiet };
+}
+
+/**
+ * --max-warnings <n>: a report with more than n warnings exits 1 even when --fail-on would let it pass
+ * (ESLint's flag). An exit code of 2 (lockscope could not do what was asked) stays 2.
+ */
+export function applyMaxWarnings(report: Report, opts: Pick<OutputOptions, 'maxWarnings'>): Report {
+  if (!tooManyWarnings(report, opts)) return report;
+  return report.exitCode === 0 ? { ...report, exitCode: 1 } : report;
+}
+
+function tooManyWarnings(report: Report, opts: Pick<OutputOptions, 'maxWarnings'>): boolean {
+  return opts.maxWarnings !== undefined && report.summary.warn > opts.maxWarnings;
+}
+
 /** Renders the report in the chosen format (pure apart from reading the check docs for SARIF rules). */
-export function render(report: Report, opts: OutputOptions, io: Io, extraSections?: (db: DatabaseReport) => string[]): string {
+export function render(full: Report, opts: OutputOptions, io: Io, extraSections?: (db: DatabaseReport) => string[]): string {
   const format = outputFormat(opts);
-  // Colour only for the terminal: never in a file written with --output.
-  const style = makeStyle(format === 'text' && !opts.output ? colorLevel(io.env, io.stdoutIsTTY) : 0);
-  const renderOpts: RenderOptions = { style, verbose: opts.verbose, warnAs: opts.junitWarnAs ?? 'failure' };
+  const report = quietReport(full, opts);
+  const style = format === 'text' ? textStyle(opts, io) : makeStyle(0);
+  const renderOpts: RenderOptions = { style, verbose: opts.verbose, warnAs: opts.junitWarnAs ?? 'failure', ...textLayout(opts, io) };
   if (opts.stack) renderOpts.stack = opts.stack;
   if (extraSections) renderOpts.extraSections = extraSections;
   if (format === 'sarif') renderOpts.catalogue = loadCatalogue(REGISTRY);
@@ -105,15 +144,21 @@ export function emitReport(report: Report, opts: OutputOptions, io: Io, extraSec
   }
 }
 
-/** One line per database that could not be audited, on stderr (stdout stays a clean report). */
-export function reportErrors(report: Report, io: Io): void {
+/**
+ * One line per database that could not be audited, on stderr (stdout stays a clean report); and, when
+ * --max-warnings set the exit code, why.
+ */
+export function reportErrors(report: Report, io: Io, opts: Pick<OutputOptions, 'maxWarnings'> = {}): void {
   for (const db of report.databases) if (db.error) io.stderr(`lockscope: ${escapeControl(db.error.message)}\n`);
+  if (tooManyWarnings(report, opts)) {
+    const n = report.summary.warn;
+    io.stderr(`lockscope: ${n} warning${n === 1 ? '' : 's'}, more than --max-warnings ${opts.maxWarnings}: exit ${report.exitCode}\n`);
+  }
 }
 
 /** The text report of `locks` (holders table, summary, sampling, findings); colour only on a terminal. */
 export function renderLocksText(report: Report, opts: OutputOptions, io: Io): string {
-  const style = makeStyle(opts.output ? 0 : colorLevel(io.env, io.stdoutIsTTY));
-  return formatLocksText(report, { style, verbose: opts.verbose, stack: opts.stack });
+  return formatLocksText(quietReport(report, opts), { style: textStyle(opts, io), verbose: opts.verbose, stack: opts.stack, ...textLayout(opts, io) });
 }
 
 /**
@@ -127,18 +172,18 @@ export function emitLocksReport(report: Report, opts: OutputOptions, io: Io): bo
 
 /** The text section `audit --stress` adds under each database: what its short stress measured. */
 export function auditStressSections(io: Io, opts: OutputOptions): (db: DatabaseReport) => string[] {
-  const style = makeStyle(colorLevel(io.env, io.stdoutIsTTY && !opts.output));
+  const style = textStyle(opts, io);
+  const layout = outputLayout(io, Boolean(opts.output));
   return (db: DatabaseReport) => {
     const s = db.facts?.stress;
     if (!s) return [];
     const head = ['', style.bold('stress (scratch database, short run)')];
-    return isGatherError(s) ? [...head, `  ${style.yellow(escapeControl(s.error.message))}`] : [...head, ...stressTextSection(s, null, style)];
+    return isGatherError(s) ? [...head, ...wrapHanging(style.yellow(escapeControl(s.error.message)), layout, '  ')] : [...head, ...stressTextSection(s, null, style, layout)];
   };
 }
 
 /** Text: the stress layout (measurements before findings); every other format: the shared renderers. */
 export function emitStressReport(report: Report, opts: OutputOptions, io: Io): boolean {
   if (outputFormat(opts) !== 'text') return emitReport(report, opts, io);
-  const style = makeStyle(opts.output ? 0 : colorLevel(io.env, io.stdoutIsTTY));
-  return writeOutput(formatStressText(report, opts, style), opts, io, report.databases.map((db) => db.path));
+  return writeOutput(formatStressText(quietReport(report, opts), { ...opts, ...textLayout(opts, io) }, textStyle(opts, io)), opts, io, report.databases.map((db) => db.path));
 }

@@ -13,7 +13,7 @@ import { loadCommandConfig, mergeApp, mergeThresholds } from '../config.js';
 import { type AuditOptions, type AuditStress, replayAudit, runAudit, runAuditWithStress } from '../audit-run.js';
 import { addAppSettingFlags, addFactsFlags, addOutputFlags } from '../flags.js';
 import { type FactsFlags, checkReplayFlags, checkSaveFactsTarget, loadFactsFile, replayStep, saveFactsFile } from '../facts-replay.js';
-import { type OutputOptions, auditStressSections, checkOutputTarget, emitReport, reportErrors } from '../report-output.js';
+import { type OutputOptions, applyMaxWarnings, auditStressSections, checkOutputTarget, emitReport, reportErrors } from '../report-output.js';
 import { startSpinner } from '../spinner.js';
 import { resolveTargets } from '../targets.js';
 
@@ -49,11 +49,11 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         const stack = opts.stack ?? savedStack(file);
         const extra = file.databases.some((d) => !d.error && d.facts.stress) ? auditStressSections(io, opts) : undefined;
         const done = replayStep(opts.fromFacts, io, () => {
-          const report = replayAudit(file, { app: declared, stack: opts.stack, threshold: opts.threshold }, opts.failOn);
+          const report = applyMaxWarnings(replayAudit(file, { app: declared, stack: opts.stack, threshold: opts.threshold }, opts.failOn), opts);
           return { report, written: emitReport(report, { ...opts, stack }, io, extra) };
         });
         if (done === null) return setExit(2);
-        reportErrors(done.report, io);
+        reportErrors(done.report, io, opts);
         return setExit(done.written ? done.report.exitCode : 2);
       }
       let checkpoint: AuditOptions['checkpoint'];
@@ -119,13 +119,14 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         report = runAudit(targets, options, opts.failOn);
         spinner?.stop();
       }
+      report = applyMaxWarnings(report, opts);
       const extra = opts.stress ? auditStressSections(io, opts) : undefined;
       let written = emitReport(report, { ...opts, stack }, io, extra);
       if (opts.saveFacts !== undefined) {
         const settings: SavedSettings = { app: options.app, stack: stack ?? null, thresholds: options.thresholds ?? {}, severity: options.severity ?? {} };
         written = saveFactsFile(opts.saveFacts, 'audit', report, settings, io) && written;
       }
-      reportErrors(report, io);
+      reportErrors(report, io, opts);
       if (interrupted) {
         io.stderr(`lockscope: interrupted by ${interrupted}; the stress threads stopped and lockscope removed what it had created\n`);
         return setExit(interruptedExit);

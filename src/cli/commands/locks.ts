@@ -15,7 +15,7 @@ import { loadCommandConfig, mergeThresholds } from '../config.js';
 import { addFactsFlags, addOutputFlags } from '../flags.js';
 import { type FactsFlags, checkReplayFlags, checkSaveFactsTarget, loadFactsFile, replayStep, saveFactsFile } from '../facts-replay.js';
 import { replayLocks, runLocks } from '../locks-run.js';
-import { type OutputOptions, checkOutputTarget, emitLocksReport, outputFormat, reportErrors } from '../report-output.js';
+import { type OutputOptions, applyMaxWarnings, checkOutputTarget, emitLocksReport, outputFormat, reportErrors } from '../report-output.js';
 import { startSpinner } from '../spinner.js';
 import { resolveTargets } from '../targets.js';
 
@@ -40,11 +40,11 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
         if (!checkOutputTarget(opts, file.databases.map((d) => d.path), io)) return setExit(2);
         const stack = opts.stack ?? savedStack(file);
         const done = replayStep(opts.fromFacts, io, () => {
-          const report = replayLocks(file, { stack: opts.stack, threshold: opts.threshold }, opts.failOn);
+          const report = applyMaxWarnings(replayLocks(file, { stack: opts.stack, threshold: opts.threshold }, opts.failOn), opts);
           return { report, written: emitLocksReport(report, { ...opts, stack }, io) };
         });
         if (done === null) return setExit(2);
-        reportErrors(done.report, io);
+        reportErrors(done.report, io, opts);
         return setExit(done.written ? done.report.exitCode : 2);
       }
       if (opts.hz !== undefined && opts.for === undefined) {
@@ -97,13 +97,14 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
         stopListening();
         spinner?.stop();
       }
+      report = applyMaxWarnings(report, opts);
       const stack = opts.stack ?? config?.stack;
       let written = emitLocksReport(report, { ...opts, stack }, io);
       if (opts.saveFacts !== undefined) {
         const settings: SavedSettings = { app: {}, stack: stack ?? null, thresholds: mergeThresholds(config?.thresholds, opts.threshold), severity: config?.severity ?? {} };
         written = saveFactsFile(opts.saveFacts, 'locks', report, settings, io) && written;
       }
-      reportErrors(report, io);
+      reportErrors(report, io, opts);
       setExit(written ? report.exitCode : 2);
     });
 }

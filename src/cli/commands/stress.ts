@@ -16,7 +16,7 @@ import { PATTERNS, type StressKnobFlags } from '../../sources/stress/knobs.js';
 import { KnobError, runStress } from '../../sources/stress/run.js';
 import { signalExitCode, withInterruptSignals } from '../../sources/stress/signals.js';
 import { addAppSettingFlags, addOutputFlags } from '../flags.js';
-import { type OutputOptions, checkOutputTarget, emitStressReport, outputFormat, reportErrors } from '../report-output.js';
+import { type OutputOptions, applyMaxWarnings, checkOutputTarget, emitStressReport, outputFormat, reportErrors } from '../report-output.js';
 import { startSpinner } from '../spinner.js';
 import { type StressKnobFlagValues, knobFlags, knobsFromConfig, mergeKnobs } from '../stress-knobs.js';
 import { checkStress, stressErrorReport } from '../stress-run.js';
@@ -151,9 +151,9 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
         db = stressErrorReport(path, err);
       }
       spinner?.stop();
-      const report = buildReport('stress', [db], opts.failOn);
+      const report = applyMaxWarnings(buildReport('stress', [db], opts.failOn), opts);
       const written = emitStressReport(report, output, io);
-      reportErrors(report, io);
+      reportErrors(report, io, opts);
       interrupted ??= signalled;
       if (interrupted) io.stderr(`lockscope: interrupted by ${interrupted}; the stress threads stopped and lockscope removed what it had created\n`);
       setExit(interrupted ? signalExitCode(interrupted) : written ? report.exitCode : 2);

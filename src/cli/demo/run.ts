@@ -10,6 +10,8 @@ import type { Stack } from '../../core/model.js';
 import { colorLevel, makeStyle } from '../../output/style.js';
 import { runAudit } from '../audit-run.js';
 import { render } from '../report-output.js';
+import { wrapHanging } from '../../output/terminal.js';
+import { outputLayout } from '../terminal.js';
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'scenario-child.js');
 
@@ -99,6 +101,7 @@ export async function runDemo(io: Io): Promise<number> {
   const interrupted = () => io.interrupts.signal.aborted;
   const stopListening = io.interrupts.listen(['SIGINT', 'SIGTERM'], cleanup);
   const style = makeStyle(colorLevel(io.env, io.stdoutIsTTY));
+  const layout = outputLayout(io);
   let worst = 0;
   try {
     io.stdout(style.bold(`lockscope demo: ${SCENARIOS.length} databases in ${dir}\n\n`));
@@ -107,13 +110,16 @@ export async function runDemo(io: Io): Promise<number> {
       const db = join(dir, s.file);
       await startScenario(s, db, children);
       if (interrupted()) break;
-      io.stdout(style.bold(`── ${i + 1}/${SCENARIOS.length} ${s.story}\n`));
-      io.stdout(style.dim(`   $ lockscope audit ${s.file} ${s.flags}\n\n`));
+      io.stdout(`${wrapHanging(`── ${i + 1}/${SCENARIOS.length} ${s.story}`, layout, '', '   ').map((l) => style.bold(l)).join('\n')}\n`);
+      io.stdout(`${wrapHanging(`$ lockscope audit ${s.file} ${s.flags}`, layout, '   ', '     ').map((l) => style.dim(l)).join('\n')}\n\n`);
       const report = runAudit([db], { app: s.app, stack: s.stack }, 'fail');
       if (report.exitCode === 2) worst = 2;
       io.stdout(`${render(report, { failOn: 'fail', stack: s.stack }, io)}\n`);
     }
-    if (!interrupted()) io.stdout(style.dim(`Removed ${dir}. Audit your own database: lockscope audit path/to/app.db --busy-timeout <ms>\n`));
+    if (!interrupted()) {
+      const bye = `Removed ${dir}. Audit your own database: lockscope audit path/to/app.db --busy-timeout <ms>`;
+      io.stdout(`${wrapHanging(bye, layout, '').map((l) => style.dim(l)).join('\n')}\n`);
+    }
   } catch (err) {
     // A scenario process stopped by the interrupt is not a failure of the demo.
     if (!interrupted()) throw err;
