@@ -148,6 +148,7 @@ export default defineCheck({
       return {
         status: 'info',
         messageId: 'unknown',
+        title: 'The header does not say which SQLite wrote the file',
         message:
           n === 0
             ? 'The header does not record which SQLite wrote the file (offset 96 is 0): SQLite before 3.7.0, or another tool, wrote it last. Run SELECT sqlite_version() from the app to know its library.'
@@ -183,6 +184,7 @@ export default defineCheck({
       return {
         status: 'info',
         messageId: 'wal-bugs-not-wal',
+        title: 'The SQLite that wrote the file has known WAL bugs, which do not apply in rollback-journal mode',
         message: `The header says SQLite ${version} last wrote this file. It predates the fix for ${hits.map((b) => b.id).join(', ')}, which only affect WAL mode; this database uses a rollback journal, so they do not apply unless it is switched to WAL. ${caveat}`,
         evidence,
       };
