@@ -130,7 +130,8 @@ function breakablePaths(text: string, room: number): string {
       piece += part;
     }
     if (piece) pieces.push(piece);
-    return pieces.join(' ');
+    // A line break, not a space: pieces that end up on one line must still read as one path.
+    return pieces.join('\n');
   });
 }
 
@@ -255,7 +256,7 @@ export function fitTable(opts: FitTableOptions): string {
   const longestWord = Array.from({ length: n }, (_, i) =>
     opts.keep?.includes(i) ? natural[i]! : Math.max(1, ...all.map((r) => maxWordWidth(r[i] ?? ''))),
   );
-  const widths = shareColumns(natural, longestWord, Math.max(n, room));
+  const widths = shareColumns(natural, longestWord, Math.max(n, room), opts.keep);
   const wrapCell = (cell: string, i: number) =>
     cell
       .split('\n')
@@ -285,15 +286,20 @@ function maxWordWidth(cell: string): number {
 /**
  * Column widths that add up to at most `room`: the natural widths when they fit; else every column's longest
  * word plus a share of what is left in proportion to what it would still take; else (a terminal too narrow
- * for the longest words) the longest words scaled down.
+ * for the longest words) the longest words are cut, the longest first, down to a common cap, so that short
+ * words (a header, a PID) stay whole. Columns in `keep` keep their natural width whatever happens.
  */
-export function shareColumns(natural: readonly number[], longestWord: readonly number[], room: number): number[] {
+export function shareColumns(natural: readonly number[], longestWord: readonly number[], room: number, keep: readonly number[] = []): number[] {
   const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
   if (sum(natural) <= room) return [...natural];
-  const base = natural.map((w, i) => Math.min(w, longestWord[i]!));
+  const kept = (i: number) => keep.includes(i);
+  const base = natural.map((w, i) => (kept(i) ? w : Math.min(w, longestWord[i]!)));
   if (sum(base) > room) {
-    const scaled = base.map((w) => Math.max(1, Math.floor((w * room) / sum(base))));
-    return scaled;
+    // The largest cap c with sum(min(base, c)) within the room (at least 1 column each).
+    let cap = Math.max(...base);
+    const capped = (c: number) => base.map((w, i) => (kept(i) ? w : Math.min(w, c)));
+    while (cap > 1 && sum(capped(cap)) > room) cap -= 1;
+    return capped(cap);
   }
   const want = natural.map((w, i) => w - base[i]!);
   const spare = room - sum(base);
