@@ -149,31 +149,41 @@ export function wrapCode(line: string, layout: Layout, indent: string, lang: 'co
   if (widthOf(text) <= room) return [`${indent}${text}`];
   const { code, comment } = splitComment(text, lang);
   if (comment !== null) {
+    // Every line of a wrapped comment starts with its marker again, so that it stays a comment.
     const lead = /^\s*/.exec(code)![0];
-    return [...wrapHanging(comment, layout, `${indent}${lead}`), ...wrapCode(code.trimEnd(), layout, indent, lang)];
+    const marker = /^(#|\/\/|--) /.exec(comment)![0];
+    const commentLines = wrapHanging(comment.slice(marker.length), layout, `${indent}${lead}${marker}`, `${indent}${lead}${marker}`);
+    return [...commentLines, ...wrapCode(code.trimEnd(), layout, indent, lang)];
   }
   const lead = /^\s*/.exec(text)![0];
   const continuation = lang === 'shell' ? ' \\' : '';
+  const breaks = safeBreaks(text, lang);
   const lines: string[] = [];
-  let rest = text;
+  let start = 0;
   let prefix = indent;
-  while (widthOf(rest) > layout.columns - widthOf(prefix)) {
-    const at = lastBreak(rest, layout.columns - widthOf(prefix) - continuation.length, lang);
-    if (at === null) break;
-    lines.push(`${prefix}${rest.slice(0, at).trimEnd()}${continuation}`);
-    rest = rest.slice(at).trimStart();
+  while (widthOf(text.slice(start)) > layout.columns - widthOf(prefix)) {
+    const room = layout.columns - widthOf(prefix) - continuation.length;
+    const fits = breaks.filter((b) => b > start && widthOf(text.slice(start, b).trimEnd()) <= room);
+    const at = fits[fits.length - 1];
+    if (at === undefined) break;
+    lines.push(`${prefix}${text.slice(start, at).trimEnd()}${continuation}`);
+    start = at;
+    while (text[start] === ' ') start += 1;
     prefix = `${indent}${lead}  `;
   }
-  lines.push(`${prefix}${rest}`);
+  lines.push(`${prefix}${text.slice(start)}`);
   return lines;
 }
 
-/** Where `text` may be cut within `room`: after a comma or opening bracket inside brackets (code), at a space (shell); never in a string. */
-function lastBreak(text: string, room: number, lang: 'code' | 'shell'): number | null {
+/**
+ * Where `text` may be cut, as offsets: after a comma or an opening bracket inside brackets (code), after a space
+ * (shell); never inside a string literal.
+ */
+function safeBreaks(text: string, lang: 'code' | 'shell'): number[] {
+  const out: number[] = [];
   let depth = 0;
   let quote: string | null = null;
-  let best: number | null = null;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = 0; i < text.length - 1; i++) {
     const c = text[i]!;
     if (quote) {
       if (c === '\\') i++;
@@ -184,12 +194,9 @@ function lastBreak(text: string, room: number, lang: 'code' | 'shell'): number |
     else if ('([{'.includes(c)) depth++;
     else if (')]}'.includes(c)) depth--;
     const may = lang === 'shell' ? c === ' ' && i > 0 && text[i - 1] !== ' ' : depth > 0 && (c === ',' || '([{'.includes(c));
-    if (may && i + 1 < text.length) {
-      if (widthOf(text.slice(0, i + 1)) > room) break;
-      best = i + 1;
-    }
+    if (may) out.push(i + 1);
   }
-  return best !== null && best > 0 ? best : null;
+  return out;
 }
 
 /** A comment at the end of a line of code (`# …`, `// …`, `-- …`; in shell only `# …`), after a space, outside strings. */

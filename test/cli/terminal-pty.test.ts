@@ -135,6 +135,15 @@ describe('text output on a real terminal', () => {
     }
   }, 60_000);
 
+  it('stress --compare: its tables and histogram fit 80 columns', () => {
+    const scratchDb = join(dir, 'stress.db');
+    buildDatabase(scratchDb, { journalMode: 'wal' });
+    const r = onTerminal(80, ['stress', scratchDb, '--duration', '300ms', '--compare']);
+    expect(r.text).toContain('recommended');
+    expect(r.text).toContain('commit latency');
+    expect(widest(r.lines)).toBeLessThanOrEqual(80);
+  }, 60_000);
+
   it('LANG=C, LC_ALL=POSIX or TERM=dumb: every byte on the terminal is ASCII, with [warn] marks and +-| borders', () => {
     const cases: [NodeJS.ProcessEnv, string][] = [
       [{ LANG: 'C' }, 'audit'],
