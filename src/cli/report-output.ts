@@ -135,7 +135,7 @@ export function emitReport(report: Report, opts: OutputOptions, io: Io, extraSec
   // The summary is appended, not replaced, but appended bytes would still corrupt a database or WAL.
   if (!checkOutputTarget({ output: summaryFile }, databases, io, '$GITHUB_STEP_SUMMARY')) return false;
   try {
-    appendFileSync(summaryFile, formatGithubSummary(report, opts.stack ? { stack: opts.stack } : {}));
+    appendFileSync(summaryFile, formatGithubSummary(quietReport(report, opts), opts.stack ? { stack: opts.stack } : {}));
     return true;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;

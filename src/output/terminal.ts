@@ -263,6 +263,8 @@ export function fitTable(opts: FitTableOptions): string {
   const longestWord = Array.from({ length: n }, (_, i) =>
     opts.keep?.includes(i) ? natural[i]! : Math.max(1, ...all.map((r) => maxWordWidth(r[i] ?? ''))),
   );
+  // Too narrow to keep every word of every column whole: one block per row instead of a table.
+  if (head && longestWord.reduce((a, b) => a + b, 0) > room) return records(head, rows, layout);
   const widths = shareColumns(natural, longestWord, Math.max(n, room), opts.keep);
   const wrapCell = (cell: string, i: number) =>
     cell
@@ -279,6 +281,23 @@ export function fitTable(opts: FitTableOptions): string {
   });
   for (const r of rows) table.push(Array.from({ length: n }, (_, i) => wrapCell(r[i] ?? '', i)));
   return table.toString();
+}
+
+/**
+ * The rows as blocks, for a terminal too narrow for the table: the first column's header and value on a line,
+ * then each other column as "HEADER  value" indented under it, values wrapped with a hanging indent.
+ */
+function records(head: readonly string[], rows: readonly (readonly string[])[], layout: Layout): string {
+  const labelWidth = Math.max(...head.slice(1).map(widthOf));
+  const blocks = rows.map((row) => {
+    const lines = wrapHanging(`${head[0]} ${(row[0] ?? '').replace(/\n/g, ' ')}`, layout, '', '  ');
+    head.slice(1).forEach((label, i) => {
+      const value = (row[i + 1] ?? '').replace(/\n/g, ' ');
+      lines.push(...wrapHanging(value, layout, `  ${label}${' '.repeat(labelWidth - widthOf(label))}  `));
+    });
+    return lines.join('\n');
+  });
+  return blocks.join('\n\n');
 }
 
 function maxLineWidth(cell: string): number {

@@ -135,7 +135,12 @@ describe('text output on a real terminal', () => {
     }
   }, 60_000);
 
-  it('stress --compare: its tables and histogram fit 80 columns', () => {
+  it('stress --compare and locks --for: their tables and histogram fit 80 columns', () => {
+    const sampled = onTerminal(80, ['locks', db, '--for', '500ms']);
+    // (as a table, or as one block per process when ten columns do not fit: either way the same labels)
+    expect(sampled.text).toContain('PINNED');
+    expect(sampled.text).toContain('PROGRESS');
+    expect(widest(sampled.lines)).toBeLessThanOrEqual(80);
     const scratchDb = join(dir, 'stress.db');
     buildDatabase(scratchDb, { journalMode: 'wal' });
     const r = onTerminal(80, ['stress', scratchDb, '--duration', '300ms', '--compare']);

@@ -107,4 +107,10 @@ describe('fitTable', () => {
     expect([...Buffer.from(ascii)].every((b) => b < 0x80)).toBe(true);
     expect(ascii).toContain('+-');
   });
+
+  it('too narrow to keep the words whole: one block per row, each value under its header', () => {
+    const head = ['PID', 'COMMAND', 'WRITE', 'HOLDS', 'LONGEST', 'PROGRESS'];
+    const text = fitTable({ head, rows: [['42', 'python3 worker.py', '100%', '3', '≥2.0 s', 'NONE']], layout: at(40) });
+    expect(text.split('\n')).toEqual(['PID 42', '  COMMAND   python3 worker.py', '  WRITE     100%', '  HOLDS     3', '  LONGEST   ≥2.0 s', '  PROGRESS  NONE']);
+  });
 });
