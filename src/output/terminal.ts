@@ -182,40 +182,40 @@ export function wrapCode(line: string, layout: Layout, indent: string, lang: 'co
 function safeBreaks(text: string, lang: 'code' | 'shell'): number[] {
   const out: number[] = [];
   let depth = 0;
-  let quote: string | null = null;
-  for (let i = 0; i < text.length - 1; i++) {
-    const c = text[i]!;
-    if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = null;
-      continue;
-    }
-    if (c === '"' || c === "'" || c === '`') quote = c;
-    else if ('([{'.includes(c)) depth++;
+  outsideStrings(text, (c, i) => {
+    if ('([{'.includes(c)) depth++;
     else if (')]}'.includes(c)) depth--;
     const may = lang === 'shell' ? c === ' ' && i > 0 && text[i - 1] !== ' ' : depth > 0 && (c === ',' || '([{'.includes(c));
-    if (may) out.push(i + 1);
-  }
+    if (may && i + 1 < text.length) out.push(i + 1);
+  });
   return out;
 }
 
 /** A comment at the end of a line of code (`# …`, `// …`, `-- …`; in shell only `# …`), after a space, outside strings. */
 function splitComment(text: string, lang: 'code' | 'shell'): { code: string; comment: string | null } {
   const marker = lang === 'shell' ? /^# / : /^(#|\/\/|--) /;
+  let at: number | null = null;
+  outsideStrings(text, (_, i) => {
+    if (i > 0 && text[i - 1] === ' ' && marker.test(text.slice(i)) && text.slice(0, i).trim() !== '') at = i;
+    return at !== null;
+  });
+  return at === null ? { code: text, comment: null } : { code: text.slice(0, at), comment: text.slice(at) };
+}
+
+/**
+ * Calls `visit` with each character of `text` outside string literals ('…', "…", `…`, backslash escapes
+ * inside them), in order, until it returns true.
+ */
+function outsideStrings(text: string, visit: (c: string, i: number) => boolean | void): void {
   let quote: string | null = null;
-  for (let i = 1; i < text.length; i++) {
+  for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quote) {
       if (c === '\\') i++;
       else if (c === quote) quote = null;
-      continue;
-    }
-    if (c === '"' || c === "'" || c === '`') quote = c;
-    else if (text[i - 1] === ' ' && marker.test(text.slice(i)) && text.slice(0, i).trim() !== '') {
-      return { code: text.slice(0, i), comment: text.slice(i) };
-    }
+    } else if (c === '"' || c === "'" || c === '`') quote = c;
+    else if (visit(c, i)) return;
   }
-  return { code: text, comment: null };
 }
 
 const ASCII_BORDERS = {
