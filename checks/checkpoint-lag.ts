@@ -112,9 +112,8 @@ export default defineCheck({
       const committed = scanned ? walReplay(scanned) : null;
       const live = shm.attached === true;
       const word = shm.problem === 'corrupt' ? 'corrupt' : 'stale';
-      return {
-        status: live ? 'warn' : 'info',
-        messageId: 'shm-inconsistent',
+      const result = {
+        messageId: 'shm-inconsistent' as const,
         message: `The -shm header is ${word}: ${shm.problemDetail ?? 'it contradicts the -wal'}. lockscope does not use its numbers (mxFrame ${formatCount(hdr.mxFrame)}, nBackfill ${formatCount(hdr.nBackfill)}) as frames waiting to be copied back.${committed && committed.frames !== null ? ` The -wal itself holds ${committed.certain ? '' : 'at least '}${formatCount(committed.frames)} committed frame(s).` : ''}${live ? ' Processes are attached right now, and SQLite trusts this header while any is: something other than SQLite wrote the -shm or the -wal (a copy, a restore, a tool) under a running app.' : ' No process is attached: the next connection to open the database truncates the -shm and rebuilds it from the -wal, so this header will not be used.'}`,
         evidence: {
           shmProblem: shm.problem,
@@ -135,6 +134,8 @@ export default defineCheck({
             ]
           : [],
       };
+      // The warning keeps the failure title; the info says what it is about.
+      return live ? { ...result, status: 'warn' } : { ...result, status: 'info', title: `Checkpoint progress not measured: the -shm header is ${word}` };
     }
     if (shm === null || !shm.trusted || hdr === null) {
       const replay = scanned ? walReplay(scanned) : null;
@@ -155,6 +156,7 @@ export default defineCheck({
       return {
         status: 'info',
         messageId: 'not-live',
+        title: 'Checkpoint progress not measured: no live -shm header to read',
         message: `${why}.${says}${fromWal}`,
         evidence: {
           shmExists: shm !== null,

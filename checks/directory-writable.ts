@@ -119,6 +119,7 @@ export default defineCheck({
       return {
         status: 'info',
         messageId: 'current-user-cannot',
+        title: 'The user running lockscope cannot create files in the database\'s directory (its owner can)',
         message: `The user running lockscope cannot create files in ${dirText} (access(2) says no; a read-only mount does this too), while the database's owner ${who} can. A process of this user (a script, a cron job, the sqlite3 CLI, lockscope --checkpoint) ${wal ? (missing.length > 0 ? `cannot open the database at all while ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} missing` : 'depends on -wal and -shm existing') : 'cannot write to the database'}; if the app itself runs as this user, it fails the same way.`,
         evidence,
         fixes: permissionFixes(dir, db),
@@ -129,6 +130,7 @@ export default defineCheck({
       return {
         status: 'info',
         messageId: 'owner-unknown',
+        title: 'Whether the app\'s user can create files in the database\'s directory is not known',
         message: `The user running lockscope can create files in ${dirText}, but the database file's owner is unknown, so lockscope cannot tell whether the app's user can.`,
         evidence,
       };

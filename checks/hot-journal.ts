@@ -43,6 +43,7 @@ export default defineCheck({
       return {
         status: 'info',
         messageId: 'unknown',
+        title: 'A -journal with a live header: whether it is hot cannot be told without the lock table',
         message: `A -journal of ${formatBytes(journal.sizeBytes)} has a live header, and lockscope cannot tell whether it is hot: the lock table is unavailable, so a writer in the middle of a transaction cannot be told from one that crashed.`,
         evidence,
       };

@@ -117,6 +117,7 @@ export default defineCheck({
       return {
         status: 'info',
         messageId: 'live-unknown',
+        title: 'The -wal file is large, and lockscope cannot tell live content from a kept high-water size',
         message: `The -wal file is ${formatCount(walBytes)} bytes (${formatBytes(walBytes)}), but ${why}: lockscope cannot tell live WAL content from a file kept at its high-water size; ${limitText}.${scan}`,
         evidence: {
           ...base,
@@ -180,6 +181,7 @@ export default defineCheck({
       return {
         status: 'info',
         messageId: 'awaiting-restart',
+        title: 'The -wal file is still large: the size limit applies when the WAL next restarts',
         message: `${measured}: ${state}. ${limitText[0]?.toUpperCase()}${limitText.slice(1)}: the first commit after the WAL restarts truncates the file to the limit, if that connection sets the pragma.`,
         evidence,
       };
@@ -187,6 +189,7 @@ export default defineCheck({
     return {
       status: 'info',
       messageId: 'large-live',
+      title: 'The -wal file is large because frames wait to be checkpointed, not for want of a size limit',
       message: `${measured}: the file is large because ${formatCount(mxFrame - nBackfill)} frame(s) still wait to be checkpointed (see checkpoint-lag and wal-size), which no size limit can shrink; ${limitText}.${limited ? '' : ' Without a limit the file keeps this size after the checkpoint.'}`,
       evidence,
       fixes: limited ? [] : limitFixes(SUGGESTED_LIMIT_BYTES),

@@ -186,6 +186,7 @@ export default defineCheck({
       return {
         status: 'info',
         messageId: 'attached',
+        title: 'No write lock right now; readers or idle connections have the database open',
         message: `No write lock is held right now. ${parts.join('. ')}.`,
         evidence,
       };
@@ -197,6 +198,7 @@ export default defineCheck({
       return {
         status: 'info',
         messageId: 'none-visible',
+        title: 'No lock is visible, but this view of the locks may be partial',
         message:
           'No lock and no open descriptor is visible on these files, but this view may be partial: lockscope does not run in the initial PID namespace (or cannot tell), and /proc/locks leaves out the locks of processes outside its namespace (see lock-visibility).',
         evidence: { ...evidence, pidNamespace: locks.visibility?.pidNamespace ?? null, hiddenLocksOnSystem: locks.visibility?.hiddenLocksOnSystem ?? null },

@@ -123,6 +123,7 @@ export default defineCheck({
         return {
           status: 'info',
           messageId: 'window-too-short',
+          title: 'A holder made no progress, in a window too short to call it stuck',
           message: `${who} held ${kind === 'write' ? 'the write lock' : 'a read transaction'} for the whole ${formatMs(s.windowMs)} window and ${noProgress}, but a window that short cannot tell a stall from a pause. Sample for longer than ${formatMs(warnMs)}.`,
           evidence,
         };
@@ -170,6 +171,7 @@ export default defineCheck({
       return {
         status: 'info',
         messageId: 'progress-unknown',
+        title: 'A holder kept its lock the whole window; whether it made progress is not known',
         message: `${processLabel(p, s.endedAt)} held ${wholeWindow(p) === 'write' ? 'the write lock' : 'a read transaction'} for the whole ${formatMs(s.windowMs)} window, but its CPU and I/O counters could not be compared (it ended, or its /proc entry was unreadable), so whether it made progress is unknown.`,
         evidence: { ...base, pid: p.pid, command: p.command ?? null },
       };

@@ -126,6 +126,7 @@ export default defineCheck({
     return {
       status: 'info',
       messageId: gaps.length === 1 ? gaps[0]!.id : 'several-gaps',
+      title: 'Part of the lock picture is out of lockscope\'s view',
       message: `${gaps.map((g) => g.text).join(' ')} ${WAITERS_NOTE}`,
       evidence,
       fixes: gaps.flatMap((g) => g.fixes),

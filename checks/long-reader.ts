@@ -106,6 +106,7 @@ export default defineCheck({
         return {
           status: 'info',
           messageId: 'long-read-not-pinning',
+          title: 'A long read transaction, harmless so far: nothing was committed meanwhile',
           message: `${processLabel(longest, s.endedAt)} kept a read transaction open for ${longest.read.heldAtStart || longest.read.heldAtEnd ? 'at least ' : ''}${formatMs(longest.read.longestMs)}, but pinned nothing because nothing was committed meanwhile. As soon as someone writes, it holds back checkpoints.`,
           evidence: { ...evidence, pid: longest.pid, command: longest.command ?? null, longestReadMs: longest.read.longestMs },
           fixes: shortReadTransactionFixes(),

@@ -106,6 +106,7 @@ export default defineCheck({
         return {
           status: 'info',
           messageId: 'unknown',
+          title: 'lockscope does not know this filesystem: whether SQLite\'s locking works on it is not verified',
           message: `lockscope does not know the filesystem of the database's directory: ${where}. If it is a network, cluster, FUSE or VM-shared filesystem, SQLite's locking may not work across hosts${wal ? ', and WAL is not supported on network filesystems' : ''}.`,
           evidence,
           fixes: [{ summary: 'Check the filesystem type yourself', shell: `stat -f -c '%T %t' ${shellArg(fs.directory)} && findmnt -T ${shellArg(fs.directory)}` }],

@@ -111,7 +111,8 @@ function upgradeFixes(version: string, target: number): Fix[] {
     {
       summary: `better-sqlite3 bundles its own SQLite: upgrade the package (12.8.0 bundles 3.51.3)`,
       stack: 'better-sqlite3',
-      code: 'npm install better-sqlite3@latest\nnode -e "console.log(require(\'better-sqlite3\')(\':memory:\').prepare(\'select sqlite_version()\').pluck().get())"',
+      // Two lines inside one quoted argument, so that it fits a terminal and still pastes as one command.
+      code: 'npm install better-sqlite3@latest\nnode -p "require(\'better-sqlite3\')(\':memory:\')\n  .prepare(\'select sqlite_version()\').pluck().get()"',
     },
     { summary: 'node-sqlite3 bundles its own SQLite: upgrade the package', stack: 'node-sqlite3', code: 'npm install sqlite3@latest' },
     {
@@ -147,6 +148,7 @@ export default defineCheck({
       return {
         status: 'info',
         messageId: 'unknown',
+        title: 'The header does not say which SQLite wrote the file',
         message:
           n === 0
             ? 'The header does not record which SQLite wrote the file (offset 96 is 0): SQLite before 3.7.0, or another tool, wrote it last. Run SELECT sqlite_version() from the app to know its library.'
@@ -182,6 +184,7 @@ export default defineCheck({
       return {
         status: 'info',
         messageId: 'wal-bugs-not-wal',
+        title: 'The SQLite that wrote the file has known WAL bugs, which do not apply in rollback-journal mode',
         message: `The header says SQLite ${version} last wrote this file. It predates the fix for ${hits.map((b) => b.id).join(', ')}, which only affect WAL mode; this database uses a rollback journal, so they do not apply unless it is switched to WAL. ${caveat}`,
         evidence,
       };

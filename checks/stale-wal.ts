@@ -122,6 +122,7 @@ export default defineCheck({
     return {
       status: 'info',
       messageId: 'stray-empty-wal',
+      title: 'A -wal with no committed frames beside a rollback-journal database (nothing to apply)',
       message: `The header says rollback journal, and a ${formatBytes(wal.sizeBytes)} -wal beside it holds no committed frames (${wal.sizeBytes === 0 ? 'it is empty, and SQLite does not even open an empty -wal' : wal.headerValid ? 'none of its frames belongs to a committed transaction with an unbroken checksum chain' : `SQLite ignores the whole file: ${describeWalProblem(wal.headerProblem ?? 'short')}`}): SQLite finds nothing in it to apply, and opening the database leaves the data unchanged.${replay.ignored > 0 ? ` SQLite will ignore the ${formatCount(replay.ignored)} frame(s) it holds.` : ''}`,
       evidence,
       fixes: [

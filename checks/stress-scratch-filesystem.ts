@@ -43,6 +43,7 @@ export default defineCheck({
       return {
         status: 'info',
         messageId: 'other-device',
+        title: 'The stress ran on the target\'s kind of filesystem, but on another device',
         message: `The scratch database was in ${escapeControl(sc.directory)}, a ${sc.filesystem} filesystem like the target's but on another device: fsync cost may differ from what the app sees.`,
         evidence,
         fixes,

@@ -35,6 +35,7 @@ export default defineCheck({
       return {
         status: 'info',
         messageId: 'undeclared',
+        title: 'synchronous is not declared: the driver\'s default applies',
         message: wal
           ? 'synchronous is per connection and the app has not declared it (--synchronous or the config). Defaults on a WAL database: the C library and the sqlite3 CLI use FULL (2); Python sqlite3 on Debian uses FULL (Debian builds SQLITE_DEFAULT_WAL_SYNCHRONOUS=2); better-sqlite3 uses NORMAL (1), because it is built with SQLITE_DEFAULT_WAL_SYNCHRONOUS=1. FULL fsyncs the -wal file on every commit, inside the write lock; NORMAL skips that fsync and may lose the last transactions on power loss, but never corrupts a WAL database.'
           : 'synchronous is per connection and the app has not declared it (--synchronous or the config). In rollback-journal mode every main driver defaults to FULL (2), the durable setting: each commit fsyncs the journal and the database while holding the lock.',
@@ -84,6 +85,7 @@ export default defineCheck({
       return {
         status: 'info',
         messageId: 'wal-normal',
+        title: 'synchronous=NORMAL in WAL mode: shorter write locks; the last commits may roll back on power loss',
         message:
           'The app declares synchronous=NORMAL in WAL mode: commits do not fsync (only checkpoints do), so the write lock is held for less time. Committed transactions survive an app crash; a power loss or OS crash may roll back the last ones, but never corrupts the database.',
         evidence,
@@ -94,6 +96,7 @@ export default defineCheck({
     return {
       status: 'info',
       messageId: extra ? 'extra' : 'full',
+      title: `synchronous=${declared.toUpperCase()}: durable commits, each one an fsync inside the write lock`,
       message: wal
         ? `The app declares synchronous=${declared.toUpperCase()} in WAL mode: every commit fsyncs the -wal file before it returns, while holding the write lock, so commits survive a power loss but each one costs an fsync that other writers wait out (milliseconds on SSDs, far more on busy or network disks). NORMAL skips that fsync and still never corrupts a WAL database; it may lose the last transactions on power loss.`
         : `The app declares synchronous=${declared.toUpperCase()} with a rollback journal: the durable setting. Each commit fsyncs the journal and the database${extra ? ' and, in DELETE mode, the directory after the journal is deleted' : ''} while holding the lock, so commits survive power loss; those fsyncs are part of how long other connections wait.`,

@@ -49,6 +49,7 @@ export default defineCheck({
       return {
         status: 'info',
         messageId: 'undeclared',
+        title: 'wal_autocheckpoint is not declared: SQLite\'s default of 1,000 pages applies',
         message: `wal_autocheckpoint is per connection and the app has not declared it (--wal-autocheckpoint or the config). SQLite's default of ${formatCount(DEFAULT_PAGES)} pages applies unless the app changes it: with ${formatCount(pageSize)}-byte pages, a commit that takes the WAL past ${formatCount(bytes)} bytes (${formatBytes(bytes)}) runs a PASSIVE checkpoint.`,
         evidence: { ...evidence, defaultThresholdBytes: bytes },
       };

@@ -27,6 +27,10 @@ export function addOutputFlags(cmd: Command): Command {
     .addOption(new Option('--junit-warn-as <how>', 'junit: a warning is a failure or a property').choices(['failure', 'property']).default('failure'))
     .option('--fail-on <level>', 'exit 1 when a finding is at or above: fail|warn|never', oneOf('--fail-on', FAIL_ON), 'fail')
     .option('--verbose', 'show details and evidence for passing checks too')
+    .option('-q, --quiet', 'show only warnings, failures and errors (every format; the summary still counts every check)')
+    .option('--max-warnings <n>', 'exit 1 when there are more than n warnings, whatever --fail-on says', nonNegativeInt('--max-warnings'))
+    .option('--color', 'colour the text output even when stdout is not a terminal (wins over NO_COLOR)')
+    .option('--no-color', 'no colour in the text output (wins over FORCE_COLOR)')
     .option(
       '--stack <stack>',
       `the app's stack: fixes are shown for it only; its verified defaults (busy timeout, synchronous, when transactions begin) stand in for undeclared settings in audit's verdicts and in stress's workload: ${STACK_CHOICES.join('|')}; all = every stack's fixes (default: detected from the project's manifests, for the fixes only)`,

@@ -23,6 +23,8 @@ export interface Io {
   /** stdout is a TTY (colour), stderr is a TTY (prompts). */
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
+  /** The width stdout's terminal reports (undefined when it is not a terminal): text output fits it. */
+  stdoutColumns?: number;
   /**
    * Spinners and progress may be drawn on stderr: a TTY that reports a width. A pseudo-terminal without a
    * size (`script`, some CI runners) reports 0 columns, and a spinner redrawing there floods the output.
@@ -77,6 +79,7 @@ export function processIo(): Io {
     stderr: (t) => process.stderr.write(t),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
+    stdoutColumns: process.stdout.isTTY ? process.stdout.columns : undefined,
     stderrCanAnimate: Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0,
     stdinIsTTY: Boolean(process.stdin.isTTY),
     stderrStream: process.stderr,

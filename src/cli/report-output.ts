@@ -6,13 +6,15 @@ import { escapeControl } from '../core/escape.js';
 import { loadCatalogue } from '../core/catalogue.js';
 import type { DatabaseReport, FixFilter, Report } from '../core/model.js';
 import { stackLine } from '../output/stack-line.js';
-import type { Style } from '../output/style.js';
 import type { FailOn } from '../core/exit-code.js';
 import { type Format, type RenderOptions, formatGithubSummary, isFormat, renderReport } from '../output/index.js';
 import { formatLocksText } from '../output/locks-text.js';
 import { formatStressText, stressTextSection } from '../output/stress-text.js';
 import { isGatherError } from '../core/facts.js';
-import { colorLevel, makeStyle } from '../output/style.js';
+import { type Style, colorLevel, makeStyle } from '../output/style.js';
+import { wrapHanging } from '../output/terminal.js';
+import { NEEDS_ATTENTION, type TextOptions } from '../output/text.js';
+import { outputLayout } from './terminal.js';
 import { OutputRefused, outputRefusal, ownStreamFd, writeReportFile } from './output-file.js';
 
 export interface OutputOptions {
@@ -24,6 +26,12 @@ export interface OutputOptions {
   verbose?: boolean;
   /** Which fixes to show (src/cli/stack-choice.ts fixFilter); undefined = every stack's. */
   stack?: FixFilter;
+  /** --color / --no-color: wins over NO_COLOR and FORCE_COLOR (undefined: neither flag given). */
+  color?: boolean;
+  /** --quiet: only warnings, failures and errors, in every format (the summary still counts every check). */
+  quiet?: boolean;
+  /** --max-warnings: more warnings than this exit 1 whatever --fail-on says. */
+  maxWarnings?: number;
 }
 
 /** Text layouts open with the line that says whose fixes they show (src/output/stack-line.ts). */
@@ -36,12 +44,42 @@ export function outputFormat(opts: OutputOptions): Format {
   return opts.format && isFormat(opts.format) ? opts.format : 'text';
 }
 
+/** The text formats' colours: the terminal's unless --color/--no-color; never in a --output file unless --color. */
+export function textStyle(opts: Pick<OutputOptions, 'output' | 'color'>, io: Io): Style {
+  if (opts.output && opts.color !== true) return makeStyle(0);
+  return makeStyle(colorLevel(io.env, io.stdoutIsTTY, opts.color));
+}
+
+/** The report as --quiet shows it: only the findings that need attention (the summary and exit code unchanged). */
+export function quietReport(report: Report, opts: Pick<OutputOptions, 'quiet'>): Report {
+  if (!opts.quiet) return report;
+  return { ...report, databases: report.databases.map((db) => (db.findings ? { ...db, findings: db.findings.filter((f) => NEEDS_ATTENTION.has(f.status)) } : db)) };
+}
+
+/** The text layouts' width and character set (src/cli/terminal.ts), with --quiet. */
+function textLayout(opts: OutputOptions, io: Io): Pick<TextOptions, 'columns' | 'ascii' | 'quiet'> {
+  return { ...outputLayout(io, Boolean(opts.output)), quiet: opts.quiet };
+}
+
+/**
+ * --max-warnings <n>: a report with more than n warnings exits 1 even when --fail-on would let it pass
+ * (ESLint's flag). An exit code of 2 (lockscope could not do what was asked) stays 2.
+ */
+export function applyMaxWarnings(report: Report, opts: Pick<OutputOptions, 'maxWarnings'>): Report {
+  if (!tooManyWarnings(report, opts)) return report;
+  return report.exitCode === 0 ? { ...report, exitCode: 1 } : report;
+}
+
+function tooManyWarnings(report: Report, opts: Pick<OutputOptions, 'maxWarnings'>): boolean {
+  return opts.maxWarnings !== undefined && report.summary.warn > opts.maxWarnings;
+}
+
 /** Renders the report in the chosen format (pure apart from reading the check docs for SARIF rules). */
-export function render(report: Report, opts: OutputOptions, io: Io, extraSections?: (db: DatabaseReport) => string[]): string {
+export function render(full: Report, opts: OutputOptions, io: Io, extraSections?: (db: DatabaseReport) => string[]): string {
   const format = outputFormat(opts);
-  // Colour only for the terminal: never in a file written with --output.
-  const style = makeStyle(format === 'text' && !opts.output ? colorLevel(io.env, io.stdoutIsTTY) : 0);
-  const renderOpts: RenderOptions = { style, verbose: opts.verbose, warnAs: opts.junitWarnAs ?? 'failure' };
+  const report = quietReport(full, opts);
+  const style = format === 'text' ? textStyle(opts, io) : makeStyle(0);
+  const renderOpts: RenderOptions = { style, verbose: opts.verbose, warnAs: opts.junitWarnAs ?? 'failure', ...textLayout(opts, io) };
   if (opts.stack) renderOpts.stack = opts.stack;
   if (extraSections) renderOpts.extraSections = extraSections;
   if (format === 'sarif') renderOpts.catalogue = loadCatalogue(REGISTRY);
@@ -105,7 +143,7 @@ export function emitReport(report: Report, opts: OutputOptions, io: Io, extraSec
   // The summary is appended, not replaced, but appended bytes would still corrupt a database or WAL.
   if (!checkOutputTarget({ output: summaryFile }, databases, io, '$GITHUB_STEP_SUMMARY')) return false;
   try {
-    appendFileSync(summaryFile, formatGithubSummary(report, opts.stack ? { stack: opts.stack } : {}));
+    appendFileSync(summaryFile, formatGithubSummary(quietReport(report, opts), opts.stack ? { stack: opts.stack } : {}));
     return true;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
@@ -114,15 +152,22 @@ export function emitReport(report: Report, opts: OutputOptions, io: Io, extraSec
   }
 }
 
-/** One line per database that could not be audited, on stderr (stdout stays a clean report). */
-export function reportErrors(report: Report, io: Io): void {
+/**
+ * One line per database that could not be audited, on stderr (stdout stays a clean report); and, when
+ * --max-warnings set the exit code, why.
+ */
+export function reportErrors(report: Report, io: Io, opts: Pick<OutputOptions, 'maxWarnings'> = {}): void {
   for (const db of report.databases) if (db.error) io.stderr(`lockscope: ${escapeControl(db.error.message)}\n`);
+  if (tooManyWarnings(report, opts)) {
+    const n = report.summary.warn;
+    io.stderr(`lockscope: ${n} warning${n === 1 ? '' : 's'}, more than --max-warnings ${opts.maxWarnings}: exit ${report.exitCode}\n`);
+  }
 }
 
 /** The text report of `locks` (holders table, summary, sampling, findings); colour only on a terminal. */
 export function renderLocksText(report: Report, opts: OutputOptions, io: Io): string {
-  const style = makeStyle(opts.output ? 0 : colorLevel(io.env, io.stdoutIsTTY));
-  return withStackLine(report, formatLocksText(report, { style, verbose: opts.verbose, stack: opts.stack }), style);
+  const style = textStyle(opts, io);
+  return withStackLine(report, formatLocksText(quietReport(report, opts), { style, verbose: opts.verbose, stack: opts.stack, ...textLayout(opts, io) }), style);
 }
 
 /**
@@ -136,18 +181,19 @@ export function emitLocksReport(report: Report, opts: OutputOptions, io: Io): bo
 
 /** The text section `audit --stress` adds under each database: what its short stress measured. */
 export function auditStressSections(io: Io, opts: OutputOptions): (db: DatabaseReport) => string[] {
-  const style = makeStyle(colorLevel(io.env, io.stdoutIsTTY && !opts.output));
+  const style = textStyle(opts, io);
+  const layout = outputLayout(io, Boolean(opts.output));
   return (db: DatabaseReport) => {
     const s = db.facts && 'stress' in db.facts ? db.facts.stress : undefined;
     if (!s) return [];
     const head = ['', style.bold('stress (scratch database, short run)')];
-    return isGatherError(s) ? [...head, `  ${style.yellow(escapeControl(s.error.message))}`] : [...head, ...stressTextSection(s, null, style)];
+    return isGatherError(s) ? [...head, ...wrapHanging(style.yellow(escapeControl(s.error.message)), layout, '  ')] : [...head, ...stressTextSection(s, null, style, layout)];
   };
 }
 
 /** Text: the stress layout (measurements before findings); every other format: the shared renderers. */
 export function emitStressReport(report: Report, opts: OutputOptions, io: Io): boolean {
   if (outputFormat(opts) !== 'text') return emitReport(report, opts, io);
-  const style = makeStyle(opts.output ? 0 : colorLevel(io.env, io.stdoutIsTTY));
-  return writeOutput(withStackLine(report, formatStressText(report, opts, style), style), opts, io, report.databases.map((db) => db.path));
+  const style = textStyle(opts, io);
+  return writeOutput(withStackLine(report, formatStressText(quietReport(report, opts), { ...opts, ...textLayout(opts, io) }, style), style), opts, io, report.databases.map((db) => db.path));
 }

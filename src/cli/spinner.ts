@@ -1,6 +1,7 @@
 /** The one progress spinner. */
 import type { Ora } from 'ora';
 import type { Io } from './io.js';
+import { unicodeTerminal } from './terminal.js';
 
 /**
  * An ora spinner on stderr, only on a TTY (ora is loaded only then: it costs start-up time). `discardStdin`
@@ -10,5 +11,7 @@ import type { Io } from './io.js';
 export async function startSpinner(io: Io, text: string, quiet = false): Promise<Ora | null> {
   if (!io.stderrCanAnimate || quiet) return null;
   const { default: ora } = await import('ora');
-  return ora({ text, stream: io.stderrStream, discardStdin: false }).start();
+  // ASCII frames where the terminal shows no Unicode (ora only looks at TERM=linux): LANG=C, TERM=dumb.
+  const ascii = !unicodeTerminal(io.env);
+  return ora({ text, stream: io.stderrStream, discardStdin: false, ...(ascii ? { spinner: 'line' as const } : {}) }).start();
 }

@@ -83,9 +83,17 @@ interface ResultBase {
 /** Declared messages: messageId → the statuses a result with that id can have. */
 export type Messages = Record<string, readonly ResultStatus[]>;
 
-/** One result: a declared messageId with one of the statuses declared for it. */
+/**
+ * A result with status `S`: an `info` result must carry a title of its own, since the check's title reads as a
+ * pass ("has the known WAL and locking fixes") and would contradict an info message ("It predates the fix…").
+ */
+type ResultWith<I extends string, S extends ResultStatus> = S extends 'info'
+  ? ResultBase & { messageId: I; status: S; title: string }
+  : ResultBase & { messageId: I; status: S };
+
+/** One result: a declared messageId with one of the statuses declared for it (an info one with its own title). */
 export type CheckResult<M extends Messages = Messages> = {
-  [I in keyof M & string]: ResultBase & { messageId: I; status: M[I][number] };
+  [I in keyof M & string]: ResultWith<I, M[I][number]>;
 }[keyof M & string];
 
 export interface CheckDef<S extends SourceId, R extends FactKey<S>, O extends FactKey<S> = never, T extends string = string, M extends Messages = Messages> {

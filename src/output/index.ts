@@ -31,6 +31,11 @@ export interface RenderOptions {
   warnAs?: 'failure' | 'property';
   /** sarif: the rules, with docs as help text (pass loadCatalogue(REGISTRY)); without it, rules come only from findings. */
   catalogue?: readonly CatalogueEntry[];
+  /** text: the terminal's width (default 80) and whether it shows only ASCII. */
+  columns?: number;
+  ascii?: boolean;
+  /** text: only warnings, failures and errors, without the facts table. */
+  quiet?: boolean;
   /** text: extra lines after a database's findings (holders, stress…). */
   extraSections?: (db: DatabaseReport) => string[];
 }
@@ -50,7 +55,11 @@ export function renderReport(report: Report, format: Format, opts: RenderOptions
     case 'html':
       return formatHtml(report, { stack: opts.stack });
     case 'text':
-      return formatText(report, { style: opts.style ?? makeStyle(0), verbose: opts.verbose, stack: opts.stack }, opts.extraSections);
+      return formatText(
+        report,
+        { style: opts.style ?? makeStyle(0), verbose: opts.verbose, stack: opts.stack, columns: opts.columns, ascii: opts.ascii, quiet: opts.quiet },
+        opts.extraSections,
+      );
     default: {
       const never: never = format;
       throw new Error(`unknown format ${String(never)}`);

@@ -6,7 +6,6 @@
  * decided in the facts (src/sources/proc/lock-diagnosis.ts), so the JSON and the checks carry the same conclusions.
  * Everything that came from /proc or the filesystem is escaped (command lines can hold escape sequences).
  */
-import Table from 'cli-table3';
 import { escapeControl } from '../core/escape.js';
 import type { HolderRole, LockDiagnosis, VisibilityGap } from '../sources/proc/lock-diagnosis.js';
 import type { AuditFacts, LockFacts, LockHolder, LockSampleFacts, SampledActivity } from '../core/facts.js';
@@ -17,20 +16,15 @@ import { type DatabaseReport, type Report, isFactsOf } from '../core/model.js';
 import { pgLocksSection } from './postgres-text.js';
 import { formatCount, formatMs } from '../core/units.js';
 import type { Style } from './style.js';
-import { type TextOptions, formatFinding, summaryLine } from './text.js';
+import { type Layout, fitTable, layoutOf, wrapHanging } from './terminal.js';
+import { type TextOptions, errorLines, finish, formatFinding, inReadingOrder, summaryLine } from './text.js';
 import { lockTimelineLines } from './charts.js';
 
 const WAITERS =
   'connections waiting for a lock are invisible: SQLite polls in its busy handler and holds no lock while it waits (only a rollback-mode commit waiting for readers shows, as PENDING)';
 
-function holdersTable(locks: LockFacts, diagnosis: LockDiagnosis | undefined): string {
-  const table = new Table({
-    head: ['PID', 'USER', 'RUNNING', 'STATE', 'COMMAND', 'FILES', 'LOCKS'],
-    style: { head: [], border: [] },
-    colWidths: [9, 10, 9, 12, 40, 14, 26],
-    wordWrap: true,
-    wrapOnWordBoundary: false,
-  });
+function holdersTable(locks: LockFacts, diagnosis: LockDiagnosis | undefined, layout: Layout): string {
+  const table: string[][] = [];
   // Facts saved before the diagnosis existed carry no roles: the STATE column then says '?'.
   const roles = new Map((diagnosis?.roles ?? []).map((r) => [r.pid, r]));
   for (const h of locks.holders) {
@@ -48,7 +42,8 @@ function holdersTable(locks: LockFacts, diagnosis: LockDiagnosis | undefined): s
       lockText,
     ]);
   }
-  return table.toString();
+  // PID, STATE and LOCKS are what a reader acts on: they never wrap inside a word.
+  return fitTable({ head: ['PID', 'USER', 'RUNNING', 'STATE', 'COMMAND', 'FILES', 'LOCKS'], rows: table, layout, keep: [0] });
 }
 
 const ROLE_WORD: Record<HolderRole, string> = {
@@ -63,7 +58,7 @@ const ROLE_WORD: Record<HolderRole, string> = {
 };
 
 const LEGEND =
-  '  locks: SHARED/RESERVED/PENDING/EXCLUSIVE on the database file; WRITE, CKPT, RECOVER = the WAL write, checkpoint and recovery locks; READn@f = read mark n pinning frame f; DMS = attached to the wal-index';
+  'locks: SHARED/RESERVED/PENDING/EXCLUSIVE on the database file; WRITE, CKPT, RECOVER = the WAL write, checkpoint and recovery locks; READn@f = read mark n pinning frame f; DMS = attached to the wal-index';
 
 const GAP_WORDS: { [K in VisibilityGap['kind']]: (gap: Extract<VisibilityGap, { kind: K }>) => string } = {
   'outside-pid-namespace': () => 'locks of processes outside this PID namespace (container)',
@@ -77,10 +72,10 @@ function gapWords(gap: VisibilityGap): string {
 }
 
 /** The lines a user acts on: the diagnosis in the facts, in words. */
-function nowLines(locks: LockFacts, diagnosis: LockDiagnosis, style: Style): string[] {
+function nowLines(locks: LockFacts, diagnosis: LockDiagnosis, style: Style, layout: Layout): string[] {
   const at = locks.takenAt;
   const lines: string[] = [];
-  const line = (label: string, text: string) => lines.push(`  ${style.bold(label.padEnd(24))} ${escapeControl(text)}`);
+  const line = (label: string, text: string) => lines.push(...wrapHanging(escapeControl(text), layout, `  ${style.bold(label.padEnd(24))} `));
   const states = diagnosis.lockStates;
   if (states === null) {
     line('lock states', 'unknown: there is no /proc/locks here (see lock-visibility)');
@@ -123,14 +118,8 @@ function pct(share: number): string {
 /** The PROGRESS column; `stopped` also names the state. */
 const ACTIVITY_WORD: Record<SampledActivity, string> = { stopped: 'STOPPED', 'no-hold': '–', unknown: '?', progressed: 'yes', 'no-progress': 'NONE' };
 
-function samplingTable(s: LockSampleFacts): string {
-  const table = new Table({
-    head: ['PID', 'COMMAND', 'WRITE', 'HOLDS', 'LONGEST', 'P50', 'P99', 'READ LONGEST', 'PINNED', 'PROGRESS'],
-    style: { head: [], border: [] },
-    colWidths: [9, 24, 8, 7, 10, 9, 9, 14, 18, 12],
-    wordWrap: true,
-    wrapOnWordBoundary: false,
-  });
+function samplingTable(s: LockSampleFacts, layout: Layout): string {
+  const table: string[][] = [];
   const ms = (n: number | null | undefined) => (n === null || n === undefined ? '–' : formatMs(n));
   for (const p of s.processes) {
     const w = p.write;
@@ -150,7 +139,7 @@ function samplingTable(s: LockSampleFacts): string {
       progress,
     ]);
   }
-  return table.toString();
+  return fitTable({ head: ['PID', 'COMMAND', 'WRITE', 'HOLDS', 'LONGEST', 'P50', 'P99', 'READ LONGEST', 'PINNED', 'PROGRESS'], rows: table, layout, keep: [0] });
 }
 
 function header(db: DatabaseReport, facts: AuditFacts | undefined, style: Style): string {
@@ -167,42 +156,39 @@ function header(db: DatabaseReport, facts: AuditFacts | undefined, style: Style)
 
 function databaseSection(db: DatabaseReport, opts: TextOptions): string[] {
   const { style } = opts;
+  const layout = layoutOf(opts);
   const any = db.facts;
-  if (any && isFactsOf(any, 'postgres')) return [...pgLocksSection(db, any, opts), '', ...(db.findings ?? []).flatMap((f) => formatFinding(f, opts))];
+  if (any && isFactsOf(any, 'postgres')) return [...pgLocksSection(db, any, opts), '', ...inReadingOrder(db.findings ?? []).flatMap((f) => formatFinding(f, opts))];
   const facts = any && isFactsOf(any, 'sqlite') ? any : undefined;
-  const lines = [header(db, facts, style)];
+  const lines = wrapHanging(header(db, facts, style), layout, '', '  ');
   if (db.error) {
-    lines.push(`${style.red('☠')} ${escapeControl(db.error.message)} ${style.dim(`[${db.error.code}]`)}`);
+    lines.push(...errorLines(db.error, style, layout));
     return lines;
   }
   if (facts && !isGatherError(facts.locks)) {
     const locks = facts.locks;
     const diagnosis = locks.diagnosis;
-    if (locks.holders.length > 0) lines.push(holdersTable(locks, diagnosis), style.dim(LEGEND));
+    if (locks.holders.length > 0) lines.push(holdersTable(locks, diagnosis, layout), ...wrapHanging(LEGEND, layout, '  ', '    ').map((l) => style.dim(l)));
     else lines.push('  no process holds a lock on these files or has them open');
-    if (diagnosis) lines.push(...nowLines(locks, diagnosis, style));
+    if (diagnosis) lines.push(...nowLines(locks, diagnosis, style, layout));
   }
   const samples = facts?.lockSamples;
   if (samples && !isGatherError(samples)) {
-    lines.push(
-      '',
-      style.bold(
-        `Sampled ${formatMs(samples.windowMs)} at ${samples.hz} Hz: ${formatCount(samples.samples)} samples, largest gap ${formatMs(samples.maxGapMs)}; lockscope used ${pct(samples.samplerCpuShare)} of one core`,
-      ),
-    );
-    lines.push(samples.processes.length > 0 ? samplingTable(samples) : '  no process held a lock on these files during the window');
-    lines.push(...lockTimelineLines(samples, { style }));
+    const head = `Sampled ${formatMs(samples.windowMs)} at ${samples.hz} Hz: ${formatCount(samples.samples)} samples, largest gap ${formatMs(samples.maxGapMs)}; lockscope used ${pct(samples.samplerCpuShare)} of one core`;
+    lines.push('', ...wrapHanging(head, layout, '').map((l) => style.bold(l)));
+    lines.push(samples.processes.length > 0 ? samplingTable(samples, layout) : '  no process held a lock on these files during the window');
+    lines.push(...lockTimelineLines(samples, { style, columns: layout.columns, unicode: !layout.ascii }));
   } else if (samples && isGatherError(samples)) {
-    lines.push(`  sampling failed: ${escapeControl(samples.error.message)}`);
+    lines.push(...wrapHanging(`sampling failed: ${escapeControl(samples.error.message)}`, layout, '  '));
   }
   lines.push('');
-  for (const f of db.findings ?? []) lines.push(...formatFinding(f, opts));
+  for (const f of inReadingOrder(db.findings ?? [], opts)) lines.push(...formatFinding(f, opts));
   return lines;
 }
 
 export function formatLocksText(report: Report, opts: TextOptions): string {
   const out: string[] = [];
   for (const db of report.databases) out.push(...databaseSection(db, opts), '');
-  out.push(summaryLine(report, opts.style));
-  return `${out.join('\n')}\n`;
+  out.push(...wrapHanging(summaryLine(report, opts.style), layoutOf(opts), ''));
+  return finish(out, layoutOf(opts));
 }

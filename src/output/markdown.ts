@@ -6,7 +6,7 @@
  */
 import type { DatabaseReport, Finding, Report, FixFilter, Status } from '../core/model.js';
 import { evidenceLine, visibleControls } from './plain.js';
-import { fixesFor, summaryLine } from './text.js';
+import { fixesFor, inReadingOrder, summaryLine } from './text.js';
 import { makeStyle } from './style.js';
 
 export interface MarkdownOptions {
@@ -50,7 +50,7 @@ function findingCell(f: Finding, verbose: boolean): string {
 
 function fixesSection(db: DatabaseReport, stack: FixFilter | undefined): string[] {
   const out: string[] = [];
-  for (const f of db.findings ?? []) {
+  for (const f of inReadingOrder(db.findings ?? [])) {
     if (f.status === 'pass' || f.status === 'skip') continue;
     const fixes = fixesFor(f.fixes ?? [], stack);
     if (fixes.length === 0) continue;
@@ -81,7 +81,7 @@ export function databaseMarkdown(db: DatabaseReport, opts: MarkdownOptions): str
     return lines;
   }
   lines.push('| | check | status | finding |', '| --- | --- | --- | --- |');
-  for (const f of findings) {
+  for (const f of inReadingOrder(findings)) {
     lines.push(`| ${SYMBOL[f.status]} | ${mdInline(f.id)} | ${f.status} | ${findingCell(f, Boolean(opts.verbose))} |`);
   }
   lines.push('', ...fixesSection(db, opts.stack));

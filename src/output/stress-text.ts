@@ -2,14 +2,14 @@
  * Text sections of a stress run: a cli-table3 table of what was measured, a small latency histogram
  * drawn with block characters, and the side-by-side table of `--compare`. Pure: returns lines.
  */
-import Table from 'cli-table3';
 import { escapeControl } from '../core/escape.js';
 import type { Style } from './style.js';
 import { formatBytes, formatCount, formatLatencyMs } from '../core/units.js';
 import type { CompareArm, HistogramBucket, StressErrorCounts, StressResult, StressWorkload } from '../core/stress-facts.js';
-import type { Report, FixFilter, StressSection } from '../core/model.js';
-import { formatFinding, summaryLine } from './text.js';
-import { type ChartOptions, stressChartLines } from './charts.js';
+import type { Report, StressSection } from '../core/model.js';
+import { type Layout, fitTable, layoutOf, shown, widthOf, wrapHanging } from './terminal.js';
+import { type TextOptions, errorLines, finish, formatFinding, inReadingOrder, summaryLine } from './text.js';
+import { stressChartLines } from './charts.js';
 
 /** The stress layout's name for units.ts's latency formatter. */
 export const fmtMs = formatLatencyMs;
@@ -97,8 +97,8 @@ function writersLine(r: StressResult): string {
 }
 
 /** The results table of one run. */
-export function resultTable(s: StressSection): string {
-  const table = new Table({ style: { head: [], border: [] }, colWidths: [14, 76], wordWrap: true });
+export function resultTable(s: StressSection, layout: Layout = layoutOf({})): string {
+  const table: string[][] = [];
   const r = s;
   table.push(
     ['workload', describeWorkload(r.workload)],
@@ -118,7 +118,7 @@ export function resultTable(s: StressSection): string {
     ]);
   }
   for (const o of r.otherErrors) table.push(['other error', `${escapeControl(o.code)} ×${formatCount(o.count)}: ${escapeControl(o.message)}`]);
-  return table.toString();
+  return fitTable({ rows: table, layout, keep: [0] });
 }
 
 function bucketLabel(b: HistogramBucket, prev: number | null): string {
@@ -127,17 +127,21 @@ function bucketLabel(b: HistogramBucket, prev: number | null): string {
 }
 
 /** A horizontal bar per latency bucket, scaled to the fullest one. */
-export function histogramLines(buckets: readonly HistogramBucket[], style: Style, width = 40): string[] {
+export function histogramLines(buckets: readonly HistogramBucket[], style: Style, layout: Layout = layoutOf({})): string[] {
   if (buckets.length === 0) return [];
   const max = Math.max(...buckets.map((b) => b.count));
   const total = buckets.reduce((a, b) => a + b.count, 0);
-  const labels = buckets.map((b, i) => bucketLabel(b, i > 0 ? (buckets[i - 1]?.upperMs ?? null) : null));
-  const labelWidth = Math.max(...labels.map((l) => l.length));
+  const labels = buckets.map((b, i) => shown(bucketLabel(b, i > 0 ? (buckets[i - 1]?.upperMs ?? null) : null), layout));
+  const counts = buckets.map((b) => `${formatCount(b.count)} (${pct(b.count, total)})`);
+  const labelWidth = Math.max(...labels.map(widthOf));
+  const countWidth = Math.max(...counts.map(widthOf));
+  // The bars take what the labels and counts leave, up to 40 columns.
+  const width = Math.max(10, Math.min(40, layout.columns - labelWidth - countWidth - 4));
   const lines = [style.bold('commit latency')];
   buckets.forEach((b, i) => {
     const len = b.count === 0 ? 0 : Math.max(1, Math.round((b.count / max) * width));
-    const bar = '█'.repeat(len);
-    lines.push(`  ${(labels[i] ?? '').padStart(labelWidth)} ${style.cyan(bar)}${' '.repeat(width - len)} ${formatCount(b.count)} (${pct(b.count, total)})`);
+    const bar = (layout.ascii ? '#' : '█').repeat(len);
+    lines.push(`  ${' '.repeat(labelWidth - widthOf(labels[i] ?? ''))}${labels[i] ?? ''} ${style.cyan(bar)}${' '.repeat(width - len)} ${counts[i]}`);
   });
   return lines;
 }
@@ -156,11 +160,11 @@ function diff(current: number, recommended: number, unit: 'count' | 'ms' | 'rate
 }
 
 /** `--compare`: the arms side by side, with the difference. */
-export function compareTable(arms: readonly CompareArm[]): string {
+export function compareTable(arms: readonly CompareArm[], layout: Layout = layoutOf({})): string {
   const [cur, rec] = arms;
   if (!cur || !rec) return '';
-  const table = new Table({ head: ['', 'current', 'recommended', 'difference'], style: { head: [], border: [] } });
-  const row = (label: string, a: string, b: string, d: string) => table.push([label, a, b, d]);
+  const rows: string[][] = [];
+  const row = (label: string, a: string, b: string, d: string) => rows.push([label, a, b, d]);
   const settings = (a: CompareArm) =>
     `${a.settings.journalMode.toUpperCase()}, busy ${formatCount(a.settings.busyTimeoutMs)} ms, BEGIN ${a.settings.tx.toUpperCase()}${a.workload.txBegins === 'first-write' && a.settings.tx === 'deferred' ? ' at the first write' : ''}, sync ${a.settings.synchronous.toUpperCase()}`;
   row('settings', settings(cur), settings(rec), '');
@@ -176,38 +180,40 @@ export function compareTable(arms: readonly CompareArm[]): string {
     row(`latency ${k}`, fmtMs(a), fmtMs(b), a !== null && b !== null ? diff(a, b, 'ms') : '');
   }
   row('WAL peak', formatBytes(cur.walPeakBytes), formatBytes(rec.walPeakBytes), diff(cur.walPeakBytes, rec.walPeakBytes, 'bytes'));
-  return table.toString();
+  return fitTable({ head: ['', 'current', 'recommended', 'difference'], rows, layout, keep: [0] });
 }
 
 /** Everything `lockscope stress` prints for one database before its findings. */
-export function stressTextSection(stress: StressSection, compare: readonly CompareArm[] | null, style: Style, chart: Omit<ChartOptions, 'style'> = {}): string[] {
+export function stressTextSection(stress: StressSection, compare: readonly CompareArm[] | null, style: Style, layout: Layout = layoutOf({})): string[] {
   const lines: string[] = [];
-  if (stress.interrupted) lines.push(style.yellow(`interrupted by ${stress.interrupted}: the results cover the run until then`));
-  lines.push(resultTable(stress));
+  if (stress.interrupted) lines.push(...wrapHanging(style.yellow(`interrupted by ${stress.interrupted}: the results cover the run until then`), layout, ''));
+  lines.push(resultTable(stress, layout));
   const w = stress.workload;
   if (!w.stack && [w.busyTimeoutSource, w.txSource, w.synchronousSource].includes('default')) {
-    lines.push(style.dim("No stack named: undeclared settings ran as SQLite's own defaults, not as the app's driver sets them. Name it with --stack (python, better-sqlite3, django, …) or declare them."));
+    const note = "No stack named: undeclared settings ran as SQLite's own defaults, not as the app's driver sets them. Name it with --stack (python, better-sqlite3, django, …) or declare them.";
+    lines.push(...wrapHanging(note, layout, '').map((l) => style.dim(l)));
   }
-  lines.push(...histogramLines(stress.histogram, style));
-  lines.push(...stressChartLines(stress.series, { ...chart, style }));
+  lines.push(...histogramLines(stress.histogram, style, layout));
+  lines.push(...stressChartLines(stress.series, { style, columns: layout.columns, unicode: !layout.ascii }));
   if (compare && compare.length === 2) {
-    lines.push(style.bold('current settings vs recommended (same workload, each on its own scratch database)'), compareTable(compare));
+    lines.push(...wrapHanging(style.bold('current settings vs recommended (same workload, each on its own scratch database)'), layout, ''), compareTable(compare, layout));
   }
   return lines;
 }
 
 /** The text report of `stress`: per database its measurements, then its findings; the summary line last. */
-export function formatStressText(report: Report, opts: { verbose?: boolean; stack?: FixFilter }, style: Style): string {
+export function formatStressText(report: Report, opts: Omit<TextOptions, 'style'>, style: Style): string {
+  const layout = layoutOf(opts);
   const out: string[] = [];
   for (const db of report.databases) {
-    out.push(style.bold(escapeControl(db.path)));
-    if (db.error) out.push(`${style.red('☠')} ${escapeControl(db.error.message)} ${style.dim(`[${db.error.code}]`)}`);
+    out.push(...wrapHanging(style.bold(escapeControl(db.path)), layout, ''));
+    if (db.error) out.push(...errorLines(db.error, style, layout));
     else {
-      if (db.stress) out.push(...stressTextSection(db.stress, db.compare ?? null, style));
-      for (const f of db.findings) out.push(...formatFinding(f, { style, verbose: opts.verbose, stack: opts.stack }));
+      if (db.stress) out.push(...stressTextSection(db.stress, db.compare ?? null, style, layout));
+      for (const f of inReadingOrder(db.findings, opts)) out.push(...formatFinding(f, { ...opts, style }));
     }
     out.push('');
   }
-  out.push(summaryLine(report, style));
-  return `${out.join('\n')}\n`;
+  out.push(...wrapHanging(summaryLine(report, style), layout, ''));
+  return finish(out, layout);
 }

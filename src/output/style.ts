@@ -6,8 +6,18 @@ import { Chalk, type ChalkInstance } from 'chalk';
 
 export type Style = ChalkInstance;
 
-export function colorLevel(env: NodeJS.ProcessEnv, isTTY: boolean): 0 | 1 | 2 | 3 {
+/**
+ * The colour level. A --color/--no-color flag (`flag`) wins over the environment, because it is the more
+ * specific request: it was given to this run. Then FORCE_COLOR (0/false: none; 2, 3: that level; anything else: 16
+ * colours), then NO_COLOR, then colour only on a TTY that is not TERM=dumb.
+ */
+export function colorLevel(env: NodeJS.ProcessEnv, isTTY: boolean, flag?: boolean): 0 | 1 | 2 | 3 {
   const force = env.FORCE_COLOR;
+  if (flag === false) return 0;
+  if (flag === true) {
+    const n = Number(force);
+    return n === 2 || n === 3 ? n : 1;
+  }
   if (force !== undefined && force !== '') {
     if (force === '0' || force === 'false') return 0;
     const n = Number(force);

@@ -2,21 +2,39 @@
  * The text report, read like a good `doctor`: one line per check with a status symbol, indented
  * evidence and `→ fix` lines for what is not passing, one summary line at the end.
  */
-import Table from 'cli-table3';
 import { EVIDENCE_MAX_CHARS, cutText, escapeControl, visibleControls } from '../core/escape.js';
 import { type AppSettingRow, type DatabaseReport, type Finding, type Fix, type Report, type FixFilter, type SourceFacts, type Status } from '../core/model.js';
 import type { SummaryRow } from '../core/source.js';
 import { sourceOf } from '../sources/index.js';
 import type { Style } from './style.js';
+import { type Layout, fitTable, layoutOf, shown, statusMark, toAscii, widthOf, wrapCode, wrapHanging } from './terminal.js';
 
 export interface TextOptions {
   style: Style;
   verbose?: boolean;
   /** Show fixes for this stack only (plus the stack-independent ones). */
   stack?: FixFilter;
+  /** The terminal's width (default 80): tables and wrapped text fit it. */
+  columns?: number;
+  /** ASCII only: no box drawing, no ✔⚠✖ (a locale that is not UTF-8, TERM=dumb). */
+  ascii?: boolean;
+  /** Only what needs attention: warnings, failures and errors (no facts table, no passing checks). */
+  quiet?: boolean;
 }
 
-const SYMBOL: Record<Status, string> = { pass: '✔', warn: '⚠', fail: '✖', info: 'ℹ', skip: '–', error: '☠' };
+/**
+ * The order a reader needs: what broke (errors, failures) first, then warnings, then info, skipped and
+ * passed. Stable: within a status, the registry's order.
+ */
+export const READING_ORDER: readonly Status[] = ['error', 'fail', 'warn', 'info', 'skip', 'pass'];
+
+/** What --quiet keeps. */
+export const NEEDS_ATTENTION: ReadonlySet<Status> = new Set(['error', 'fail', 'warn']);
+
+export function inReadingOrder<T extends Pick<Finding, 'status'>>(findings: readonly T[], opts: { quiet?: boolean } = {}): T[] {
+  const kept = opts.quiet ? findings.filter((f) => NEEDS_ATTENTION.has(f.status)) : [...findings];
+  return kept.map((f, i) => [f, i] as const).sort((a, b) => READING_ORDER.indexOf(a[0].status) - READING_ORDER.indexOf(b[0].status) || a[1] - b[1]).map(([f]) => f);
+}
 
 function paint(style: Style, status: Status, text: string): string {
   switch (status) {
@@ -47,30 +65,42 @@ export function fixesFor(fixes: readonly Fix[], stack: FixFilter | undefined): F
   return fixes.filter((f) => f.stack === undefined || f.stack === stack);
 }
 
-function fixLines(fix: Fix, style: Style): string[] {
+const INDENT = '    ';
+const CODE_INDENT = '        ';
+
+function fixLines(fix: Fix, style: Style, layout: Layout): string[] {
   // Fixes can quote paths and command lines from outside: escaped like the message.
-  const lines = [`    ${style.bold('→')} ${fix.stack ? `${style.dim(`[${fix.stack}]`)} ` : ''}${escapeControl(fix.summary)}`];
-  for (const snippet of [fix.sql, fix.code, fix.shell]) {
-    if (snippet) for (const l of visibleControls(snippet).split('\n')) lines.push(`        ${style.cyan(l)}`);
+  const arrow = `${INDENT}${style.bold(shown('→', layout))} `;
+  const summary = `${fix.stack ? `${style.dim(`[${fix.stack}]`)} ` : ''}${escapeControl(fix.summary)}`;
+  const lines = wrapHanging(summary, layout, arrow);
+  for (const [snippet, lang] of [[fix.sql, 'code'], [fix.code, 'code'], [fix.shell, 'shell']] as const) {
+    if (!snippet) continue;
+    // Code is never re-flowed like prose: it is cut only where pasting it still runs (wrapCode).
+    for (const l of visibleControls(snippet).replace(/\t/g, '    ').split('\n')) {
+      lines.push(...wrapCode(l, layout, CODE_INDENT, lang).map((c) => style.cyan(c)));
+    }
   }
-  if (fix.caution) lines.push(`        ${style.dim(`caution: ${escapeControl(fix.caution)}`)}`);
-  if (fix.docs) lines.push(`        ${style.dim(escapeControl(fix.docs))}`);
+  if (fix.caution) lines.push(...wrapHanging(`caution: ${escapeControl(fix.caution)}`, layout, CODE_INDENT).map((l) => style.dim(l)));
+  if (fix.docs) lines.push(...wrapHanging(escapeControl(fix.docs), layout, CODE_INDENT).map((l) => style.dim(l)));
   return lines;
 }
 
 export function formatFinding(f: Finding, opts: TextOptions): string[] {
   const { style } = opts;
-  const head = `${paint(style, f.status, SYMBOL[f.status])} ${style.bold(escapeControl(f.title))} ${style.dim(`(${f.id})`)}`;
+  const layout = layoutOf(opts);
+  const mark = statusMark(f.status, layout);
+  const head = wrapHanging(`${style.bold(escapeControl(f.title))} ${style.dim(`(${f.id})`)}`, layout, `${paint(style, f.status, mark)} `, ' '.repeat(widthOf(mark) + 1));
   const showDetail = f.status !== 'pass' || opts.verbose;
-  if (!showDetail) return [head];
-  const lines = [head, `    ${escapeControl(f.message)}`];
+  if (!showDetail) return head;
+  const lines = [...head, ...wrapHanging(escapeControl(f.message), layout, INDENT)];
   const entries = Object.entries(f.evidence);
   // Evidence backs a problem (warn, fail, error); for info and skip the message says enough unless --verbose.
   const problem = f.status === 'warn' || f.status === 'fail' || f.status === 'error';
   if (entries.length > 0 && (problem || opts.verbose)) {
-    lines.push(`    ${style.dim(entries.map(([k, v]) => `${k}=${escapeControl(cutText(evidenceValue(v), EVIDENCE_MAX_CHARS))}`).join('  '))}`);
+    const evidence = entries.map(([k, v]) => `${k}=${escapeControl(cutText(evidenceValue(v), EVIDENCE_MAX_CHARS))}`).join('  ');
+    lines.push(...wrapHanging(evidence, layout, INDENT).map((l) => style.dim(l)));
   }
-  if (f.status !== 'pass') for (const fix of fixesFor(f.fixes, opts.stack)) lines.push(...fixLines(fix, style));
+  if (f.status !== 'pass') for (const fix of fixesFor(f.fixes, opts.stack)) lines.push(...fixLines(fix, style, layout));
   return lines;
 }
 
@@ -86,27 +116,32 @@ export function appRow(app: readonly AppSettingRow[]): SummaryRow | null {
 }
 
 /** The facts table at the top of a database's section: the rows its source summarises (src/core/source.ts). */
-export function factsTable(facts: SourceFacts, app?: readonly AppSettingRow[]): string | null {
+export function factsTable(facts: SourceFacts, app?: readonly AppSettingRow[], layout: Layout = layoutOf({})): string | null {
   const rows = [...sourceOf(facts).summarise(facts)];
   const appLine = app ? appRow(app) : null;
   if (appLine) rows.push(appLine);
   if (rows.length === 0) return null;
-  const table = new Table({ style: { head: [], border: [] }, colWidths: [14, 62], wordWrap: true });
-  table.push(...rows.map(([label, value]) => [label, value]));
-  return table.toString();
+  return fitTable({ rows: rows.map(([label, value]) => [label, value]), layout, keep: [0] });
 }
 
 function databaseSection(db: DatabaseReport, opts: TextOptions): string[] {
   const { style } = opts;
-  const lines = [style.bold(`${escapeControl(db.path)}`)];
+  const layout = layoutOf(opts);
+  const lines = wrapHanging(style.bold(escapeControl(db.path)), layout, '');
   if (db.error) {
-    lines.push(`${style.red(SYMBOL.error)} ${escapeControl(db.error.message)} ${style.dim(`[${db.error.code}]`)}`);
+    lines.push(...errorLines(db.error, style, layout));
     return lines;
   }
-  const table = db.facts ? factsTable(db.facts, db.app) : null;
+  const table = db.facts && !opts.quiet ? factsTable(db.facts, db.app, layout) : null;
   if (table) lines.push(table);
-  for (const f of db.findings ?? []) lines.push(...formatFinding(f, opts));
+  for (const f of inReadingOrder(db.findings ?? [], opts)) lines.push(...formatFinding(f, opts));
   return lines;
+}
+
+/** A database that could not be examined: its error, wrapped under the error mark. */
+export function errorLines(error: { message: string; code: string }, style: Style, layout: Layout): string[] {
+  const mark = statusMark('error', layout);
+  return wrapHanging(`${escapeControl(error.message)} ${style.dim(`[${error.code}]`)}`, layout, `${style.red(mark)} `);
 }
 
 export function summaryLine(report: Report, style: Style): string {
@@ -132,6 +167,12 @@ export function formatText(report: Report, opts: TextOptions, extraSections?: (d
   for (const db of report.databases) {
     out.push(...databaseSection(db, opts), ...(extraSections?.(db) ?? []), '');
   }
-  out.push(summaryLine(report, opts.style));
-  return `${out.join('\n')}\n`;
+  out.push(...wrapHanging(summaryLine(report, opts.style), layoutOf(opts), ''));
+  return finish(out, layoutOf(opts));
+}
+
+/** The lines as one text; in ASCII, whatever a section added unconverted is converted too. */
+export function finish(lines: readonly string[], layout: Layout): string {
+  const text = `${lines.join('\n')}\n`;
+  return layout.ascii ? toAscii(text) : text;
 }

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CATEGORIES, REGISTRY } from '../../checks/index.js';
 import { STATUSES } from '../../src/core/model.js';
+import { defineCheck } from '../../src/core/check.js';
+import { runCheck } from '../../src/core/runner.js';
+import { makeFacts } from '../helpers/facts.js';
 import { ROOT } from '../helpers/cli.js';
 import { severityFromDoc, statusesFromDoc } from '../helpers/check-docs.js';
 
@@ -84,6 +87,35 @@ describe('check catalogue', () => {
     const worst = (['fail', 'warn', 'info'] as const).find((s) => statuses.has(s));
     expect(check.defaultSeverity).toBe(worst);
     expect(severityFromDoc(docOf(id))).toBe(check.defaultSeverity);
+  });
+
+  it('an info result never reads under the passing title', () => {
+    // The type requires a title on every info result (src/core/check.ts), and the runner turns one that reuses
+    // the passing title into a check error; every info messageId has a test (below) asserting its status, so a
+    // check that broke the rule would fail its own test. Here: the runner's half, on a check that breaks it.
+    const broken = defineCheck({
+      id: 'broken-info',
+      source: 'sqlite',
+      category: 'audit',
+      title: 'All is well',
+      failureTitle: 'All is not well',
+      description: 'x',
+      requires: ['header'],
+      thresholds: {},
+      messages: { odd: ['info'] },
+      defaultSeverity: 'info',
+      run: () => ({ status: 'info', messageId: 'odd', message: 'It predates the fix.' }) as unknown as { status: 'info'; messageId: 'odd'; message: string; title: string },
+    });
+    const finding = runCheck(broken, makeFacts(), { app: {} });
+    expect(finding?.status).toBe('error');
+    expect(finding?.message).toContain('under its passing title');
+    const titled = runCheck({ ...broken, run: () => ({ status: 'info', messageId: 'odd', message: 'It predates the fix.', title: 'An old library' }) }, makeFacts(), { app: {} });
+    expect(titled).toMatchObject({ status: 'info', title: 'An old library' });
+    // And every check that can give info declares it in its messages, so the messageId test below covers it.
+    for (const check of REGISTRY) {
+      const infoIds = Object.entries(check.messages).filter(([, statuses]) => statuses.includes('info'));
+      for (const [m] of infoIds) expect(testOf(check.id), `${check.id}: info messageId ${m} has a test`).toContain(m);
+    }
   });
 
   it.each(REGISTRY.map((c) => [c.id, c] as const))('%s: every declared messageId has a test', (id, check) => {

@@ -82,7 +82,7 @@ describe('every text format escapes; JSON keeps the string', () => {
     expect(out).toContain('\\u202e');
     // The evidence value is cut in text formats (the message is the check's: checks cut with shortCommand).
     // (markdown doubles the backslash of the escape: it renders as one)
-    expect(out).toMatch(/command=python3 worker\.py \\+u202e.*… \(\+[\d,]+ chars\)/);
+    expect(out).toMatch(/command=python3 worker\.py \\+u202e[\s\S]*…\s+\(\+[\d,]+ chars\)/);
     expect(out.length).toBeLessThan(command.length + 5000);
   });
 

@@ -35,16 +35,17 @@ describe('markdown', () => {
       '**3 databases · 2 passed · 1 warning · 1 failed · 1 info · 1 skipped · 1 check error · 1 could not be audited · exit 2**',
     ]);
     const [app, other] = tables(md);
+    // Reading order: what broke first, then warnings, info, skipped, passed.
     expect(app!.map((r) => cells(r).slice(0, 3))).toEqual([
-      ['⚠', 'journal-mode', 'warn'],
+      ['☠', 'hot-journal', 'error'],
       ['✖', 'busy-timeout', 'fail'],
+      ['⚠', 'journal-mode', 'warn'],
       ['ℹ', 'sqlite-version', 'info'],
       ['–', 'checkpoint', 'skip'],
       ['✔', 'synchronous', 'pass'],
-      ['☠', 'hot-journal', 'error'],
     ]);
     expect(cells(app![1]!)[3]).toBe('**Writers may fail at once with SQLITE\\_BUSY**<br>busy\\_timeout is 0 ms.<br><sub>declaredBusyTimeoutMs=0  minMs=1000</sub>');
-    expect(cells(app![4]!)[3]).toBe('**synchronous title**');
+    expect(cells(app![5]!)[3]).toBe('**synchronous title**');
     expect(other!.map((r) => cells(r)[1])).toEqual(['journal-mode']);
     expect(md).toContain('### missing.db\n\n☠ Could not be audited: missing.db: no such file (ENOENT)');
     expect(md).toContain('<details><summary>Fixes</summary>');

@@ -16,10 +16,13 @@ export interface CliResult {
   ms: number;
 }
 
-/** The test runner's environment without its colour forcing, plus `extra`. */
+/**
+ * The test runner's environment without its colour forcing, plus `extra`. The layout is pinned too: 80 columns
+ * (no COLUMNS) and a UTF-8 locale with no TERM, so the text output does not depend on the shell the tests run in.
+ */
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  delete env.FORCE_COLOR;
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', LANG: 'C.UTF-8' };
+  for (const name of ['FORCE_COLOR', 'COLUMNS', 'LC_ALL', 'LC_CTYPE', 'TERM']) delete env[name];
   return { ...env, ...extra };
 }
 

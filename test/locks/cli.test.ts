@@ -63,7 +63,8 @@ describe('lockscope locks (snapshot)', () => {
     expect(d.findings[0]).toMatchObject({ status: 'pass', evidence: { pinningPids: [reader.pid] } });
     expect(d.facts.locks.diagnosis.lockStates).toMatchObject({ writerPids: [writer.pid], checkpointBlockers: [{ pid: reader.pid, pinsFrame: mxFrame - 2, frames: 2 }], commitBlockingReaderPids: null, waitingToCommitPids: [] });
 
-    const text = runCli(['locks', db]);
+    // Wide enough that no sentence wraps: this test is about what is said (test/cli/terminal-pty.test.ts: widths).
+    const text = runCli(['locks', db], { env: { COLUMNS: '400' } });
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('writing now');
     expect(text.stdout).toMatch(new RegExp(`writing now\\s+PID ${writer.pid} \\(sqlite3 .*\\) holds the WAL write lock`));

@@ -104,7 +104,8 @@ describe('lockscope stress: runs and reports', () => {
   });
 
   it('prints a table, a latency histogram, the findings and one summary line; exit 1 on a failing finding', () => {
-    const r = runCli(['stress', db, '--writers', '3', '--duration', '700ms', '--busy-timeout', '5000', '--pattern', 'read-then-write']);
+    // Wide enough that no title wraps (test/cli/terminal-pty.test.ts is about widths).
+    const r = runCli(['stress', db, '--writers', '3', '--duration', '700ms', '--busy-timeout', '5000', '--pattern', 'read-then-write'], { env: { COLUMNS: '400' } });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/│ committed\s+│ [\d,]+ transactions/);
     expect(r.stdout).toMatch(/commit latency\n\s+≤ [\d.]+ ms █/);
@@ -187,7 +188,7 @@ describe('lockscope stress --stack: the current arm runs as the named driver run
   });
 
   it('--compare measures the recommended arm against this faithful current arm', () => {
-    const r = runCli(['stress', db, '--stack', 'python', '--compare', '--pattern', 'read-then-write', '--writers', '2', '--duration', '300ms']);
+    const r = runCli(['stress', db, '--stack', 'python', '--compare', '--pattern', 'read-then-write', '--writers', '2', '--duration', '300ms'], { env: { COLUMNS: '400' } });
     const text = r.stdout.replace(/[│\s]+/g, ' ');
     expect(text).toMatch(/settings WAL, busy 5,000 ms, BEGIN DEFERRED at the first write, sync FULL WAL, busy 5,000 ms, BEGIN IMMEDIATE, sync NORMAL/);
   });

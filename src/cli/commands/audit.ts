@@ -15,7 +15,7 @@ import { loadCommandConfig, mergeApp, mergeThresholds } from '../config.js';
 import { type AuditOptions, type AuditStress, replayAudit, runAudit, runAuditWithStress } from '../audit-run.js';
 import { addAppSettingFlags, addFactsFlags, addOutputFlags } from '../flags.js';
 import { type FactsFlags, checkReplayFlags, checkSaveFactsTarget, loadFactsFile, replayStep, saveFactsFile } from '../facts-replay.js';
-import { type OutputOptions, auditStressSections, checkOutputTarget, emitReport, reportErrors } from '../report-output.js';
+import { type OutputOptions, applyMaxWarnings, auditStressSections, checkOutputTarget, emitReport, reportErrors } from '../report-output.js';
 import { startSpinner } from '../spinner.js';
 import { resolveTargets } from '../targets.js';
 import { chooseStack, fixFilter, verdictStack, withStack } from '../stack-choice.js';
@@ -56,11 +56,11 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         const info = chooseStack({ flag: stackFlag, saved: savedStack(file) }, file.databases.map((d) => d.path), io.cwd);
         const extra = file.databases.some((d) => !d.error && 'stress' in d.facts && d.facts.stress) ? auditStressSections(io, opts) : undefined;
         const done = replayStep(opts.fromFacts, io, () => {
-          const report = withStack(replayAudit(file, { app: declared, stack: verdictStack(info), threshold: opts.threshold }, opts.failOn), info);
+          const report = applyMaxWarnings(withStack(replayAudit(file, { app: declared, stack: verdictStack(info), threshold: opts.threshold }, opts.failOn), info), opts);
           return { report, written: emitReport(report, { ...opts, stack: fixFilter(info) }, io, extra) };
         });
         if (done === null) return setExit(2);
-        reportErrors(done.report, io);
+        reportErrors(done.report, io, opts);
         return setExit(done.written ? done.report.exitCode : 2);
       }
       let checkpoint: AuditOptions['checkpoint'];
@@ -127,6 +127,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         report = await runAudit(targets, options, opts.failOn);
         spinner?.stop();
       }
+      report = applyMaxWarnings(report, opts);
       const extra = opts.stress ? auditStressSections(io, opts) : undefined;
       report = withStack(report, info);
       let written = emitReport(report, { ...opts, stack: fixFilter(info) }, io, extra);
@@ -134,7 +135,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         const settings: SavedSettings = { app: options.app, stack: stack ?? null, thresholds: options.thresholds ?? {}, severity: options.severity ?? {} };
         written = saveFactsFile(opts.saveFacts, 'audit', report, settings, io) && written;
       }
-      reportErrors(report, io);
+      reportErrors(report, io, opts);
       if (interrupted) {
         io.stderr(`lockscope: interrupted by ${interrupted}; the stress threads stopped and lockscope removed what it had created\n`);
         return setExit(report.exitCode);

@@ -3,10 +3,11 @@
  * `lockscope explain <check-id>`: the check's documentation, read at run time from the package's checks/<id>.md.
  */
 import type { Command } from 'commander';
-import Table from 'cli-table3';
 import { CATEGORIES, REGISTRY } from '../../../checks/index.js';
 import { type CatalogueEntry, type CatalogueThreshold, DOCS_DIR, loadCatalogue, readCheckDoc } from '../../core/catalogue.js';
 import type { Io } from '../io.js';
+import { type Layout, fitTable, layoutOf, shown, wrapHanging } from '../../output/terminal.js';
+import { outputLayout } from '../terminal.js';
 import { escapeControl } from '../../core/escape.js';
 import { formatCount } from '../../core/units.js';
 import { VERSION } from '../../core/version.js';
@@ -46,37 +47,28 @@ export const DEFAULT_SEVERITY_MEANING =
   'the worst status the check gives with its default thresholds; a config "checks" entry (off|info|warn|fail) replaces it';
 
 /** One table per category (checks/index.ts CATEGORIES order), each under its title; checks in registry order. */
-export function formatChecksTable(catalogue: readonly CatalogueEntry[]): string {
-  // The id column fits the longest id (ids must not wrap: scripts grep the rows); the rest fills 80 columns.
-  const idWidth = Math.max(8, ...catalogue.map((c) => c.id.length)) + 2;
+export function formatChecksTable(catalogue: readonly CatalogueEntry[], layout: Layout = layoutOf({})): string {
   const sections: string[] = [];
   for (const category of CATEGORIES) {
     const entries = catalogue.filter((e) => e.category === category.id);
     if (entries.length === 0) continue;
-    const table = new Table({
-      head: ['check', 'severity', 'what it measures · thresholds (default)'],
-      style: { head: [], border: [] },
-      colWidths: [idWidth, 10, Math.max(30, 66 - idWidth)],
-      wrapOnWordBoundary: true,
-      wordWrap: true,
-    });
-    for (const entry of entries) {
+    const rows = entries.map((entry) => {
       const lines = [entry.description];
       // The check id is in the first column: the threshold's own name is enough here (and fits).
       for (const t of entry.thresholds) lines.push(`${t.name} = ${formatThresholdValue(t)}: ${t.description}`);
-      table.push([entry.id, entry.defaultSeverity, lines.join('\n')]);
-    }
-    sections.push(`${category.id}: ${category.title}`, table.toString(), '');
+      return [entry.id, entry.defaultSeverity, lines.join('\n')];
+    });
+    // Ids never wrap (scripts grep the rows); the description takes the rest of the width.
+    const table = fitTable({ head: ['check', 'severity', 'what it measures · thresholds (default)'], rows, layout, keep: [0, 1] });
+    sections.push(...wrapHanging(`${category.id}: ${category.title}`, layout, ''), table, '');
   }
   const n = catalogue.length;
-  return [
-    ...sections,
-    `${n} check${n === 1 ? '' : 's'}. Severity: the worst status a check gives with its default`,
-    'thresholds (a config "checks" entry off|info|warn|fail replaces it).',
+  const footer = [
+    `${n} check${n === 1 ? '' : 's'}. Severity: the worst status a check gives with its default thresholds (a config "checks" entry off|info|warn|fail replaces it).`,
     'Thresholds: --threshold <check>.<name>=<value> or the config\'s "thresholds".',
     'Documentation: lockscope explain <check>',
-    '',
-  ].join('\n');
+  ].flatMap((line) => wrapHanging(line, layout, ''));
+  return shown([...sections, ...footer, ''].join('\n'), layout);
 }
 
 export function checksJson(catalogue: readonly CatalogueEntry[]): string {
@@ -113,7 +105,7 @@ export function registerCatalogue(program: Command, io: Io, setExit: (code: numb
     .option('--json', 'print the catalogue as one JSON document')
     .action((opts: { json?: boolean }) => {
       const catalogue = loadCatalogue(REGISTRY);
-      io.stdout(opts.json ? checksJson(catalogue) : formatChecksTable(catalogue));
+      io.stdout(opts.json ? checksJson(catalogue) : formatChecksTable(catalogue, outputLayout(io)));
     });
 
   program

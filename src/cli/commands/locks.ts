@@ -17,7 +17,7 @@ import { loadCommandConfig, mergeThresholds } from '../config.js';
 import { addFactsFlags, addOutputFlags } from '../flags.js';
 import { type FactsFlags, checkReplayFlags, checkSaveFactsTarget, loadFactsFile, replayStep, saveFactsFile } from '../facts-replay.js';
 import { replayLocks, runLocks } from '../locks-run.js';
-import { type OutputOptions, checkOutputTarget, emitLocksReport, outputFormat, reportErrors } from '../report-output.js';
+import { type OutputOptions, applyMaxWarnings, checkOutputTarget, emitLocksReport, outputFormat, reportErrors } from '../report-output.js';
 import { startSpinner } from '../spinner.js';
 import { ProgressOutput, locksProgressText, progressFlag, progressPlan } from '../progress.js';
 import { resolveTargets } from '../targets.js';
@@ -45,11 +45,11 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
         if (!checkOutputTarget(opts, file.databases.map((d) => d.path), io)) return setExit(2);
         const info = chooseStack({ flag: opts.stack, saved: savedStack(file) }, file.databases.map((d) => d.path), io.cwd);
         const done = replayStep(opts.fromFacts, io, () => {
-          const report = withStack(replayLocks(file, { stack: verdictStack(info), threshold: opts.threshold }, opts.failOn), info);
+          const report = applyMaxWarnings(withStack(replayLocks(file, { stack: verdictStack(info), threshold: opts.threshold }, opts.failOn), info), opts);
           return { report, written: emitLocksReport(report, { ...opts, stack: fixFilter(info) }, io) };
         });
         if (done === null) return setExit(2);
-        reportErrors(done.report, io);
+        reportErrors(done.report, io, opts);
         return setExit(done.written ? done.report.exitCode : 2);
       }
       if (opts.progress !== undefined && opts.for === undefined) {
@@ -123,13 +123,13 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
       }
       if (interrupted) report = markInterrupted(report, interrupted);
       const info = chooseStack({ flag: opts.stack, config: config?.stack ? { stack: config.stack, file: config.file } : undefined }, paths, io.cwd);
-      report = withStack(report, info);
+      report = applyMaxWarnings(withStack(report, info), opts);
       let written = emitLocksReport(report, { ...opts, stack: fixFilter(info) }, io);
       if (opts.saveFacts !== undefined) {
         const settings: SavedSettings = { app: {}, stack: verdictStack(info) ?? null, thresholds: mergeThresholds(config?.thresholds, opts.threshold), severity: config?.severity ?? {} };
         written = saveFactsFile(opts.saveFacts, 'locks', report, settings, io) && written;
       }
-      reportErrors(report, io);
+      reportErrors(report, io, opts);
       if (interrupted) {
         io.stderr(`lockscope: interrupted by ${interrupted}; the report covers the window sampled until then\n`);
         return setExit(report.exitCode);

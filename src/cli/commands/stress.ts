@@ -23,7 +23,7 @@ import { PATTERNS, type StressKnobFlags } from '../../sources/stress/knobs.js';
 import { KnobError, runStress } from '../../sources/stress/run.js';
 import { withInterruptSignals } from '../../sources/stress/signals.js';
 import { addAppSettingFlags, addOutputFlags } from '../flags.js';
-import { type OutputOptions, checkOutputTarget, emitReport, emitStressReport, outputFormat, reportErrors } from '../report-output.js';
+import { type OutputOptions, applyMaxWarnings, checkOutputTarget, emitReport, emitStressReport, outputFormat, reportErrors } from '../report-output.js';
 import { startSpinner } from '../spinner.js';
 import { ProgressOutput, progressFlag, progressPlan, stressProgressText } from '../progress.js';
 import { type StressKnobFlagValues, knobFlags, knobsFromConfig, mergeKnobs } from '../stress-knobs.js';
@@ -257,9 +257,9 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
       interrupted ??= signalled;
       const built = withStack(buildReport('stress', [db], opts.failOn), info);
       // Cut short: the partial results, marked, with the exit code the process ends with (130, 143).
-      const report = interrupted ? markInterrupted(built, interrupted) : built;
+      const report = applyMaxWarnings(interrupted ? markInterrupted(built, interrupted) : built, opts);
       const written = emitStressReport(report, output, io);
-      reportErrors(report, io);
+      reportErrors(report, io, opts);
       if (interrupted) io.stderr(`lockscope: interrupted by ${interrupted}; the stress threads stopped and lockscope removed what it had created\n`);
       setExit(interrupted ? report.exitCode : written ? report.exitCode : 2);
     });

@@ -11,6 +11,8 @@ import type { Stack } from '../../core/model.js';
 import { colorLevel, makeStyle } from '../../output/style.js';
 import { runAudit } from '../audit-run.js';
 import { render } from '../report-output.js';
+import { wrapHanging } from '../../output/terminal.js';
+import { outputLayout } from '../terminal.js';
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'scenario-child.js');
 
@@ -105,6 +107,7 @@ export async function runDemo(io: Io): Promise<number> {
   });
   let shown = 0;
   const style = makeStyle(colorLevel(io.env, io.stdoutIsTTY));
+  const layout = outputLayout(io);
   let worst = 0;
   try {
     io.stdout(style.bold(`lockscope demo: ${SCENARIOS.length} databases in ${dir}\n\n`));
@@ -113,14 +116,17 @@ export async function runDemo(io: Io): Promise<number> {
       const db = join(dir, s.file);
       await startScenario(s, db, children);
       if (interrupted()) break;
-      io.stdout(style.bold(`── ${i + 1}/${SCENARIOS.length} ${s.story}\n`));
-      io.stdout(style.dim(`   $ lockscope audit ${s.file} ${s.flags}\n\n`));
+      io.stdout(`${wrapHanging(`── ${i + 1}/${SCENARIOS.length} ${s.story}`, layout, '', '   ').map((l) => style.bold(l)).join('\n')}\n`);
+      io.stdout(`${wrapHanging(`$ lockscope audit ${s.file} ${s.flags}`, layout, '   ', '     ').map((l) => style.dim(l)).join('\n')}\n\n`);
       const report = await runAudit([db], { app: s.app, stack: s.stack }, 'fail');
       if (report.exitCode === 2) worst = 2;
       io.stdout(`${render(report, { failOn: 'fail', stack: s.stack }, io)}\n`);
       shown += 1;
     }
-    if (!interrupted()) io.stdout(style.dim(`Removed ${dir}. Audit your own database: lockscope audit path/to/app.db --busy-timeout <ms>\n`));
+    if (!interrupted()) {
+      const bye = `Removed ${dir}. Audit your own database: lockscope audit path/to/app.db --busy-timeout <ms>`;
+      io.stdout(`${wrapHanging(bye, layout, '').map((l) => style.dim(l)).join('\n')}\n`);
+    }
   } catch (err) {
     // A scenario process stopped by the interrupt is not a failure of the demo.
     if (!interrupted()) throw err;
