@@ -35,8 +35,10 @@ export interface OutputOptions {
 }
 
 /** Text layouts open with the line that says whose fixes they show (src/output/stack-line.ts). */
-function withStackLine(report: Report, text: string, style: Style): string {
-  return report.stack ? `${stackLine(report.stack, style)}\n\n${text}` : text;
+function withStackLine(report: Report, text: string, style: Style, layout: { columns?: number; ascii?: boolean }): string {
+  if (!report.stack) return text;
+  const line = wrapHanging(stackLine(report.stack, style), { columns: layout.columns ?? 80, ascii: layout.ascii ?? false }, '', '  ').join('\n');
+  return `${line}\n\n${text}`;
 }
 
 export function outputFormat(opts: OutputOptions): Format {
@@ -84,7 +86,7 @@ export function render(full: Report, opts: OutputOptions, io: Io, extraSections?
   if (extraSections) renderOpts.extraSections = extraSections;
   if (format === 'sarif') renderOpts.catalogue = loadCatalogue(REGISTRY);
   const text = renderReport(report, format, renderOpts);
-  return format === 'text' ? withStackLine(report, text, style) : text;
+  return format === 'text' ? withStackLine(report, text, style, renderOpts) : text;
 }
 
 /**
@@ -167,7 +169,8 @@ export function reportErrors(report: Report, io: Io, opts: Pick<OutputOptions, '
 /** The text report of `locks` (holders table, summary, sampling, findings); colour only on a terminal. */
 export function renderLocksText(report: Report, opts: OutputOptions, io: Io): string {
   const style = textStyle(opts, io);
-  return withStackLine(report, formatLocksText(quietReport(report, opts), { style, verbose: opts.verbose, stack: opts.stack, ...textLayout(opts, io) }), style);
+  const layout = textLayout(opts, io);
+  return withStackLine(report, formatLocksText(quietReport(report, opts), { style, verbose: opts.verbose, stack: opts.stack, ...layout }), style, layout);
 }
 
 /**
@@ -195,5 +198,6 @@ export function auditStressSections(io: Io, opts: OutputOptions): (db: DatabaseR
 export function emitStressReport(report: Report, opts: OutputOptions, io: Io): boolean {
   if (outputFormat(opts) !== 'text') return emitReport(report, opts, io);
   const style = textStyle(opts, io);
-  return writeOutput(withStackLine(report, formatStressText(quietReport(report, opts), { ...opts, ...textLayout(opts, io) }, style), style), opts, io, report.databases.map((db) => db.path));
+  const layout = textLayout(opts, io);
+  return writeOutput(withStackLine(report, formatStressText(quietReport(report, opts), { ...opts, ...layout }, style), style, layout), opts, io, report.databases.map((db) => db.path));
 }
