@@ -116,7 +116,7 @@ describe('audit --stress and signals', () => {
       run.kill('SIGINT');
       const r = await run.done;
       expect(r.code).toBe(130);
-      expect(r.stdout).toMatch(/· exit 130 \(interrupted by SIGINT: partial results\)/);
+      expect(r.stdout.replace(/\s+/g, " ")).toMatch(/· exit 130 \(interrupted by SIGINT: partial results\)/);
       expect(r.stdout).toMatch(/stress \(scratch database, short run\)\n\s+interrupted by SIGINT: the stress was cut short/);
       expect(r.stdout).not.toMatch(/✖ .*\(stress-/);
     } finally {

@@ -65,7 +65,7 @@ describe('Ctrl-C on a real terminal', () => {
     const { last, screen } = onPty('tx/s', ['stress', db, '--duration', '60s']);
     expect(last).toBe('SENT 130');
     // The partial results are printed, and the summary line says the exit code the shell sees.
-    expect(screen).toMatch(/exit 130 \(interrupted by SIGINT: partial results\)/);
+    expect(screen.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/\s+/g, " ")).toMatch(/exit 130 \(interrupted by SIGINT: partial results\)/);
     expect(readdirSync(dir).filter((f) => f.includes('lockscope-stress'))).toEqual([]);
   }, 70_000);
 
@@ -79,7 +79,7 @@ describe('Ctrl-C on a real terminal', () => {
       expect(last).toBe('SENT 130');
       // The sampling section of the partial window, with the holder it saw, and the real exit code.
       expect(screen).toContain(`${writer.pid}`);
-      expect(screen).toMatch(/exit 130 \(interrupted by SIGINT: partial results\)/);
+      expect(screen.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/\s+/g, " ")).toMatch(/exit 130 \(interrupted by SIGINT: partial results\)/);
     } finally {
       await writer.stop();
     }
