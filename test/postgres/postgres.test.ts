@@ -117,7 +117,8 @@ describe.skipIf(!PG_AVAILABLE)('PostgreSQL source (real server)', () => {
     const b = await server.client({ application: 'b' });
     const aPid = (await a.query('select pg_backend_pid() p')).rows[0].p as number;
     const run = runAsync(['locks', server.appUrl, '--for', '3s', '--json']);
-    await waitForLockscope(admin);
+    // The sampling session (not the first snapshot's) is connected: the window has begun.
+    await waitForLockscope(admin, 'lockscope-sample');
     await a.query('begin');
     await b.query('begin');
     await a.query('update t set v = 1 where id = 1');
@@ -129,6 +130,9 @@ describe.skipIf(!PG_AVAILABLE)('PostgreSQL source (real server)', () => {
     expect(outcomes.some((o) => (o as { code?: string })?.code === '40P01')).toBe(true);
     await a.query('rollback').catch(() => undefined);
     await b.query('rollback').catch(() => undefined);
+    // A backend reports its statistics at exit at once (an idle one may wait up to ~10 s): end both sessions.
+    await a.end();
+    await b.end();
     const r = await run.done;
     const j = JSON.parse(r.stdout) as Json;
     expect(finding(j, 'pg-deadlocks')).toMatchObject({ status: 'fail', messageId: 'deadlocks' });

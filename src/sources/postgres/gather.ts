@@ -91,6 +91,8 @@ export async function readLocks(client: Client, versionNum: number): Promise<PgL
 }
 
 export async function readDatabaseStats(client: Client): Promise<PgDatabaseStats> {
+  // A fresh read of the cumulative statistics, not the snapshot an earlier read in this session cached.
+  await client.query('select pg_stat_clear_snapshot()');
   const { rows } = await client.query(`select datname, numbackends, deadlocks, conflicts from pg_stat_database where datname = current_database()`);
   const r = rows[0];
   return { name: r.datname, backends: Number(r.numbackends), deadlocks: Number(r.deadlocks), conflicts: Number(r.conflicts) };

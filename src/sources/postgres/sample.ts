@@ -117,7 +117,7 @@ export async function samplePg(
     targets.map(async ({ target, facts }) => {
       let client: Client | null = null;
       try {
-        client = await connect(realUrl(target));
+        client = await connect(realUrl(target), { applicationName: 'lockscope-sample' });
         const sampled = await sampleOne(client, facts.server.versionNum, window);
         const end = await gatherPg(client, target);
         return { facts: { ...end, window: sampled } };
