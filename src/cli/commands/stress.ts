@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Io } from '../io.js';
 import { escapeControl } from '../../core/escape.js';
+import { sqliteDriverProblem } from '../../sources/sqlite/connection.js';
 import { loadCommandConfig, mergeApp, mergeThresholds } from '../config.js';
 import type { DatabaseReport } from '../../core/model.js';
 import { appSettingsFrom, bytes, durationMs, nonNegativeInt, oneOf, positiveInt } from '../options.js';
@@ -87,6 +88,11 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
     .option('--yes', 'confirm --live without asking (required when stdin is not a terminal)')
     .option('--compare', 'run the same workload again with the recommended settings (WAL, busy 5000 ms, BEGIN IMMEDIATE, synchronous NORMAL) and show both')
     .action(async (path: string, opts: StressFlagValues) => {
+      const driverProblem = sqliteDriverProblem('stress');
+      if (driverProblem) {
+        io.stderr(`lockscope: ${driverProblem}\n`);
+        return setExit(2);
+      }
       const config = loadCommandConfig(io, opts.config);
       if (config === 'error') return setExit(2);
       const app = mergeApp(config?.app, appSettingsFrom(opts));
