@@ -7,8 +7,9 @@
  * devDependencies: an install fetches none of them); their licences go to dist/THIRD-PARTY-NOTICES.txt.
  * Left outside: better-sqlite3 (a native module, optional: only stress, --checkpoint and demo load it) and
  * ajv (loaded with require only when a config file is read).
+ * LOCKSCOPE_BUNDLE_MINIFY=0 leaves the code unminified (readable names in `node --cpu-prof` profiles).
  */
-import { build } from 'esbuild';
+import { type Plugin, build } from 'esbuild';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ENTRY_SCRIPTS } from '../src/core/entry-scripts.js';
@@ -46,6 +47,25 @@ function notices(inputs: string[]): string {
   return `lockscope's bundle (dist/*.mjs) includes the following packages.\n\n${parts.join(`\n${'-'.repeat(78)}\n\n`)}`;
 }
 
+/**
+ * fdir (tinyglobby's directory walker) requires picomatch at load time if one can be resolved from where it
+ * runs, for a glob feature tinyglobby does not use (tinyglobby passes its own bundled picomatch). From the
+ * bundle that require would load whatever picomatch lies in node_modules beside lockscope (in a checkout, 7 more
+ * files at every start). The bundle keeps to its own code: the optional require is removed, and the build
+ * fails if fdir's code no longer has it in this form (look again when updating fdir).
+ */
+const hermeticFdir: Plugin = {
+  name: 'fdir-without-optional-picomatch',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]fdir[\\/]dist[\\/]index\.mjs$/ }, (args) => {
+      const code = readFileSync(args.path, 'utf8');
+      const optional = /try \{\s*__require\.resolve\("picomatch"\);\s*pm = __require\("picomatch"\);\s*\} catch \{\}/;
+      if (!optional.test(code)) throw new Error(`${args.path}: fdir's optional require of picomatch changed: update scripts/bundle.ts`);
+      return { contents: code.replace(optional, '/* lockscope: no optional picomatch (scripts/bundle.ts) */'), loader: 'js' };
+    });
+  },
+};
+
 clean();
 const entryPoints: Record<string, string> = { lockscope: join(PACKAGE_ROOT, 'src/cli/bin.ts') };
 for (const script of Object.values(ENTRY_SCRIPTS)) entryPoints[script.bundle.replace(/\.mjs$/, '')] = join(PACKAGE_ROOT, script.source);
@@ -63,10 +83,11 @@ const result = await build({
   define: { LOCKSCOPE_BUNDLE: 'true' },
   // The bundled CommonJS packages (commander, cli-table3…) call require() for Node's own modules.
   banner: { js: "import { createRequire as __lockscopeCreateRequire } from 'node:module'; const require = __lockscopeCreateRequire(import.meta.url);" },
-  minify: true,
+  minify: process.env.LOCKSCOPE_BUNDLE_MINIFY !== "0",
   keepNames: true,
   legalComments: 'none',
   metafile: true,
+  plugins: [hermeticFdir],
   logLevel: 'warning',
 });
 // LOCKSCOPE_BUNDLE_META=<file> writes esbuild's metafile (which module went into which chunk, and its bytes).
