@@ -9,13 +9,13 @@
  * rounds (before/after a change).
  * Aim: audit ≤ 1.5 × `node -e 0`; locks no slower than fuser. Prints; asserts nothing.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { type ChildProcess, spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { buildDatabase, holdState, makeTempDir, removeDir } from '../fixtures/databases.js';
 import { PACKAGE_ROOT } from '../src/core/version.js';
-import { median } from './util.js';
+import { median, spawnSleepers } from './util.js';
 
 const BIN = join(PACKAGE_ROOT, 'bin', 'lockscope.js');
 const ROUNDS = 15;
@@ -46,30 +46,6 @@ function measure(argv: readonly string[]): Cost | null {
 
 function has(tool: string): boolean {
   return spawnSync('bash', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
-}
-
-async function spawnSleepers(n: number): Promise<ChildProcess[]> {
-  const out: ChildProcess[] = [];
-  for (let i = 0; i < n; i += 1) {
-    const child = spawn('sleep', ['300'], { stdio: 'ignore' });
-    child.on('error', () => {});
-    out.push(child);
-    if (i % 50 === 49) await new Promise((r) => setTimeout(r, 5));
-  }
-  // Each is running once it has exec'd sleep: wait until /proc shows it so (never a fixed sleep).
-  for (const c of out) {
-    while (c.pid !== undefined && c.exitCode === null) {
-      let exe = '';
-      try {
-        exe = readFileSync(`/proc/${c.pid}/comm`, 'utf8');
-      } catch {
-        break;
-      }
-      if (exe.trim() === 'sleep') break;
-      await new Promise((r) => setImmediate(r));
-    }
-  }
-  return out;
 }
 
 /** Runs `commands` in ROUNDS rotating rounds and prints their medians and the ratios the aims are about. */
