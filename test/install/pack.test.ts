@@ -42,13 +42,22 @@ function walk(dir: string, prefix = ''): string[] {
   return out;
 }
 
+/** One tarball for every test here: `npm pack --json` lists what it packed (as `--dry-run --json` would). */
+let packDir: string;
+let tarball: string;
+let files: string[];
+beforeAll(() => {
+  packDir = makeTempDir('lockscope-pack-');
+  // --ignore-scripts: prepack would build again; `npm test` has just built.
+  const [pack] = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', packDir], ROOT).stdout) as [{ filename: string; files: PackedFile[] }];
+  tarball = join(packDir, pack.filename);
+  files = pack.files.map((f) => f.path);
+});
+afterAll(() => {
+  if (packDir) removeDir(packDir);
+});
+
 describe('npm pack: what the tarball holds', () => {
-  let files: string[];
-  beforeAll(() => {
-    // --ignore-scripts: prepack would build again; `npm test` has just built.
-    const [pack] = JSON.parse(npm(['pack', '--dry-run', '--json', '--ignore-scripts'], ROOT).stdout) as [{ files: PackedFile[] }];
-    files = pack.files.map((f) => f.path);
-  });
 
   it('the bin, the bundle with its chunks and entry scripts, every check doc, the README, the licences', () => {
     expect(files).toContain('bin/lockscope.js');
@@ -77,29 +86,33 @@ describe('npm pack: what the tarball holds', () => {
   });
 });
 
+/** Installs the tarball into a new project in `dir` with `flags`; returns its lockscope bin. */
+function install(dir: string, flags: string[]): string {
+  const app = join(dir, 'app');
+  mkdirSync(app);
+  writeFileSync(join(app, 'package.json'), '{ "name": "an-app", "private": true }\n');
+  npm(['install', ...flags, '--prefer-offline', '--no-audit', '--no-fund', tarball], app);
+  return join(app, 'node_modules', '.bin', 'lockscope');
+}
+
+function runBin(bin: string, args: readonly string[], cwd: string) {
+  const r = spawnSync(bin, args, { cwd, env: npmEnv(), encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
+  return { code: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
 describe('npm install of the packed tarball without optional dependencies (no better-sqlite3, no compiler needed)', () => {
   const s = scratchPerTest();
   let dir: string;
   let bin: string;
   beforeAll(() => {
     dir = makeTempDir('lockscope-pack-');
-    npm(['pack', '--ignore-scripts', '--pack-destination', dir], ROOT);
-    const tarball = readdirSync(dir).find((n) => n.endsWith('.tgz'));
-    if (!tarball) throw new Error(`npm pack wrote no tarball in ${dir}`);
-    const app = join(dir, 'app');
-    mkdirSync(app);
-    writeFileSync(join(app, 'package.json'), '{ "name": "an-app", "private": true }\n');
-    npm(['install', '--omit=optional', '--prefer-offline', '--no-audit', '--no-fund', join(dir, tarball)], app);
-    bin = join(app, 'node_modules', '.bin', 'lockscope');
+    bin = install(dir, ['--omit=optional']);
   });
   afterAll(() => {
     if (dir) removeDir(dir);
   });
 
-  function run(args: string[], cwd = dir) {
-    const r = spawnSync(bin, args, { cwd, env: npmEnv(), encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
-    return { code: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
-  }
+  const run = (args: string[]) => runBin(bin, args, dir);
 
   it('installs no native module: better-sqlite3 is absent and no .node file was built', () => {
     const modules = join(dir, 'app', 'node_modules');
@@ -154,5 +167,32 @@ describe('npm install of the packed tarball without optional dependencies (no be
     }
     // Nothing was created next to the database (no scratch copy, no checkpoint).
     expect(readdirSync(join(db, '..')).sort()).toEqual(['app.db']);
+  });
+});
+
+describe('npm install of the packed tarball whose install scripts did not run (better-sqlite3 without its native binary)', () => {
+  const s = scratchPerTest();
+  let dir: string;
+  let bin: string;
+  beforeAll(() => {
+    dir = makeTempDir('lockscope-pack-');
+    // As when npm is told (or, with allowScripts, decides) not to run install scripts.
+    bin = install(dir, ['--ignore-scripts']);
+  });
+  afterAll(() => {
+    if (dir) removeDir(dir);
+  });
+
+  it('stress says better-sqlite3 is installed but does not load, and how to rebuild it; audit still runs', () => {
+    expect(existsSync(join(dir, 'app', 'node_modules', 'better-sqlite3', 'package.json'))).toBe(true);
+    const db = join(s.tempDir(), 'app.db');
+    buildDatabase(db, { journalMode: 'wal', rows: 10 });
+    const stress = runBin(bin, ['stress', db], dir);
+    expect(stress.code).toBe(2);
+    expect(stress.stderr.trimEnd().split('\n')).toEqual([expect.stringContaining('lockscope: stress needs better-sqlite3, which is installed but does not load (its native binary was never built')]);
+    expect(stress.stderr).toContain('npm rebuild better-sqlite3');
+    const audit = runBin(bin, ['audit', db], dir);
+    expect([0, 1]).toContain(audit.code);
+    expect(audit.stderr).toBe('');
   });
 });

@@ -36,7 +36,9 @@ export function sqliteDriverProblem(what: string): string | null {
     const missing = e.code === 'MODULE_NOT_FOUND' && /better-sqlite3/.test(String(e.message)) && !/bindings|\.node\b/.test(String(e.message));
     const how = `npm install ${SQLITE_DRIVER} beside lockscope (with -g for a global lockscope); it needs a prebuilt binary for this platform or a compiler (python3, make, g++)`;
     if (missing) return `${what} needs better-sqlite3, an optional dependency that is not installed: ${how}`;
-    const reason = String(e.message ?? err).split('\n')[0]!.slice(0, 200);
+    const message = String(e.message ?? err);
+    // bindings' error when build/Release/better_sqlite3.node is absent: the install script never ran or failed.
+    const reason = /Could not locate the bindings file/.test(message) ? 'its native binary was never built: its install script did not run or failed' : message.split('\n')[0]!.slice(0, 200);
     return `${what} needs better-sqlite3, which is installed but does not load (${reason}): npm rebuild better-sqlite3, or ${how}`;
   }
 }
