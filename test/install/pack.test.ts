@@ -86,40 +86,52 @@ describe('npm pack: what the tarball holds', () => {
   });
 });
 
-/** Installs the tarball into a new project in `dir` with `flags`; returns its lockscope bin. */
-function install(dir: string, flags: string[]): string {
-  const app = join(dir, 'app');
-  mkdirSync(app);
-  writeFileSync(join(app, 'package.json'), '{ "name": "an-app", "private": true }\n');
-  npm(['install', ...flags, '--prefer-offline', '--no-audit', '--no-fund', tarball], app);
-  return join(app, 'node_modules', '.bin', 'lockscope');
+interface Installed {
+  /** The temporary directory; the project is `app/` in it. */
+  dir: string;
+  /** The project's node_modules/.bin/lockscope. */
+  bin: string;
+  run(args: readonly string[]): { code: number | null; stdout: string; stderr: string };
 }
 
-function runBin(bin: string, args: readonly string[], cwd: string) {
-  const r = spawnSync(bin, args, { cwd, env: npmEnv(), encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
-  return { code: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
+/**
+ * Before the describe's tests: installs the tarball with `flags` into a new project in a temporary directory
+ * (removed after them).
+ */
+function installedCopy(flags: string[]): Installed {
+  const copy: Installed = {
+    dir: '',
+    bin: '',
+    run(args) {
+      const r = spawnSync(copy.bin, args, { cwd: copy.dir, env: npmEnv(), encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
+      return { code: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
+    },
+  };
+  beforeAll(() => {
+    copy.dir = makeTempDir('lockscope-pack-');
+    const app = join(copy.dir, 'app');
+    mkdirSync(app);
+    writeFileSync(join(app, 'package.json'), '{ "name": "an-app", "private": true }\n');
+    npm(['install', ...flags, '--prefer-offline', '--no-audit', '--no-fund', tarball], app);
+    copy.bin = join(app, 'node_modules', '.bin', 'lockscope');
+  });
+  afterAll(() => {
+    if (copy.dir) removeDir(copy.dir);
+  });
+  return copy;
 }
 
 describe('npm install of the packed tarball without optional dependencies (no better-sqlite3, no compiler needed)', () => {
   const s = scratchPerTest();
-  let dir: string;
-  let bin: string;
-  beforeAll(() => {
-    dir = makeTempDir('lockscope-pack-');
-    bin = install(dir, ['--omit=optional']);
-  });
-  afterAll(() => {
-    if (dir) removeDir(dir);
-  });
-
-  const run = (args: string[]) => runBin(bin, args, dir);
+  const copy = installedCopy(['--omit=optional']);
+  const run = (args: string[]) => copy.run(args);
 
   it('installs no native module: better-sqlite3 is absent and no .node file was built', () => {
-    const modules = join(dir, 'app', 'node_modules');
+    const modules = join(copy.dir, 'app', 'node_modules');
     expect(existsSync(join(modules, 'better-sqlite3'))).toBe(false);
     const native = walk(modules).filter((f) => f.endsWith('.node') || f.endsWith('binding.gyp'));
     expect(native).toEqual([]);
-    expect(statSync(bin).isFile() || statSync(bin).isSymbolicLink()).toBe(true);
+    expect(statSync(copy.bin).isFile()).toBe(true);
   });
 
   it('audit, locks, checks and explain run from the installed package', async () => {
@@ -172,26 +184,18 @@ describe('npm install of the packed tarball without optional dependencies (no be
 
 describe('npm install of the packed tarball whose install scripts did not run (better-sqlite3 without its native binary)', () => {
   const s = scratchPerTest();
-  let dir: string;
-  let bin: string;
-  beforeAll(() => {
-    dir = makeTempDir('lockscope-pack-');
-    // As when npm is told (or, with allowScripts, decides) not to run install scripts.
-    bin = install(dir, ['--ignore-scripts']);
-  });
-  afterAll(() => {
-    if (dir) removeDir(dir);
-  });
+  // As when npm is told (or, with allowScripts, decides) not to run install scripts.
+  const copy = installedCopy(['--ignore-scripts']);
 
   it('stress says better-sqlite3 is installed but does not load, and how to rebuild it; audit still runs', () => {
-    expect(existsSync(join(dir, 'app', 'node_modules', 'better-sqlite3', 'package.json'))).toBe(true);
+    expect(existsSync(join(copy.dir, 'app', 'node_modules', 'better-sqlite3', 'package.json'))).toBe(true);
     const db = join(s.tempDir(), 'app.db');
     buildDatabase(db, { journalMode: 'wal', rows: 10 });
-    const stress = runBin(bin, ['stress', db], dir);
+    const stress = copy.run(['stress', db]);
     expect(stress.code).toBe(2);
     expect(stress.stderr.trimEnd().split('\n')).toEqual([expect.stringContaining('lockscope: stress needs better-sqlite3, which is installed but does not load (its native binary was never built')]);
     expect(stress.stderr).toContain('npm rebuild better-sqlite3');
-    const audit = runBin(bin, ['audit', db], dir);
+    const audit = copy.run(['audit', db]);
     expect([0, 1]).toContain(audit.code);
     expect(audit.stderr).toBe('');
   });
