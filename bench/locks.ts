@@ -3,7 +3,7 @@
  * machine (each of them has to be looked at): `lsof <db>` and `fuser <db>`. Then the sampler's own cost at
  * 100 Hz (target: under 5% of one core). Prints numbers and ratios; asserts nothing.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Holder, buildDatabase, holdState, makeTempDir, removeDir } from '../fixtures/databases.js';
@@ -12,7 +12,7 @@ import { snapshotFacts } from '../src/cli/locks-run.js';
 import { gatherLocks, statDatabaseFiles } from '../src/sources/sqlite/gather.js';
 import { sampleLocks } from '../src/sources/proc/sampler.js';
 import { PACKAGE_ROOT } from '../src/core/version.js';
-import { row, timeCommandMs, timeMs } from './util.js';
+import { row, spawnSleepers, timeCommandMs, timeMs } from './util.js';
 
 const BIN = join(PACKAGE_ROOT, 'bin', 'lockscope.js');
 const SLEEPERS = 1000;
@@ -24,18 +24,6 @@ function processCount(): number {
 function has(cmd: string, args: string[]): boolean {
   const r = spawnSync(cmd, args, { stdio: 'ignore' });
   return !r.error;
-}
-
-async function spawnSleepers(n: number): Promise<ChildProcess[]> {
-  const out: ChildProcess[] = [];
-  for (let i = 0; i < n; i += 1) {
-    const child = spawn('sleep', ['120'], { stdio: 'ignore' });
-    child.on('error', () => {});
-    out.push(child);
-    // Let the event loop breathe so spawns do not pile up.
-    if (i % 50 === 49) await new Promise((r) => setTimeout(r, 5));
-  }
-  return out;
 }
 
 export async function run(): Promise<void> {

@@ -5,6 +5,7 @@
 import { cpus, loadavg } from 'node:os';
 
 const BENCHES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
+  startup: () => import('./startup.js'),
   audit: () => import('./audit.js'),
   locks: () => import('./locks.js'),
   stress: () => import('./stress.js'),

@@ -4,17 +4,33 @@
  */
 import { Command, CommanderError } from 'commander';
 import { type Io, processIo } from './io.js';
-import { registerAudit } from './commands/audit.js';
-import { registerCatalogue } from './commands/catalogue.js';
-import { registerDemo } from './commands/demo.js';
-import { registerInit } from './commands/init.js';
-import { registerLocks } from './commands/locks.js';
-import { registerStress } from './commands/stress.js';
 import { VERSION } from '../core/version.js';
 import { firstContact, normaliseArgv } from './first-contact.js';
 
-/** Every command module registers itself here (audit is the default command). */
-const COMMANDS = [registerAudit, registerLocks, registerDemo, registerInit, registerCatalogue, registerStress];
+type Register = (program: Command, io: Io, setExit: (code: number) => void) => void;
+
+/**
+ * Every command module, by the commands it registers (audit is the default command). A module is imported
+ * only when its command runs: each is a chunk of the bundle, and loading them all cost every command, even
+ * `--version`, the start-up of stress and demo.
+ */
+export const COMMANDS: readonly { names: readonly string[]; load: () => Promise<Register> }[] = [
+  { names: ['audit'], load: async () => (await import('./commands/audit.js')).registerAudit },
+  { names: ['locks'], load: async () => (await import('./commands/locks.js')).registerLocks },
+  { names: ['demo'], load: async () => (await import('./commands/demo.js')).registerDemo },
+  { names: ['init'], load: async () => (await import('./commands/init.js')).registerInit },
+  { names: ['checks', 'explain'], load: async () => (await import('./commands/catalogue.js')).registerCatalogue },
+  { names: ['stress'], load: async () => (await import('./commands/stress.js')).registerStress },
+];
+
+/** The modules `argv` needs: the named command's; audit's for anything else (a path, a flag); all for help. */
+function commandsFor(argv: readonly string[]): typeof COMMANDS {
+  const first = argv[0];
+  if (first === '-V' || first === '--version') return [];
+  if (first === undefined || first === 'help' || first === '--help' || first === '-h') return COMMANDS;
+  const named = COMMANDS.find((c) => c.names.includes(first));
+  return named ? [named] : COMMANDS.filter((c) => c.names.includes('audit'));
+}
 
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
   let exit = 0;
@@ -31,7 +47,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       outputError: (s, write) => write(s.replace(/^error: /, 'lockscope: ')),
     })
     .showSuggestionAfterError(true);
-  for (const register of COMMANDS) register(program, io, setExit);
+  for (const command of commandsFor(argv)) (await command.load())(program, io, setExit);
   program.commands.forEach((c) => c.exitOverride());
   const commands = [...program.commands.map((c) => c.name()), 'help'];
   const refused = firstContact(argv, io, commands, () => program.helpInformation());

@@ -99,7 +99,9 @@ describe("lockscope's own processes", () => {
     const self = process.pid;
     expect(isLockscopeProcess(self, ['node', join(ROOT, 'bin', 'lockscope.js'), 'locks', 'x.db'], 'node')).toBe(true);
     expect(isLockscopeProcess(self, ['node', '--enable-source-maps', join(ROOT, 'dist', 'src', 'sources', 'stress', 'sampler.js')], 'node')).toBe(true);
+    expect(isLockscopeProcess(self, ['node', join(ROOT, 'dist', 'wal-sampler.mjs')], 'node')).toBe(true);
     expect(isLockscopeProcess(self, ['node', join(ROOT, 'dist', 'src', 'cli', 'demo', 'scenario-child.js'), 'pinned-wal'], 'node')).toBe(false);
+    expect(isLockscopeProcess(self, ['node', join(ROOT, 'dist', 'demo', 'scenario-child.mjs'), 'pinned-wal'], 'node')).toBe(false);
     expect(isLockscopeProcess(self, ['node', join(ROOT, 'fixtures', 'hold-node.mjs')], 'node')).toBe(false);
     expect(isLockscopeProcess(self, ['python3', join(ROOT, 'bin', 'lockscope.js')], 'python')).toBe(false);
     // Not resolvable (another user's process, a path gone): the script's name decides.

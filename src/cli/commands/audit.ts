@@ -2,6 +2,7 @@
 import { type Command, Option } from 'commander';
 import type { Io } from '../io.js';
 import { CHECKPOINT_MODES, type CheckpointMode, DEFAULT_CHECKPOINT_TIMEOUT_MS } from '../../sources/sqlite/checkpoint.js';
+import { sqliteDriverProblem } from '../../sources/sqlite/connection.js';
 import { escapeControl } from '../../core/escape.js';
 import { existsSync } from 'node:fs';
 import { type SavedSettings, savedStack } from '../facts-file.js';
@@ -77,6 +78,11 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
           }
         }
         checkpoint = { mode, timeoutMs: opts.checkpointTimeout };
+      }
+      const driverProblem = checkpoint || opts.stress ? sqliteDriverProblem(opts.stress ? 'audit --stress' : 'audit --checkpoint') : null;
+      if (driverProblem) {
+        io.stderr(`lockscope: ${driverProblem}\n`);
+        return setExit(2);
       }
       const config = loadCommandConfig(io, opts.config);
       if (config === 'error') return setExit(2);

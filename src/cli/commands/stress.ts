@@ -11,6 +11,7 @@ import { sourceFor } from '../../sources/index.js';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Io } from '../io.js';
 import { escapeControl } from '../../core/escape.js';
+import { sqliteDriverProblem } from '../../sources/sqlite/connection.js';
 import { loadCommandConfig, mergeApp, mergeThresholds } from '../config.js';
 import type { DatabaseReport, Stack } from '../../core/model.js';
 import { chooseStack, fixFilter, verdictStack, withStack } from '../stack-choice.js';
@@ -174,6 +175,11 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
       const refusedHere = SOURCE_STRESS_FLAGS.filter(given);
       if (refusedHere.length > 0) {
         io.stderr(`lockscope: ${refusedHere.map(flagName).join(', ')} ${refusedHere.length === 1 ? 'is' : 'are'} for PostgreSQL targets (postgres://…); ${escapeControl(path)} is a SQLite database\n`);
+        return setExit(2);
+      }
+      const driverProblem = sqliteDriverProblem('stress');
+      if (driverProblem) {
+        io.stderr(`lockscope: ${driverProblem}\n`);
         return setExit(2);
       }
       const config = loadCommandConfig(io, opts.config);

@@ -2,10 +2,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { INTERRUPT_SIGNALS, type Io } from '../io.js';
 import { signalExitCode } from '../../core/exit-code.js';
+import { entryScript } from '../../core/entry-scripts.js';
 import type { AppSettings } from '../../core/facts.js';
 import type { Stack } from '../../core/model.js';
 import { colorLevel, makeStyle } from '../../output/style.js';
@@ -14,7 +14,7 @@ import { render } from '../report-output.js';
 import { wrapHanging } from '../../output/terminal.js';
 import { outputLayout } from '../terminal.js';
 
-const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'scenario-child.js');
+const CHILD = entryScript('demo');
 
 interface DemoScenario {
   name: 'rollback' | 'upgrade-trap' | 'pinned-wal' | 'healthy' | 'hot-journal';

@@ -169,9 +169,9 @@ function nodeScript(argv: readonly string[]): string | null {
 
 /**
  * Is this a lockscope process? Every lockscope process is node running a script of the lockscope package
- * (bin/lockscope.js, or dist/src/sources/stress/sampler.js for stress's WAL sampler; stress workers and
- * audit --checkpoint's connection are threads and code of the CLI process itself). The demo's scenario
- * children (dist/src/cli/demo/) are not: they stand in for an app. The script is resolved
+ * (bin/lockscope.js, or stress's WAL sampler: dist/wal-sampler.mjs, dist/src/sources/stress/sampler.js from the
+ * compiled tree; stress workers and audit --checkpoint's connection are threads and code of the CLI process
+ * itself). The demo's scenario children (dist/demo/, dist/src/cli/demo/) are not: they stand in for an app. The script is resolved
  * like the kernel did (relative to the process's cwd, symlinks followed: an npm global install runs
  * /usr/local/bin/lockscope → …/lockscope/bin/lockscope.js), then its nearest package.json must be named
  * "lockscope". When the path cannot be resolved (another user's process), a script named lockscope or
@@ -197,7 +197,7 @@ export function isLockscopeProcess(pid: number, argv: readonly string[] | null, 
         const rel = real.slice(dir.length + 1);
         const inside = rel.split('/')[0];
         // `lockscope demo`'s scenario children play the app, so they are shown as the app's.
-        return name === 'lockscope' && (inside === 'bin' || inside === 'dist') && !rel.startsWith('dist/src/cli/demo/');
+        return name === 'lockscope' && (inside === 'bin' || inside === 'dist') && !rel.startsWith('dist/src/cli/demo/') && !rel.startsWith('dist/demo/');
       }
       const parent = dirname(dir);
       if (parent === dir) break;

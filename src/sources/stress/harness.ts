@@ -7,9 +7,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
   CTRL,
@@ -26,6 +24,7 @@ import {
 import type { WalSample } from './sampler.js';
 import { DEFAULT_SAMPLE_CAPACITY, histogram, latencySummary, lockWaitSummary, mergeSorted } from './stats.js';
 import { type ProgressWindow, StressSeriesRecorder, baseIntervalMs } from './series.js';
+import { entryScript } from '../../core/entry-scripts.js';
 import { ERROR_KEYS, type StressErrorCounts, type StressResult, type StressWorkload, type WalObservation, emptyErrorCounts } from '../../core/stress-facts.js';
 
 /** A run that could not produce a result: a worker could not open the database, or kept failing. */
@@ -39,15 +38,13 @@ export class StressRunError extends Error {
 }
 
 /**
- * Compiled scripts that run in their own thread or process. worker_threads and child processes load
- * JavaScript, so from the TypeScript sources (vitest) the compiled copy in dist/ is used.
+ * The script of a stress thread or of the WAL sampler (core/entry-scripts.ts: the bundle's copy from the
+ * bundle, the compiled one from the TypeScript sources in vitest or from dist/src/).
  */
 export function compiledScript(name: 'worker' | 'sampler'): string {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.js')) return join(dirname(here), `${name}.js`);
-  const built = join(dirname(here), '..', '..', '..', 'dist', 'src', 'sources', 'stress', `${name}.js`);
-  if (!existsSync(built)) throw new StressRunError('NOT_BUILT', `${built} is missing: run \`npm run build\` first (stress threads run the compiled code)`);
-  return built;
+  const script = entryScript(name);
+  if (!existsSync(script)) throw new StressRunError('NOT_BUILT', `${script} is missing: run \`npm run build\` first (stress threads run the built code)`);
+  return script;
 }
 
 /** Lets a signal handler stop a run: the first call stops gracefully, the second force-terminates. */

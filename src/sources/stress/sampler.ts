@@ -5,7 +5,7 @@
  * (os_unix.c, the comment on POSIX advisory locks above struct unixInodeInfo). This process holds no SQLite connection and takes no lock; it opens
  * read-only, never creates a file, and exits when its stdin closes (its parent ended).
  *
- * usage: node sampler.js <wal path> <shm path> <interval ms>
+ * usage: node sampler.js (or wal-sampler.mjs, its bundled copy) <wal path> <shm path> <interval ms>
  * output: one JSON line per sample: {"w": walBytes|null, "s": checkpointSeq|null, "m": mxFrame|null, "b": nBackfill|null}
  */
 import { statSync } from 'node:fs';
@@ -82,4 +82,4 @@ function main(argv: readonly string[]): void {
 }
 
 // Run only as a script, not when imported (tests import takeSample).
-if (process.argv[1] && /sampler\.js$/.test(process.argv[1])) main(process.argv.slice(2));
+if (process.argv[1] && /sampler\.m?js$/.test(process.argv[1])) main(process.argv.slice(2));

@@ -4,7 +4,7 @@
  * fs.readFile on the database, -wal or -shm (closing such a descriptor would drop the whole
  * process's POSIX locks: os_unix.c, the comment on POSIX advisory locks above struct unixInodeInfo).
  *
- * Run from dist/ (worker_threads cannot load TypeScript): see harness.ts workerScript().
+ * Run from dist/ (worker_threads cannot load TypeScript): its bundled or compiled copy, core/entry-scripts.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
