@@ -26,7 +26,7 @@ export const COMMANDS: readonly { names: readonly string[]; load: () => Promise<
 /** The modules `argv` needs: the named command's; audit's for anything else (a path, a flag); all for help. */
 function commandsFor(argv: readonly string[]): typeof COMMANDS {
   const first = argv[0];
-  if (first === '-V' || first === '--version') return [];
+  if (first === '-V' || first === '-v' || first === '--version') return [];
   if (first === undefined || first === 'help' || first === '--help' || first === '-h') return COMMANDS;
   const named = COMMANDS.find((c) => c.names.includes(first));
   return named ? [named] : COMMANDS.filter((c) => c.names.includes('audit'));
@@ -49,7 +49,8 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     .showSuggestionAfterError(true);
   for (const command of commandsFor(argv)) (await command.load())(program, io, setExit);
   program.commands.forEach((c) => c.exitOverride());
-  const commands = [...program.commands.map((c) => c.name()), 'help'];
+  // Every command's name, loaded or not (only the modules argv needs are loaded).
+  const commands = [...COMMANDS.flatMap((c) => c.names), 'help'];
   const refused = firstContact(argv, io, commands, () => program.helpInformation());
   if (refused !== null) return refused;
   try {

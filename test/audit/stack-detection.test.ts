@@ -59,7 +59,7 @@ describe('stack detection in audit', () => {
     expect(verdicts(detected)).toEqual(verdicts(none));
 
     const text = runCli(['audit', 'data/app.db'], { cwd: dir });
-    expect(text.stdout.split('\n')[0]).toBe('stack: go, detected (go.mod requires github.com/mattn/go-sqlite3): its fixes only; declare it with --stack go, or --stack all for every stack\'s');
+    expect(text.stdout.split('\n\n')[0]!.replace(/\n\s*/g, ' ')).toBe('stack: go, detected (go.mod requires github.com/mattn/go-sqlite3): its fixes only; declare it with --stack go, or --stack all for every stack\'s');
     expect(text.stdout).toContain('[go]');
     expect(text.stdout).not.toContain('[python]');
   });
@@ -85,7 +85,7 @@ describe('stack detection in audit', () => {
     expect(r.stack.reason).toMatch(/^no package\.json, requirements\*\.txt/);
     expect(fixStacks(r)).toEqual(new Set(['sql']));
     const text = runCli(['audit', 'data/app.db'], { cwd: dir });
-    expect(text.stdout.split('\n')[0]).toBe('stack: none detected: SQL fixes only; name it with --stack <stack>, or --stack all');
+    expect(text.stdout.split('\n\n')[0]!.replace(/\n\s*/g, ' ')).toBe('stack: none detected: SQL fixes only; name it with --stack <stack>, or --stack all');
     expect(text.stdout).toContain('PRAGMA busy_timeout = 5000;');
     expect(text.stdout).not.toMatch(/→ \[/);
   });
