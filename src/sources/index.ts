@@ -2,8 +2,10 @@
 import type { SourceFacts } from '../core/model.js';
 import type { Source } from '../core/source.js';
 import { sqliteSource } from './sqlite/source.js';
+import { traceSource } from './trace/source.js';
 
-export const SOURCES: readonly Source[] = [sqliteSource];
+// The trace source claims no entry (its targets are a database plus processes): its place in the list does not matter.
+export const SOURCES: readonly Source[] = [sqliteSource, traceSource as unknown as Source];
 
 /** The source that gathered these facts. */
 export function sourceOf(facts: SourceFacts): Source {

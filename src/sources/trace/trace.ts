@@ -1,0 +1,131 @@
+/**
+ * One trace of one database: which processes (those that have it open, the given pids, or a started command),
+ * strace over the window, every line through the decoder, and the facts.
+ */
+import { realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { deviceString } from '../sqlite/files.js';
+import { type FileTarget, scanOpenFiles } from '../proc/holders.js';
+import { classifyRuntime, processArgv, processCommand, processExe } from '../proc/processes.js';
+import { LockDecoder } from './decoder.js';
+import type { TraceFacts, TracedProcess } from './facts.js';
+import { StraceLineReader } from './strace-line.js';
+import { TraceSetupError, runStrace, tgidOf } from './strace.js';
+
+/** `--for` when none is given: short, because tracing slows the app while it runs (README, bench/trace.ts). */
+export const DEFAULT_TRACE_MS = 10_000;
+
+export interface TraceRequest {
+  /** The database as given. */
+  path: string;
+  cwd: string;
+  pids?: readonly number[];
+  command?: readonly string[];
+  windowMs: number;
+  signal?: AbortSignal;
+  straceBin?: string;
+}
+
+/**
+ * The database's real path and its -shm's, as strace -y prints the descriptors' paths. A started command may
+ * create the database (`allowMissing`): its folder must exist.
+ */
+export function tracePaths(path: string, cwd: string, allowMissing = false): { realPath: string; shmPath: string } {
+  const abs = resolve(cwd, path);
+  let realPath: string;
+  try {
+    realPath = realpathSync(abs);
+    if (!statSync(realPath).isFile()) throw new TraceSetupError(`${path}: not a regular file`, 'BAD_TARGET');
+  } catch (err) {
+    if (err instanceof TraceSetupError) throw err;
+    const code = (err as NodeJS.ErrnoException).code ?? 'ENOENT';
+    if (code === 'ENOENT' && allowMissing) {
+      try {
+        realPath = join(realpathSync(dirname(abs)), basename(abs));
+      } catch {
+        throw new TraceSetupError(`${path}: no such folder`, 'BAD_TARGET');
+      }
+    } else {
+      throw new TraceSetupError(`${path}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${code})`}`, 'BAD_TARGET');
+    }
+  }
+  return { realPath, shmPath: `${realPath}-shm` };
+}
+
+/** The processes that have the database or its -shm open (/proc/<pid>/fd), lockscope itself left out. */
+export function processesWithDatabase(realPath: string, shmPath: string): number[] {
+  const targets: FileTarget[] = [];
+  for (const [role, p] of [['db', realPath], ['shm', shmPath]] as const) {
+    const st = statSync(p, { bigint: true, throwIfNoEntry: false });
+    if (st) targets.push({ role, device: deviceString(st.dev), inode: st.ino.toString(), inoNumber: Number(st.ino) });
+  }
+  const scan = scanOpenFiles(targets, { excludePid: process.pid, maps: 'db-openers' });
+  return [...scan.byPid.keys()].sort((a, b) => a - b);
+}
+
+function identify(pid: number): { command: string | null; runtime: TracedProcess['runtime'] } {
+  return { command: processCommand(pid) ?? null, runtime: classifyRuntime(processExe(pid), processArgv(pid)) };
+}
+
+/** Traces the database's lock calls over the window; throws TraceSetupError when tracing cannot start. */
+export async function traceDatabase(req: TraceRequest): Promise<TraceFacts> {
+  const launch = Boolean(req.command && req.command.length > 0);
+  const { realPath, shmPath } = tracePaths(req.path, req.cwd, launch);
+  let pids = req.pids ? [...req.pids] : [];
+  if (!launch && pids.length === 0) {
+    pids = processesWithDatabase(realPath, shmPath);
+    if (pids.length === 0) {
+      throw new TraceSetupError(
+        `${req.path}: no process has it open, so there is nothing to attach to; start the app first, name it with --pid, or start it under the tracer: lockscope trace ${req.path} -- <command…>`,
+        'NO_PROCESS',
+      );
+    }
+  }
+  const known = new Map<number, ReturnType<typeof identify>>();
+  for (const pid of pids) known.set(pid, identify(pid));
+  const tgids = new Map<number, number>();
+  const decoder = new LockDecoder({
+    dbPath: realPath,
+    shmPath,
+    startMs: Date.now(),
+    tgidOf: (tid) => {
+      let pid = tgids.get(tid);
+      if (pid === undefined) {
+        pid = tgidOf(tid);
+        tgids.set(tid, pid);
+        if (!known.has(pid)) known.set(pid, identify(pid));
+      }
+      return pid;
+    },
+  });
+  const reader = new StraceLineReader();
+  let unparsed = 0;
+  const run = await runStrace({
+    pids,
+    command: req.command,
+    windowMs: req.windowMs,
+    signal: req.signal,
+    straceBin: req.straceBin,
+    onStart: (startedMs) => decoder.setStart(startedMs),
+    onLine: (line) => {
+      const r = reader.read(line);
+      if ('call' in r) decoder.feed(r.call);
+      else if ('unparsed' in r) unparsed += 1;
+    },
+  });
+  const processes = decoder.finish(run.endedMs, (pid) => known.get(pid) ?? identify(pid), launch ? [] : pids);
+  const facts: TraceFacts = {
+    source: 'trace',
+    path: req.path,
+    realPath,
+    journalMode: decoder.sawShm ? 'wal' : decoder.sawDb ? 'rollback' : null,
+    how: launch ? 'launch' : 'attach',
+    window: { requestedMs: req.windowMs, tracedMs: Math.max(0, run.endedMs - run.startedMs), endedBy: run.endedBy },
+    processes,
+    lockCalls: decoder.lockCalls,
+    ignoredCalls: decoder.ignoredCalls,
+    unparsed,
+  };
+  if (launch) facts.command = [...req.command!];
+  return facts;
+}
