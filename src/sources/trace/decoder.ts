@@ -98,7 +98,9 @@ class ProcessState {
   threads = new Map<number, ThreadState>();
   lockCalls = 0;
   readTransactions = 0;
-  writeSince: { tid: number; t: number } | null = null;
+  writeSince: { tid: number; t: number; beforeTrace?: boolean } | null = null;
+  /** Keys a decoded call has set or cleared: a /proc/locks snapshot read later does not override them. */
+  touched = new Set<string>();
   writeHoldMs: number[] = [];
   longest: WriteHold[] = [];
   closed: Closed[] = [];
@@ -166,6 +168,23 @@ export class LockDecoder {
   lastT = 0;
 
   constructor(private readonly options: DecoderOptions) {}
+
+  /**
+   * The locks a traced process held when tracing began, from a /proc/locks snapshot (its lines on the db and
+   * -shm): who holds what before any call is seen, so a refusal can name its holder and a write hold that began
+   * earlier is counted from the start. A key a decoded call already changed keeps what the call said.
+   */
+  seed(pid: number, role: Role, type: 'read' | 'write', start: number, end: number | null): void {
+    const p = this.proc(pid);
+    const len = end === null ? 0 : end - start + 1;
+    for (const k of covered(role, start, len)) {
+      if (p.touched.has(k)) continue;
+      p.held.set(k, type === 'write' ? 'w' : 'r');
+      if (role === 'shm') this.sawShm = true;
+      const writeKey = role === 'shm' ? 'shm:wal-write' : 'db:reserved';
+      if (k === writeKey && type === 'write' && !p.writeSince) p.writeSince = { tid: pid, t: this.options.startMs / 1000, beforeTrace: true };
+    }
+  }
 
   private pidOf(tid: number): number {
     let pid = this.tidToPid.get(tid);
@@ -277,7 +296,16 @@ export class LockDecoder {
     p.lockCalls += 1;
     const thread = p.thread(call.tid);
     const w = this.watched(p, call, role);
-    if (w) {
+    const retrying = thread.open;
+    if (w && retrying && retrying.key !== w.key && retrying.sleptSinceAttempt) {
+      // After a busy-handler sleep the retry takes what comes before the refused lock again (rollback: SHARED
+      // before RESERVED): part of the same wait. A refusal there is one more attempt of it.
+      if (!call.ok && (call.errno === 'EAGAIN' || call.errno === 'EACCES')) {
+        retrying.attempts += 1;
+        retrying.lastAttemptT = call.t;
+        retrying.sleptSinceAttempt = false;
+      }
+    } else if (w) {
       const open = thread.open;
       if (open && (open.key !== w.key || !open.sleptSinceAttempt)) {
         // Another lock, or the same one with no busy-handler sleep before it: the statement that owned the
@@ -331,6 +359,7 @@ export class LockDecoder {
     const keys = covered(role, call.start, call.len);
     const writeKey = role === 'shm' ? 'shm:wal-write' : 'db:reserved';
     for (const k of keys) {
+      p.touched.add(k);
       const before = p.held.get(k);
       if (call.type === 'unlock') {
         p.held.delete(k);
@@ -350,6 +379,7 @@ export class LockDecoder {
     const heldMs = round((t - since.t) * 1000);
     if (p.writeHoldMs.length < MAX_SAMPLES) p.writeHoldMs.push(heldMs);
     const hold: WriteHold = { tid: since.tid, atMs: this.relMs(since.t), heldMs, open };
+    if (since.beforeTrace) hold.beganBeforeTrace = true;
     if (p.longest.length < LONGEST_WRITES || heldMs > p.longest[p.longest.length - 1]!.heldMs) {
       p.longest = [...p.longest, hold].sort((a, b) => b.heldMs - a.heldMs).slice(0, LONGEST_WRITES);
     }

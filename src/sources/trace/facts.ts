@@ -75,6 +75,8 @@ export interface WriteHold {
   heldMs: number;
   /** Still held when the window ended: heldMs is a lower bound. */
   open: boolean;
+  /** Already held when tracing began (/proc/locks): heldMs counts from the start of the window, a lower bound. */
+  beganBeforeTrace?: true;
 }
 
 export interface TracedProcess {

@@ -92,7 +92,7 @@ export function runStrace(opts: StraceOptions): Promise<StraceRun> {
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {
-      child = spawn(bin, args, { stdio: [launch ? 'inherit' : 'ignore', 'ignore', 'pipe', 'pipe', launch ? 'inherit' : 'ignore'] });
+      child = spawn(bin, args, { stdio: [launch ? 'inherit' : 'ignore', 'ignore', 'pipe', 'pipe', launch ? 2 : 'ignore'] });
     } catch (err) {
       reject(straceMissing(err));
       return;
@@ -135,7 +135,17 @@ export function runStrace(opts: StraceOptions): Promise<StraceRun> {
         reject(spawnError);
       }
     });
-    createInterface({ input: child.stdio[3] as NodeJS.ReadableStream, crlfDelay: Infinity }).on('line', (line) => opts.onLine(line));
+    let lineError: unknown = null;
+    createInterface({ input: child.stdio[3] as NodeJS.ReadableStream, crlfDelay: Infinity }).on('line', (line) => {
+      if (lineError !== null) return;
+      try {
+        opts.onLine(line);
+      } catch (err) {
+        // lockscope's own error: stop strace (it detaches) before reporting it.
+        lineError = err;
+        stop('error');
+      }
+    });
     createInterface({ input: child.stderr!, crlfDelay: Infinity }).on('line', (line) => {
       const att = /^strace: Process (\d+) attached/.exec(line);
       if (att) {
@@ -161,6 +171,7 @@ export function runStrace(opts: StraceOptions): Promise<StraceRun> {
       if (settled) return;
       settled = true;
       if (spawnError) return reject(spawnError);
+      if (lineError !== null) return reject(lineError);
       if (denied.size > 0) {
         const [pid, why] = [...denied][0]!;
         const reason = /not permitted/i.test(why) ? ptraceDeniedReason(pid) : why;

@@ -6,6 +6,8 @@ import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { deviceString } from '../sqlite/files.js';
 import { type FileTarget, scanOpenFiles } from '../proc/holders.js';
+import { locksOnInode, readProcLocks } from '../proc/lock-table.js';
+import type { RawLock } from '../../core/facts.js';
 import { classifyRuntime, processArgv, processCommand, processExe } from '../proc/processes.js';
 import { LockDecoder } from './decoder.js';
 import type { TraceFacts, TracedProcess } from './facts.js';
@@ -63,6 +65,24 @@ export function processesWithDatabase(realPath: string, shmPath: string): number
   return [...scan.byPid.keys()].sort((a, b) => a - b);
 }
 
+/** What the traced processes held when tracing began, from /proc/locks (nothing when it cannot be read). */
+function seedFromLockTable(decoder: LockDecoder, realPath: string, shmPath: string, pids: ReadonlySet<number>): void {
+  let table: RawLock[];
+  try {
+    table = readProcLocks();
+  } catch {
+    return;
+  }
+  for (const [role, p] of [['db', realPath], ['shm', shmPath]] as const) {
+    const st = statSync(p, { bigint: true, throwIfNoEntry: false });
+    if (!st) continue;
+    for (const l of locksOnInode(table, deviceString(st.dev), st.ino.toString())) {
+      if (l.waiting || l.lockClass !== 'POSIX' || !pids.has(l.pid)) continue;
+      decoder.seed(l.pid, role, l.type === 'WRITE' ? 'write' : 'read', l.start, l.end);
+    }
+  }
+}
+
 function identify(pid: number): { command: string | null; runtime: TracedProcess['runtime'] } {
   return { command: processCommand(pid) ?? null, runtime: classifyRuntime(processExe(pid), processArgv(pid)) };
 }
@@ -106,7 +126,10 @@ export async function traceDatabase(req: TraceRequest): Promise<TraceFacts> {
     windowMs: req.windowMs,
     signal: req.signal,
     straceBin: req.straceBin,
-    onStart: (startedMs) => decoder.setStart(startedMs),
+    onStart: (startedMs) => {
+      decoder.setStart(startedMs);
+      seedFromLockTable(decoder, realPath, shmPath, new Set(pids));
+    },
     onLine: (line) => {
       const r = reader.read(line);
       if ('call' in r) decoder.feed(r.call);
