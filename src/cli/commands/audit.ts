@@ -31,8 +31,9 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
     )
     .option('--stress', 'WRITES a scratch database next to each db: run a short stress (4 writers, 2 s, read-then-write, the declared settings) and add its findings')
     .option('--checkpoint-timeout <ms>', `busy wait of --checkpoint (blocks the app's writers while it waits)`, durationMs('--checkpoint-timeout'), DEFAULT_CHECKPOINT_TIMEOUT_MS)
+    .option('--trace <duration>', "first watch the app's own lock calls for this long (lockscope trace: strace on the processes that have each database open) and use the busy timeout and transaction mode they show where the app declared none", durationMs('--trace'))
     .option('--writers <n>', "how many of the app's connections write concurrently (config app.writers): 1 rules out the deferred upgrade trap", positiveInt('--writers'))
-    .action(async (args: string[], opts: AppFlagValues & OutputOptions & FactsFlags & { config?: string; threshold?: ThresholdOverrides; checkpoint?: string; checkpointTimeout: number; stress?: boolean }) => {
+    .action(async (args: string[], opts: AppFlagValues & OutputOptions & FactsFlags & { config?: string; threshold?: ThresholdOverrides; checkpoint?: string; checkpointTimeout: number; stress?: boolean; trace?: number }) => {
       // --writers is audit's (stress has a --writers of its own: its thread count).
       const declared = withOrigin(opts.writers !== undefined ? { ...appSettingsFrom(opts), writers: opts.writers } : appSettingsFrom(opts), { kind: 'declared', via: 'flag' });
       if (opts.fromFacts !== undefined) {
@@ -40,6 +41,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
           ...(opts.checkpoint !== undefined ? ['--checkpoint'] : []),
           ...(cmd.getOptionValueSource('checkpointTimeout') === 'cli' ? ['--checkpoint-timeout'] : []),
           ...(opts.stress ? ['--stress'] : []),
+          ...(opts.trace !== undefined ? ['--trace'] : []),
         ];
         if (!checkReplayFlags(opts, args, conflicts, io)) return setExit(2);
         const file = loadFactsFile(opts.fromFacts, 'audit', io);
@@ -55,6 +57,18 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         if (done === null) return setExit(2);
         reportErrors(done.report, io);
         return setExit(done.written ? done.report.exitCode : 2);
+      }
+      if (opts.trace !== undefined) {
+        // Each database gets its own observed settings: the stress run and the saved facts take one set for all.
+        const clash = opts.stress ? '--stress' : opts.saveFacts !== undefined ? '--save-facts' : null;
+        if (clash) {
+          io.stderr(`lockscope: --trace and ${clash} cannot be combined: run the audit with --trace, and ${clash} in another run\n`);
+          return setExit(2);
+        }
+        if (opts.trace <= 0) {
+          io.stderr('lockscope: --trace must be longer than 0 (e.g. 10s)\n');
+          return setExit(2);
+        }
       }
       let checkpoint: AuditOptions['checkpoint'];
       if (opts.checkpoint !== undefined) {
@@ -115,6 +129,24 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
           if (interrupted) interruptedExit = signalExitCode(interrupted);
           return r;
         });
+      } else if (opts.trace !== undefined) {
+        spinner?.stop();
+        const { TraceSetupError } = await import('../../sources/trace/strace.js');
+        const { auditWithTrace, traceForAudit, unobservedNotes } = await import('../trace-run.js');
+        let traced;
+        try {
+          traced = await traceForAudit(io, paths, opts.trace);
+        } catch (err) {
+          if (!(err instanceof TraceSetupError)) throw err;
+          io.stderr(`lockscope: --trace: ${escapeControl(err.message)}\n`);
+          return setExit(2);
+        }
+        report = auditWithTrace(targets, options, traced.traced, opts.failOn);
+        for (const note of unobservedNotes(traced.traced)) io.stderr(`lockscope: ${escapeControl(note)}\n`);
+        if (traced.interrupted) {
+          interrupted = traced.interrupted;
+          interruptedExit = traced.interrupted === 'SIGINT' ? 130 : traced.interrupted === 'SIGTERM' ? 143 : 129;
+        }
       } else {
         report = runAudit(targets, options, opts.failOn);
         spinner?.stop();
@@ -127,7 +159,11 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
       }
       reportErrors(report, io);
       if (interrupted) {
-        io.stderr(`lockscope: interrupted by ${interrupted}; the stress threads stopped and lockscope removed what it had created\n`);
+        io.stderr(
+          opts.trace !== undefined
+            ? `lockscope: interrupted by ${interrupted}: strace detached; the audit used what the shortened trace observed\n`
+            : `lockscope: interrupted by ${interrupted}; the stress threads stopped and lockscope removed what it had created\n`,
+        );
         return setExit(interruptedExit);
       }
       setExit(written ? report.exitCode : 2);

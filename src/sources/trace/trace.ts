@@ -87,37 +87,43 @@ function identify(pid: number): { command: string | null; runtime: TracedProcess
   return { command: processCommand(pid) ?? null, runtime: classifyRuntime(processExe(pid), processArgv(pid)) };
 }
 
-/** Traces the database's lock calls over the window; throws TraceSetupError when tracing cannot start. */
+/** Traces one database's lock calls over the window (`lockscope trace`); throws TraceSetupError when tracing cannot start. */
 export async function traceDatabase(req: TraceRequest): Promise<TraceFacts> {
+  const [facts] = await traceDatabases({ ...req, paths: [req.path] });
+  return facts!;
+}
+
+/**
+ * Traces several databases' lock calls with one strace over one window (`audit --trace`): a process can have
+ * only one tracer, and an app often has more than one database open. Attaches to every process that has any
+ * of them open (or the given pids); each database's decoder keeps the calls on its own files.
+ */
+export async function traceDatabases(req: Omit<TraceRequest, 'path'> & { paths: readonly string[] }): Promise<TraceFacts[]> {
   const launch = Boolean(req.command && req.command.length > 0);
-  const { realPath, shmPath } = tracePaths(req.path, req.cwd, launch);
-  let pids = req.pids ? [...req.pids] : [];
+  const targets = req.paths.map((path) => ({ path, ...tracePaths(path, req.cwd, launch) }));
+  const given = req.pids ? [...req.pids] : [];
+  const openers = targets.map((t) => (launch || given.length > 0 ? given : processesWithDatabase(t.realPath, t.shmPath)));
+  const pids = launch ? [] : [...new Set(openers.flat())].sort((a, b) => a - b);
   if (!launch && pids.length === 0) {
-    pids = processesWithDatabase(realPath, shmPath);
-    if (pids.length === 0) {
-      throw new TraceSetupError(
-        `${req.path}: no process has it open, so there is nothing to attach to; start the app first, name it with --pid, or start it under the tracer: lockscope trace ${req.path} -- <command…>`,
-        'NO_PROCESS',
-      );
-    }
+    const named = req.paths.length === 1 ? req.paths[0]! : `${req.paths.length} databases`;
+    throw new TraceSetupError(
+      `${named}: no process has ${req.paths.length === 1 ? 'it' : 'any of them'} open, so there is nothing to attach to; start the app first, name it with --pid, or start it under the tracer: lockscope trace ${req.paths[0]} -- <command…>`,
+      'NO_PROCESS',
+    );
   }
   const known = new Map<number, ReturnType<typeof identify>>();
   for (const pid of pids) known.set(pid, identify(pid));
   const tgids = new Map<number, number>();
-  const decoder = new LockDecoder({
-    dbPath: realPath,
-    shmPath,
-    startMs: Date.now(),
-    tgidOf: (tid) => {
-      let pid = tgids.get(tid);
-      if (pid === undefined) {
-        pid = tgidOf(tid);
-        tgids.set(tid, pid);
-        if (!known.has(pid)) known.set(pid, identify(pid));
-      }
-      return pid;
-    },
-  });
+  const tgidOfTid = (tid: number) => {
+    let pid = tgids.get(tid);
+    if (pid === undefined) {
+      pid = tgidOf(tid);
+      tgids.set(tid, pid);
+      if (!known.has(pid)) known.set(pid, identify(pid));
+    }
+    return pid;
+  };
+  const decoders = targets.map((t) => new LockDecoder({ dbPath: t.realPath, shmPath: t.shmPath, startMs: Date.now(), tgidOf: tgidOfTid }));
   const reader = new StraceLineReader();
   let unparsed = 0;
   const run = await runStrace({
@@ -127,28 +133,32 @@ export async function traceDatabase(req: TraceRequest): Promise<TraceFacts> {
     signal: req.signal,
     straceBin: req.straceBin,
     onStart: (startedMs) => {
-      decoder.setStart(startedMs);
-      seedFromLockTable(decoder, realPath, shmPath, new Set(pids));
+      decoders.forEach((d, i) => {
+        d.setStart(startedMs);
+        seedFromLockTable(d, targets[i]!.realPath, targets[i]!.shmPath, new Set(openers[i]));
+      });
     },
     onLine: (line) => {
       const r = reader.read(line);
-      if ('call' in r) decoder.feed(r.call);
+      if ('call' in r) for (const d of decoders) d.feed(r.call);
       else if ('unparsed' in r) unparsed += 1;
     },
   });
-  const processes = decoder.finish(run.endedMs, (pid) => known.get(pid) ?? identify(pid), launch ? [] : pids);
-  const facts: TraceFacts = {
-    source: 'trace',
-    path: req.path,
-    realPath,
-    journalMode: decoder.sawShm ? 'wal' : decoder.sawDb ? 'rollback' : null,
-    how: launch ? 'launch' : 'attach',
-    window: { requestedMs: req.windowMs, tracedMs: Math.max(0, run.endedMs - run.startedMs), endedBy: run.endedBy },
-    processes,
-    lockCalls: decoder.lockCalls,
-    ignoredCalls: decoder.ignoredCalls,
-    unparsed,
-  };
-  if (launch) facts.command = [...req.command!];
-  return facts;
+  return targets.map((t, i): TraceFacts => {
+    const decoder = decoders[i]!;
+    const facts: TraceFacts = {
+      source: 'trace',
+      path: t.path,
+      realPath: t.realPath,
+      journalMode: decoder.sawShm ? 'wal' : decoder.sawDb ? 'rollback' : null,
+      how: launch ? 'launch' : 'attach',
+      window: { requestedMs: req.windowMs, tracedMs: Math.max(0, run.endedMs - run.startedMs), endedBy: run.endedBy },
+      processes: decoder.finish(run.endedMs, (pid) => known.get(pid) ?? identify(pid), launch ? [] : openers[i]!),
+      lockCalls: decoder.lockCalls,
+      ignoredCalls: decoder.ignoredCalls,
+      unparsed,
+    };
+    if (launch) facts.command = [...req.command!];
+    return facts;
+  });
 }
