@@ -35,11 +35,14 @@ export function registerTrace(program: Command, io: Io, setExit: (code: number) 
     .command('trace')
     .description("watch a running app's own lock calls with strace: its measured busy timeout, how its transactions begin, every BUSY (observes only; tracing slows the app while it runs)")
     .argument('<db>', 'the database file')
-    .argument('[command...]', 'after --: start this command under the tracer instead of attaching')
+    // The command after -- is read from the operands (not declared as an argument, so `lockscope --help` keeps its width).
+    .allowExcessArguments()
+    .addHelpText('after', '\nTo start the app under the tracer instead of attaching: lockscope trace <db> [options] -- <command…>')
     .option('--pid <pid>', 'attach to this process (repeatable; default: every process that has the database open)', collectPid)
     .option('--for <duration>', `how long to trace (default ${DEFAULT_TRACE_MS / 1000}s; with --, until the command ends or this long)`, durationMs('--for'));
   addOutputFlags(cmd);
-  cmd.action(async (db: string, command: string[], opts: TraceFlags) => {
+  cmd.action(async (db: string, opts: TraceFlags, self: Command) => {
+    const command = self.args.slice(1);
     const launch = command.length > 0;
     // Commander keeps the arguments as given (untyped): a command is taken only after --, never from a stray word.
     const raw = (program as unknown as { rawArgs?: string[] }).rawArgs ?? [];
