@@ -174,11 +174,12 @@ export function runStrace(opts: StraceOptions): Promise<StraceRun> {
       if (lineError !== null) return reject(lineError);
       if (denied.size > 0) {
         const [pid, why] = [...denied][0]!;
-        const reason = /not permitted/i.test(why) ? ptraceDeniedReason(pid) : why;
+        if (/No such process/i.test(why)) return reject(new TraceSetupError(`cannot attach to pid ${pid}: no such process (it ended, or the pid is wrong)`, 'NO_PROCESS'));
+        if (!/not permitted/i.test(why)) return reject(new TraceSetupError(`cannot attach to pid ${pid}: ${why}`, 'STRACE_FAILED'));
         return reject(
           new TraceSetupError(
-            `cannot attach to pid ${pid}: ptrace refused (${reason}); start the app under the tracer instead (lockscope trace <db> -- <command…>), or run lockscope as the app's user or as root`,
-            /not permitted/i.test(why) ? 'PTRACE_DENIED' : /No such process/i.test(why) ? 'NO_PROCESS' : 'STRACE_FAILED',
+            `cannot attach to pid ${pid}: ptrace refused (${ptraceDeniedReason(pid)}); start the app under the tracer instead (lockscope trace <db> -- <command…>), or run lockscope as the app's user or as root`,
+            'PTRACE_DENIED',
           ),
         );
       }
