@@ -20,7 +20,7 @@
  */
 import { percentileSorted } from '../../core/percentile.js';
 import type { SqliteLockName } from '../../core/facts.js';
-import { PENDING_BYTE, RESERVED_BYTE, SHARED_FIRST, SHARED_LAST, SHM_DMS_BYTE, SHM_READ0_BYTE, SHM_WRITE_BYTE } from '../proc/lock-table.js';
+import { PENDING_BYTE, RESERVED_BYTE, SHARED_FIRST, SHARED_LAST, SHM_LOCK_NAMES, SHM_WRITE_BYTE } from '../proc/lock-table.js';
 import type { BusyEvent, DurationStats, MeasuredBusyTimeout, TracedProcess, WriteHold } from './facts.js';
 import type { LockCall, SleepCall, TraceCall } from './strace-line.js';
 
@@ -35,19 +35,7 @@ const LONGEST_WRITES = 3;
 type Role = 'db' | 'shm';
 type Held = 'r' | 'w';
 
-/** The lock bytes a state key names: db `pending`/`reserved`/`shared` (the 510-byte range); shm one per byte. */
-const SHM_NAMES: readonly [number, SqliteLockName][] = [
-  [SHM_WRITE_BYTE, 'wal-write'],
-  [SHM_WRITE_BYTE + 1, 'wal-checkpoint'],
-  [SHM_WRITE_BYTE + 2, 'wal-recover'],
-  [SHM_READ0_BYTE, 'wal-read-0'],
-  [SHM_READ0_BYTE + 1, 'wal-read-1'],
-  [SHM_READ0_BYTE + 2, 'wal-read-2'],
-  [SHM_READ0_BYTE + 3, 'wal-read-3'],
-  [SHM_READ0_BYTE + 4, 'wal-read-4'],
-  [SHM_DMS_BYTE, 'wal-dms'],
-];
-
+/** State keys: db `pending`/`reserved`/`shared` (the 510-byte range); on -shm one per lock byte, named as `lockscope locks` names them. */
 function covered(role: Role, start: number, len: number): string[] {
   const last = len === 0 ? Number.POSITIVE_INFINITY : start + len - 1;
   const hit = (first: number, end: number) => start <= end && last >= first;
@@ -58,7 +46,7 @@ function covered(role: Role, start: number, len: number): string[] {
     if (hit(SHARED_FIRST, SHARED_LAST)) out.push('db:shared');
     return out;
   }
-  return SHM_NAMES.filter(([b]) => hit(b, b)).map(([, n]) => `shm:${n}`);
+  return SHM_LOCK_NAMES.filter(([b]) => hit(b, b)).map(([, n]) => `shm:${n}`);
 }
 
 interface Sequence {
