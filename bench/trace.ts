@@ -1,8 +1,9 @@
 /**
  * `npm run bench -- trace`: what `lockscope trace` costs the app it watches. Two python3 sqlite3 writers commit
  * small transactions on one WAL database (contending for the write lock, so the busy handler runs too): as fast
- * as they can, then at a fixed 200 transactions a second each; once untraced and once with `lockscope trace`
- * attached for the whole run. Prints commits per second, the p99 commit latency and the traced/untraced ratios.
+ * as they can, then at a fixed 200 transactions a second each; untraced, with `lockscope trace` attached (-p: every
+ * system call of the app stops it), and started under `lockscope trace -- app` (--seccomp-bpf: only the traced calls
+ * stop it). Prints commits per second, the p99 commit latency and the traced/untraced ratios.
  * Asserts nothing: the README quotes the numbers.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -24,33 +25,70 @@ function tracerPid(pid: number): number {
   return Number(/^TracerPid:\s+(\d+)/m.exec(status)?.[1] ?? 0);
 }
 
-async function once(db: string, rate: number, traced: boolean): Promise<{ perSecond: number; p99Ms: number }> {
-  const apps: Holder[] = [];
-  for (let i = 0; i < WRITERS; i += 1) apps.push(await waitReady(spawn('python3', [APP, db, String(SECONDS), String(rate)], { stdio: ['pipe', 'pipe', 'pipe'] }), 'trace bench app'));
-  const trace = traced ? spawn(process.execPath, [BIN, 'trace', db, '--for', `${SECONDS + 10}s`, '--json'], { stdio: ['ignore', 'pipe', 'ignore'] }) : null;
-  const report = trace ? new Promise<string>((resolve) => {
-    let out = '';
-    trace.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    trace.on('close', () => resolve(out));
-  }) : null;
-  if (traced) await waitFor(() => (apps.every((a) => tracerPid(a.pid) !== 0) ? true : undefined), 'strace attached', 15_000);
-  const results = apps.map(
-    (a) =>
-      new Promise<{ n: number; p99: number }>((resolve) =>
-        createInterface({ input: a.child.stdout }).on('line', (line) => {
-          const m = /^DONE (\d+) ([\d.]+)/.exec(line);
-          if (m) resolve({ n: Number(m[1]), p99: Number(m[2]) });
-        }),
-      ),
+type Arm = 'untraced' | 'attached' | 'launched';
+interface Result {
+  perSecond: number;
+  p99Ms: number;
+}
+
+/** A result line of the app ("DONE <commits> <p99 ms>") on `stream`. */
+function doneLine(stream: NodeJS.ReadableStream): Promise<{ n: number; p99: number }> {
+  return new Promise((resolve) =>
+    createInterface({ input: stream }).on('line', (line) => {
+      const m = /^DONE (\d+) ([\d.]+)/.exec(line);
+      if (m) resolve({ n: Number(m[1]), p99: Number(m[2]) });
+    }),
   );
-  for (const a of apps) a.child.stdin.write('go\n');
-  const done = await Promise.all(results);
-  for (const a of apps) a.child.stdin.end();
-  if (trace) {
-    trace.kill('SIGINT');
-    await report;
+}
+
+async function once(db: string, rate: number, arm: Arm): Promise<Result> {
+  const appArgs = [APP, db, String(SECONDS), String(rate)];
+  let results: Promise<{ n: number; p99: number }>[];
+  let stop: () => Promise<void>;
+  if (arm === 'launched') {
+    // `lockscope trace db -- app`: strace starts each app, with --seccomp-bpf (stops only at the traced calls).
+    // The app reads lockscope's stdin and writes to lockscope's stderr.
+    const runs = Array.from({ length: WRITERS }, () => spawn(process.execPath, [BIN, 'trace', db, '--for', `${SECONDS + 30}s`, '--json', '--', 'python3', ...appArgs], { stdio: ['pipe', 'ignore', 'pipe'] }));
+    await Promise.all(
+      runs.map(
+        (r) =>
+          new Promise<void>((resolve) => {
+            let err = '';
+            const onData = (d: Buffer) => {
+              err += d.toString();
+              if (!err.includes('READY')) return;
+              r.stderr!.off('data', onData);
+              resolve();
+            };
+            r.stderr!.on('data', onData);
+          }),
+      ),
+    );
+    results = runs.map((r) => doneLine(r.stderr!));
+    for (const r of runs) r.stdin!.write('go\n');
+    stop = async () => {
+      await Promise.all(runs.map((r) => new Promise<void>((resolve) => {
+        r.once('close', () => resolve());
+        r.stdin!.end();
+      })));
+    };
+  } else {
+    const apps: Holder[] = [];
+    for (let i = 0; i < WRITERS; i += 1) apps.push(await waitReady(spawn('python3', appArgs, { stdio: ['pipe', 'pipe', 'pipe'] }), 'trace bench app'));
+    const trace = arm === 'attached' ? spawn(process.execPath, [BIN, 'trace', db, '--for', `${SECONDS + 30}s`, '--json'], { stdio: ['ignore', 'ignore', 'ignore'] }) : null;
+    const closed = trace ? new Promise<void>((resolve) => trace.on('close', () => resolve())) : null;
+    if (trace) await waitFor(() => (apps.every((a) => tracerPid(a.pid) !== 0) ? true : undefined), 'strace attached', 15_000);
+    results = apps.map((a) => doneLine(a.child.stdout));
+    for (const a of apps) a.child.stdin.write('go\n');
+    stop = async () => {
+      for (const a of apps) a.child.stdin.end();
+      trace?.kill('SIGINT');
+      await closed;
+      await Promise.all(apps.map((a) => a.stop()));
+    };
   }
-  await Promise.all(apps.map((a) => a.stop()));
+  const done = await Promise.all(results);
+  await stop();
   return { perSecond: done.reduce((s, d) => s + d.n, 0) / SECONDS, p99Ms: Math.max(...done.map((d) => d.p99)) };
 }
 
@@ -66,17 +104,16 @@ export async function run(): Promise<void> {
     try {
       const db = join(dir, 'app.db');
       spawnSync('python3', ['-c', `import sqlite3; c = sqlite3.connect(${JSON.stringify(db)}); c.execute("PRAGMA journal_mode=WAL"); c.execute("CREATE TABLE bench(x)"); c.commit()`]);
-      // Alternated, median of three each: the machine is shared and noisy.
-      const plains: { perSecond: number; p99Ms: number }[] = [];
-      const traceds: { perSecond: number; p99Ms: number }[] = [];
-      for (let i = 0; i < ROUNDS; i += 1) {
-        plains.push(await once(db, rate, false));
-        traceds.push(await once(db, rate, true));
+      // Alternated, median of ROUNDS each: the machine is shared and noisy.
+      const arms: Record<Arm, Result[]> = { untraced: [], attached: [], launched: [] };
+      for (let i = 0; i < ROUNDS; i += 1) for (const arm of Object.keys(arms) as Arm[]) arms[arm].push(await once(db, rate, arm));
+      const mid = (xs: Result[]): Result => ({ perSecond: median(xs.map((x) => x.perSecond)), p99Ms: median(xs.map((x) => x.p99Ms)) });
+      const plain = mid(arms.untraced);
+      console.log(`  ${label}: untraced ${plain.perSecond.toFixed(0)} tx/s, p99 commit ${plain.p99Ms.toFixed(2)} ms`);
+      for (const arm of ['attached', 'launched'] as const) {
+        const r = mid(arms[arm]);
+        console.log(`    ${arm.padEnd(9)} ${r.perSecond.toFixed(0).padStart(6)} tx/s (throughput ratio ${(r.perSecond / plain.perSecond).toFixed(2)}), p99 commit ${r.p99Ms.toFixed(2)} ms (ratio ${(r.p99Ms / plain.p99Ms).toFixed(1)})`);
       }
-      const mid = (xs: { perSecond: number; p99Ms: number }[]) => ({ perSecond: median(xs.map((x) => x.perSecond)), p99Ms: median(xs.map((x) => x.p99Ms)) });
-      const plain = mid(plains);
-      const traced = mid(traceds);
-      console.log(`  ${label.padEnd(22)} untraced ${plain.perSecond.toFixed(0).padStart(6)} tx/s p99 ${plain.p99Ms.toFixed(2).padStart(7)} ms · traced ${traced.perSecond.toFixed(0).padStart(6)} tx/s p99 ${traced.p99Ms.toFixed(2).padStart(7)} ms · throughput ratio ${(traced.perSecond / plain.perSecond).toFixed(2)}, p99 ratio ${(traced.p99Ms / plain.p99Ms).toFixed(2)}`);
     } finally {
       removeDir(dir);
     }
