@@ -125,3 +125,19 @@ describe('the lock decoder', () => {
     expect(p!.busyTimeout).toEqual({ kind: 'zero', sequences: MAX_BUSY_EVENTS_PER_PROCESS + 20 });
   });
 });
+
+describe('the end of the window', () => {
+  it('a sleep cut by the detach still counts, and a refusal at the very end is still waiting, not given up', () => {
+    const reader = new StraceLineReader();
+    const r = reader.read(`10  ${(T0 + 1).toFixed(6)} clock_nanosleep(CLOCK_REALTIME, 0, {tv_sec=0, tv_nsec=100000000},  <detached ...>`);
+    expect(r).toEqual({ call: { kind: 'sleep', tid: 10, t: T0 + 1, ms: 100 } });
+    const decoder = new LockDecoder({ dbPath: DB, shmPath: SHM, startMs: T0 * 1000 });
+    for (const l of [line.lock(10, 59_950, 'shm', 'RDLCK', 124, 1), line.lock(10, 59_951, 'shm', 'WRLCK', 120, 1, false)]) {
+      const c = reader.read(l);
+      if ('call' in c) decoder.feed(c.call);
+    }
+    const [p] = decoder.finish(T0 * 1000 + 60_000, () => ({ command: null, runtime: 'other' }), []);
+    expect(p!.busy[0]).toMatchObject({ outcome: 'in-progress' });
+    expect(p!.busyTimeout).toBeNull();
+  });
+});

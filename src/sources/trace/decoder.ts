@@ -31,6 +31,8 @@ export const BUSY_HANDLER_DELAYS_MS = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 
 export const MAX_BUSY_EVENTS_PER_PROCESS = 500;
 const MAX_SAMPLES = 100_000;
 const LONGEST_WRITES = 3;
+/** A refusal this close to the end of the window may still be followed by a sleep: it is not called given up. */
+const END_SLACK_S = 0.15;
 
 type Role = 'db' | 'shm';
 type Held = 'r' | 'w';
@@ -433,8 +435,10 @@ export class LockDecoder {
       for (const [tid, thread] of p.threads) {
         const seq = thread.open;
         if (!seq) continue;
-        // Refused, and no busy-handler sleep after it: the statement already had its SQLITE_BUSY.
-        this.close(p, tid, thread, seq.sleptSinceAttempt ? 'in-progress' : 'gave-up', seq.sleptSinceAttempt ? endT : seq.lastAttemptT);
+        // Refused, and no busy-handler sleep after it: the statement already had its SQLITE_BUSY — unless the
+        // refusal came so close to the end that the sleep may simply not have been seen.
+        const cut = seq.sleptSinceAttempt || endT - seq.lastAttemptT < END_SLACK_S;
+        this.close(p, tid, thread, cut ? 'in-progress' : 'gave-up', cut ? endT : seq.lastAttemptT);
       }
       if (p.writeSince) this.endWrite(p, endT, true);
       out.push(this.processFacts(p, identify(p.pid)));

@@ -36,6 +36,8 @@ const PREFIX = /^(?:\[pid\s+)?(\d+)\]?\s+(\d+\.\d+)\s+(.*)$/;
 const FCNTL = /^fcntl\((\d+)<(.*)>, F_(?:SETLK|SETLKW|SETLK64|SETLKW64), \{l_type=F_(RDLCK|WRLCK|UNLCK), l_whence=SEEK_SET, l_start=(-?\d+), l_len=(-?\d+)(?:, l_pid=\d+)?\}\)\s+= (-?\d+)(?: (E[A-Z]+))?/;
 const SLEEP = /^(?:clock_nanosleep(?:_time64)?\([A-Z_]+, 0, |nanosleep\()\{tv_sec=(\d+), tv_nsec=(\d+)\}/;
 const UNFINISHED = ' <unfinished ...>';
+/** A call in progress when strace detached (the end of the window): printed once, with its arguments. */
+const DETACHED = / ?<detached \.\.\.>$/;
 const RESUMED = /^<\.\.\. [a-z_0-9]+ resumed>/;
 
 /** strace -y prints a path with C escapes for bytes it does not print as they are. */
@@ -103,8 +105,8 @@ export class StraceLineReader {
     const t = Number(m[2]);
     let body = m[3]!;
     if (body.startsWith('+++') || body.startsWith('---')) return { ignored: true };
-    if (body.endsWith(UNFINISHED)) {
-      const head = body.slice(0, -UNFINISHED.length);
+    if (body.endsWith(UNFINISHED) || DETACHED.test(body)) {
+      const head = body.endsWith(UNFINISHED) ? body.slice(0, -UNFINISHED.length) : body.replace(DETACHED, '');
       // A sleep's request is complete before it blocks: decode it now.
       if (!head.startsWith('fcntl(')) {
         const call = parseCall(tid, t, head);

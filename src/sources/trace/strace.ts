@@ -43,6 +43,8 @@ export interface StraceRun {
 
 export interface StraceOptions {
   pids?: readonly number[];
+  /** The pids were found, not named: one that ended before strace reached it is skipped, not an error. */
+  foundPids?: boolean;
   command?: readonly string[];
   windowMs: number;
   signal?: AbortSignal;
@@ -153,10 +155,11 @@ export function runStrace(opts: StraceOptions): Promise<StraceRun> {
       } else {
         if (messages.length < 20) messages.push(line.replace(/^strace: /, ''));
         const deny = /^strace: attach: ptrace\(PTRACE_SEIZE, (\d+)\): (.*)$/.exec(line);
-        if (deny) denied.set(Number(deny[1]), deny[2]!);
+        if (deny && opts.foundPids && /No such process/i.test(deny[2]!)) wanted.delete(Number(deny[1]));
+        else if (deny) denied.set(Number(deny[1]), deny[2]!);
       }
       if (!launch && started === null && [...wanted].every((p) => attached.has(p) || denied.has(p))) {
-        if (denied.size > 0) {
+        if (denied.size > 0 || wanted.size === 0) {
           // Refused for one of them: report it and trace nothing (a partial trace would read as "no contention").
           stop('error');
         } else begin();
@@ -182,6 +185,9 @@ export function runStrace(opts: StraceOptions): Promise<StraceRun> {
             'PTRACE_DENIED',
           ),
         );
+      }
+      if (started === null && wanted.size === 0 && !launch) {
+        return reject(new TraceSetupError('every process that had the database open ended before strace reached it', 'NO_PROCESS'));
       }
       if (started === null) {
         return reject(new TraceSetupError(`strace could not start tracing: ${messages[0] ?? 'it exited at once'}`, 'STRACE_FAILED'));

@@ -128,6 +128,7 @@ export async function traceDatabases(req: Omit<TraceRequest, 'path'> & { paths: 
   let unparsed = 0;
   const run = await runStrace({
     pids,
+    foundPids: given.length === 0,
     command: req.command,
     windowMs: req.windowMs,
     signal: req.signal,
