@@ -53,10 +53,11 @@ describe('the strace line reader', () => {
     expect(r).toEqual({ call: { kind: 'lock', tid: 7, t: T0 + 0.0001, path: SHM, type: 'write', start: 120, len: 1, ok: false, errno: 'EAGAIN' } });
   });
 
-  it('ignores other fcntl commands, exits and signals; counts what it cannot read', () => {
+  it('ignores other fcntl commands and signals, reads thread exits; counts what it cannot read', () => {
     const reader = new StraceLineReader();
     expect(reader.read(`7 ${T0}.1 fcntl(3</srv/app.db>, F_GETFL) = 0x8002 (flags O_RDWR|O_LARGEFILE)`)).toEqual({ ignored: true });
-    expect(reader.read(`7 ${T0}.1 +++ exited with 0 +++`)).toEqual({ ignored: true });
+    expect(reader.read(`7 ${T0}.1 +++ exited with 0 +++`)).toEqual({ call: { kind: 'exit', tid: 7, t: T0 + 0.1 } });
+    expect(reader.read(`7 ${T0}.1 --- SIGCHLD {si_signo=SIGCHLD} ---`)).toEqual({ ignored: true });
     expect(reader.read('garbage')).toEqual({ unparsed: true });
   });
 

@@ -200,6 +200,7 @@ export class LockDecoder {
   feed(call: TraceCall): void {
     this.lastT = Math.max(this.lastT, call.t);
     if (call.kind === 'sleep') return this.sleep(call);
+    if (call.kind === 'exit') return this.exit(call.tid);
     const role: Role | null = call.path === this.options.dbPath ? 'db' : call.path === this.options.shmPath ? 'shm' : null;
     if (!role) {
       this.ignoredCalls += 1;
@@ -209,6 +210,15 @@ export class LockDecoder {
     if (role === 'shm') this.sawShm = true;
     else this.sawDb = true;
     this.lock(call, role);
+  }
+
+  /** A thread ended: a refusal with no sleep after it was its last (given up); one it was sleeping on never ended. */
+  private exit(tid: number): void {
+    const p = this.procs.get(this.pidOf(tid));
+    const thread = p?.threads.get(tid);
+    const seq = thread?.open;
+    if (!p || !thread || !seq) return;
+    this.close(p, tid, thread, seq.sleptSinceAttempt ? 'in-progress' : 'gave-up', seq.lastAttemptT);
   }
 
   private sleep(call: SleepCall): void {

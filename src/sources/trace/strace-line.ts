@@ -30,7 +30,14 @@ export interface SleepCall {
   ms: number;
 }
 
-export type TraceCall = LockCall | SleepCall;
+/** A thread ended (`+++ exited with N +++`, `+++ killed by SIG… +++`): its waits are over. */
+export interface ExitCall {
+  kind: 'exit';
+  tid: number;
+  t: number;
+}
+
+export type TraceCall = LockCall | SleepCall | ExitCall;
 
 const PREFIX = /^(?:\[pid\s+)?(\d+)\]?\s+(\d+\.\d+)\s+(.*)$/;
 const FCNTL = /^fcntl\((\d+)<(.*)>, F_(?:SETLK|SETLKW|SETLK64|SETLKW64), \{l_type=F_(RDLCK|WRLCK|UNLCK), l_whence=SEEK_SET, l_start=(-?\d+), l_len=(-?\d+)(?:, l_pid=\d+)?\}\)\s+= (-?\d+)(?: (E[A-Z]+))?/;
@@ -104,6 +111,7 @@ export class StraceLineReader {
     const tid = Number(m[1]);
     const t = Number(m[2]);
     let body = m[3]!;
+    if (body.startsWith('+++ exited') || body.startsWith('+++ killed')) return { call: { kind: 'exit', tid, t } };
     if (body.startsWith('+++') || body.startsWith('---')) return { ignored: true };
     if (body.endsWith(UNFINISHED) || DETACHED.test(body)) {
       const head = body.endsWith(UNFINISHED) ? body.slice(0, -UNFINISHED.length) : body.replace(DETACHED, '');
