@@ -19,6 +19,9 @@ import { createInterface } from 'node:readline';
 /** strace's -e: the lock calls and the sleeps of SQLite's busy handler (a regex, so names absent on this architecture are no error). */
 export const TRACE_EXPR = 'trace=/^(fcntl|fcntl64|clock_nanosleep|clock_nanosleep_time64|nanosleep)$';
 
+/** How long strace may take to attach to every process before lockscope gives up (and strace detaches). */
+const ATTACH_TIMEOUT_MS = 10_000;
+
 /** A problem that stops the trace before it starts: one line for the user, exit 2. */
 export class TraceSetupError extends Error {
   constructor(
@@ -35,8 +38,6 @@ export interface StraceRun {
   /** Epoch ms when tracing began (all attached, or the command started) and ended. */
   startedMs: number;
   endedMs: number;
-  /** The started command's pid (launch form). */
-  launchedPid?: number;
   /** strace's own complaints, for the error case. */
   messages: string[];
 }
@@ -134,6 +135,7 @@ export function runStrace(opts: StraceOptions): Promise<StraceRun> {
         settled = true;
         opts.signal?.removeEventListener('abort', onAbort);
         if (timer) clearTimeout(timer);
+        clearTimeout(attachGuard);
         reject(spawnError);
       }
     });
@@ -166,8 +168,16 @@ export function runStrace(opts: StraceOptions): Promise<StraceRun> {
       }
     });
     if (launch) child.once('spawn', begin);
+    // Attaching takes milliseconds; a process that cannot be seized (stuck in the kernel) must not hang lockscope.
+    let attachTimedOut = false;
+    const attachGuard = setTimeout(() => {
+      if (started !== null) return;
+      attachTimedOut = true;
+      stop('error');
+    }, ATTACH_TIMEOUT_MS);
 
     child.on('close', () => {
+      clearTimeout(attachGuard);
       opts.signal?.removeEventListener('abort', onAbort);
       if (timer) clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
@@ -189,10 +199,12 @@ export function runStrace(opts: StraceOptions): Promise<StraceRun> {
       if (started === null && wanted.size === 0 && !launch) {
         return reject(new TraceSetupError('every process that had the database open ended before strace reached it', 'NO_PROCESS'));
       }
+      if (started === null && endedBy === 'signal') return reject(new TraceSetupError('interrupted before strace had attached: nothing was traced', 'STRACE_FAILED'));
+      if (started === null && attachTimedOut) return reject(new TraceSetupError(`strace did not attach to every process within ${ATTACH_TIMEOUT_MS / 1000} s: nothing was traced`, 'STRACE_FAILED'));
       if (started === null) {
         return reject(new TraceSetupError(`strace could not start tracing: ${messages[0] ?? 'it exited at once'}`, 'STRACE_FAILED'));
       }
-      resolve({ endedBy: endedBy ?? 'exited', startedMs: started, endedMs: Date.now(), ...(launch && child.pid ? { launchedPid: child.pid } : {}), messages });
+      resolve({ endedBy: endedBy ?? 'exited', startedMs: started, endedMs: Date.now(), messages });
     });
   });
 }
