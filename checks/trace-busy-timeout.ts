@@ -74,7 +74,7 @@ export default defineCheck({
       };
     }
     if (measured.length > 0) {
-      const words = measured.map((p) => (p.busyTimeout.kind === 'measured' ? `${processWords(p)}: busy_timeout ≈ ${ms(p.busyTimeout.ms)} (gave up ${p.busyTimeout.sequences} time(s) after ${formatMs(p.busyTimeout.spanMs)})` : '')).join('; ');
+      const words = measured.map((p) => (p.busyTimeout.kind === 'measured' ? `${processWords(p)}: busy_timeout ≈ ${ms(p.busyTimeout.ms)} (gave up ${p.busyTimeout.sequences} time(s) after ${formatMs(p.busyTimeout.spanMs)})${p.busyTimeout.otherMs.length ? `, other connections ${p.busyTimeout.otherMs.map(ms).join(', ')}` : ''}` : '')).join('; ');
       return { status: 'pass', messageId: 'measured', message: `Measured from the busy handler's sleeps before it gave up: ${words}.`, evidence };
     }
     const bounds = seen.map((p) => (p.busyTimeout.kind === 'lower-bound' ? `${processWords(p)} waited ${ms(p.busyTimeout.ms)} in its busy handler` : '')).filter(Boolean);

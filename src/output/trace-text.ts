@@ -21,7 +21,7 @@ function busyTimeoutWords(p: TracedProcess): string {
   if (!b) return 'busy_timeout not seen (never refused)';
   switch (b.kind) {
     case 'measured':
-      return `busy_timeout ≈ ${ms(b.ms)} (gave up after ${ms(b.spanMs)}, ${b.sequences}×)`;
+      return `busy_timeout ≈ ${ms(b.ms)} (gave up after ${ms(b.spanMs)}, ${b.sequences}×)${b.otherMs.length ? `; other connections ${b.otherMs.map(ms).join(', ')}` : ''}`;
     case 'lower-bound':
       return `busy_timeout ≥ ${ms(b.ms)} (the longest wait whose sleeps were all seen, or one that began before tracing)`;
     case 'zero':

@@ -8,14 +8,14 @@ const run = (...processes: TracedProcess[]) => runCheck(check, makeTraceFacts(pr
 
 describe('trace-busy-timeout', () => {
   it('passes with the measured value when a process gave up after retrying for at least minMs', () => {
-    const f = run(makeProcess({ busyTimeout: { kind: 'measured', ms: 1500, spanMs: 1519, sequences: 2, tid: 4242 } }));
+    const f = run(makeProcess({ busyTimeout: { kind: 'measured', ms: 1500, spanMs: 1519, sequences: 2, tid: 4242, otherMs: [] } }));
     expect(f.status).toBe('pass');
     expect(f.messageId).toBe('measured');
     expect(f.message).toMatch(/busy_timeout ≈ 1,500 ms \(gave up 2 time\(s\) after 1\.52 s\)/);
   });
 
   it('fails when a process gave up after retrying for less than minMs, naming it, with its runtime\'s fixes', () => {
-    const f = run(makeProcess({ pid: 7, command: 'node app.js', runtime: 'node', busyTimeout: { kind: 'measured', ms: 200, spanMs: 230, sequences: 1, tid: 7 } }), makeProcess({ busyTimeout: { kind: 'measured', ms: 5000, spanMs: 5100, sequences: 1, tid: 4242 } }));
+    const f = run(makeProcess({ pid: 7, command: 'node app.js', runtime: 'node', busyTimeout: { kind: 'measured', ms: 200, spanMs: 230, sequences: 1, tid: 7, otherMs: [] } }), makeProcess({ busyTimeout: { kind: 'measured', ms: 5000, spanMs: 5100, sequences: 1, tid: 4242, otherMs: [] } }));
     expect(f.status).toBe('fail');
     expect(f.messageId).toBe('small');
     expect(f.evidence).toMatchObject({ pid: 7, busyTimeoutMs: 200, minMs: 1000 });
@@ -56,7 +56,7 @@ describe('trace-busy-timeout', () => {
   });
 
   it('minMs can be lowered', () => {
-    const f = runCheck(check, makeTraceFacts([makeProcess({ busyTimeout: { kind: 'measured', ms: 200, spanMs: 230, sequences: 1, tid: 1 } })]), { app: {}, thresholds: { 'trace-busy-timeout': { minMs: 100 } } })!;
+    const f = runCheck(check, makeTraceFacts([makeProcess({ busyTimeout: { kind: 'measured', ms: 200, spanMs: 230, sequences: 1, tid: 1, otherMs: [] } })]), { app: {}, thresholds: { 'trace-busy-timeout': { minMs: 100 } } })!;
     expect(f.status).toBe('pass');
   });
 });

@@ -31,7 +31,7 @@ describe('trace text', () => {
         command: 'python3 app.py \u001b[31m',
         busy: events,
         busyCounts: { acquired: 0, gaveUpAtOnce: 0, gaveUpAfterRetry: 7, inProgress: 0 },
-        busyTimeout: { kind: 'measured', ms: 1500, spanMs: 1519, sequences: 7, tid: 4242 },
+        busyTimeout: { kind: 'measured', ms: 1500, spanMs: 1519, sequences: 7, tid: 4242, otherMs: [] },
         modes: { writeFirst: 7, readThenWrite: 0, ambiguous: 0 },
       }),
     ]);

@@ -48,7 +48,7 @@ describe('audit --trace', () => {
 
   it('a declared setting wins over the observed one; a wait that ended with the lock is not given as the timeout', () => {
     const facts = makeTraceFacts([
-      makeProcess({ pid: 5, busyTimeout: { kind: 'measured', ms: 300, spanMs: 460, sequences: 1, tid: 5 }, modes: { writeFirst: 1, readThenWrite: 1, ambiguous: 0 }, busy: [busyEvent()] }),
+      makeProcess({ pid: 5, busyTimeout: { kind: 'measured', ms: 300, spanMs: 460, sequences: 1, tid: 5, otherMs: [] }, modes: { writeFirst: 1, readThenWrite: 1, ambiguous: 0 }, busy: [busyEvent()] }),
     ]);
     const app = withObserved({ busyTimeoutMs: 5000, origins: { busyTimeoutMs: { kind: 'declared', via: 'flag' } } }, facts);
     expect(app.busyTimeoutMs).toBe(5000);

@@ -142,3 +142,12 @@ describe('the end of the window', () => {
     expect(p!.busyTimeout).toBeNull();
   });
 });
+
+describe('several connections in one process', () => {
+  it('gives the busy timeout of the one that gives up soonest, and the others', () => {
+    const short = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 72]; // 300 ms
+    const long = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100, ...Array<number>(11).fill(100), 72]; // 1,500 ms
+    const [p] = decode([...walRetry(10, 1000, long, 'gave-up'), ...walRetry(10, 5000, short, 'gave-up')]);
+    expect(p!.busyTimeout).toMatchObject({ kind: 'measured', ms: 300, sequences: 1, otherMs: [1500] });
+  });
+});

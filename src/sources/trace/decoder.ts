@@ -487,12 +487,11 @@ export class LockDecoder {
 
 function busyTimeoutOf(p: ProcessState): MeasuredBusyTimeout | null {
   if (p.gaveUpSlept.length > 0) {
-    // Each sequence that gave up spent busy_timeout exactly; the most frequent value (the smallest on a tie).
-    const freq = new Map<number, number>();
-    for (const g of p.gaveUpSlept) freq.set(g.ms, (freq.get(g.ms) ?? 0) + 1);
-    const ms = [...freq].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]![0];
+    // Each sequence that gave up spent its connection's busy_timeout exactly; the smallest gives up soonest.
+    const values = [...new Set(p.gaveUpSlept.map((g) => g.ms))].sort((a, b) => a - b);
+    const ms = values[0]!;
     const sample = p.gaveUpSlept.find((g) => g.ms === ms)!;
-    return { kind: 'measured', ms, spanMs: sample.spanMs, sequences: p.gaveUpSlept.length, tid: sample.tid };
+    return { kind: 'measured', ms, spanMs: sample.spanMs, sequences: p.gaveUpSlept.filter((g) => g.ms === ms).length, tid: sample.tid, otherMs: values.slice(1) };
   }
   if (p.lowerBoundMs > 0) return { kind: 'lower-bound', ms: round(p.lowerBoundMs) };
   if (p.atOnceNoRead > 0) return { kind: 'zero', sequences: p.atOnceNoRead };

@@ -50,8 +50,12 @@ export interface DurationStats {
 
 /** The busy timeout as measured from outside, per process. */
 export type MeasuredBusyTimeout =
-  /** A retry sequence that gave up: the busy handler's sleeps add up to busy_timeout exactly. */
-  | { kind: 'measured'; ms: number; spanMs: number; sequences: number; tid: number }
+  /**
+   * Retry sequences that gave up: the busy handler's sleeps add up to busy_timeout exactly. `ms` is the smallest
+   * (the connection that gives up soonest), `sequences` how many gave up after it, `otherMs` the other values seen
+   * (other connections of the process), `spanMs` the wall time of one of them (slowed by tracing).
+   */
+  | { kind: 'measured'; ms: number; spanMs: number; sequences: number; tid: number; otherMs: number[] }
   /** Only waits that succeeded, or that began before tracing did: busy_timeout is at least this long. */
   | { kind: 'lower-bound'; ms: number }
   /** A refusal outside any transaction was given up at once: no busy handler, busy_timeout 0. */
