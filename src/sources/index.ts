@@ -5,7 +5,7 @@ import { sqliteSource } from './sqlite/source.js';
 import { traceSource } from './trace/source.js';
 
 // The trace source claims no entry (its targets are a database plus processes): its place in the list does not matter.
-export const SOURCES: readonly Source[] = [sqliteSource, traceSource as unknown as Source];
+export const SOURCES: readonly Source[] = [sqliteSource, traceSource];
 
 /** The source that gathered these facts. */
 export function sourceOf(facts: SourceFacts): Source {
