@@ -151,3 +151,24 @@ describe('several connections in one process', () => {
     expect(p!.busyTimeout).toMatchObject({ kind: 'measured', ms: 300, sequences: 1, otherMs: [1500] });
   });
 });
+
+describe('what was held before tracing began (/proc/locks)', () => {
+  it('names the holder of a refused lock, counts its hold from the start, and drops a lock gone by the attach', () => {
+    const decoder = new LockDecoder({ dbPath: DB, shmPath: SHM, startMs: T0 * 1000 });
+    const writer = { pid: 20, role: 'shm' as const, type: 'write' as const, start: 120, end: 120 };
+    const reader = { pid: 21, role: 'shm' as const, type: 'read' as const, start: 124, end: 124 };
+    decoder.seed([writer, reader], false);
+    decoder.seed([writer], true); // the reader let go before strace attached
+    const lines = new StraceLineReader();
+    for (const l of walRetry(10, 1000, [1, 2, 5], 'gave-up')) {
+      const c = lines.read(l);
+      if ('call' in c) decoder.feed(c.call);
+    }
+    const procs = decoder.finish(T0 * 1000 + 60_000, () => ({ command: null, runtime: 'other' }), []);
+    const app = procs.find((p) => p.pid === 10)!;
+    expect(app.busy[0]!.heldBy).toEqual([20]);
+    const holder = procs.find((p) => p.pid === 20)!;
+    expect(holder.longestWrites[0]).toMatchObject({ heldMs: 60_000, open: true, beganBeforeTrace: true });
+    expect(procs.find((p) => p.pid === 21)?.readTransactions ?? 0).toBe(0);
+  });
+});

@@ -32,10 +32,8 @@ function expectReleased(pid: number): void {
 }
 
 describe('lockscope trace: the busy timeout measured from outside', () => {
-  it.each([
-    ['python', 'wal', 'wal-write'],
-    ['node', 'delete', 'rb-reserved'],
-  ] as const)('%s app, %s mode, timeout=1.5 s blocked by a writer: measured 1,500 ms ±10 %%, after retrying, with the holder named', async (stack, mode, state) => {
+  /** One app with `timeout=1.5` blocked by a holder of the write lock, traced; the report's JSON and the pids. */
+  async function blockedApp(stack: 'python' | 'node', mode: 'wal' | 'delete', state: 'wal-write' | 'rb-reserved') {
     const path = db(mode);
     const holder = await holdState(path, state);
     holders.push(holder);
@@ -44,22 +42,28 @@ describe('lockscope trace: the busy timeout measured from outside', () => {
     const trace = startCli(['trace', path, '--for', '20s', '--json']);
     await waitTraced([app.pid, holder.pid]);
     const r = await app.go();
-    expect(r.result).toBe('busy');
     await app.end();
     await holder.stop();
-    const out = await trace.done;
-    expect(out.code, out.stderr).toBe(0);
-    const p = processOf(out.stdout, app.pid);
-    expect(p.busyTimeout.kind).toBe('measured');
-    expect(p.busyTimeout.ms).toBeGreaterThanOrEqual(1350);
-    expect(p.busyTimeout.ms).toBeLessThanOrEqual(1650);
-    const gaveUp = p.busy.filter((e: { outcome: string }) => e.outcome === 'gave-up');
-    expect(gaveUp).toHaveLength(1);
-    expect(gaveUp[0]).toMatchObject({ kind: 'after-retry', lock: mode === 'wal' ? 'wal-write' : 'reserved', pid: app.pid, heldBy: [holder.pid] });
-    expect(p.modes.writeFirst).toBe(1);
-    const report = JSON.parse(out.stdout);
-    const finding = report.databases[0].findings.find((f: { id: string }) => f.id === 'trace-busy-timeout');
-    expect(finding).toMatchObject({ status: 'pass', messageId: 'measured' });
+    return { result: r.result, out: await trace.done, app, holder, mode };
+  }
+
+  it('python WAL and better-sqlite3 rollback apps with timeout=1.5 s blocked by a writer: measured 1,500 ms ±10 %, after retrying, with the holder named', async () => {
+    // Both at once (two databases, two traces): each takes the 1.5 s its timeout takes.
+    const runs = await Promise.all([blockedApp('python', 'wal', 'wal-write'), blockedApp('node', 'delete', 'rb-reserved')]);
+    for (const { result, out, app, holder, mode } of runs) {
+      expect(result).toBe('busy');
+      expect(out.code, out.stderr).toBe(0);
+      const p = processOf(out.stdout, app.pid);
+      expect(p.busyTimeout.kind).toBe('measured');
+      expect(p.busyTimeout.ms).toBeGreaterThanOrEqual(1350);
+      expect(p.busyTimeout.ms).toBeLessThanOrEqual(1650);
+      const gaveUp = p.busy.filter((e: { outcome: string }) => e.outcome === 'gave-up');
+      expect(gaveUp).toHaveLength(1);
+      expect(gaveUp[0]).toMatchObject({ kind: 'after-retry', lock: mode === 'wal' ? 'wal-write' : 'reserved', pid: app.pid, heldBy: [holder.pid] });
+      expect(p.modes.writeFirst).toBe(1);
+      const finding = JSON.parse(out.stdout).databases[0].findings.find((f: { id: string }) => f.id === 'trace-busy-timeout');
+      expect(finding).toMatchObject({ status: 'pass', messageId: 'measured' });
+    }
   }, 30_000);
 });
 
@@ -123,27 +127,29 @@ describe('lockscope trace: how transactions begin, per process, two stacks at on
 });
 
 describe('lockscope trace: it only observes, and always lets go', () => {
-  it.each([
-    ['the window ends', null, 0],
-    ['Ctrl-C', 'SIGINT', 130],
-    ['SIGTERM', 'SIGTERM', 143],
-  ] as const)('when %s, strace detaches: the app is not left stopped or traced, and goes on working', async (_when, signal, exit) => {
-    const path = db('wal');
-    const app = await startApp('python', path, ['write:5', 'write:5']);
-    holders.push(app);
-    const trace = startCli(['trace', path, '--for', signal ? '30s' : '1s', '--json']);
-    await waitTraced([app.pid]);
-    expect((await app.go()).result).toBe('ok');
-    if (signal) trace.child.kill(signal);
-    const out = await trace.done;
-    expect(out.code, out.stderr).toBe(exit);
-    expectReleased(app.pid);
-    const facts = JSON.parse(out.stdout).databases[0].facts;
-    expect(facts.window.endedBy).toBe(signal ? 'signal' : 'window');
-    expect(processOf(out.stdout, app.pid).writeHolds.count).toBe(1);
-    if (signal) expect(out.stderr).toMatch(new RegExp(`interrupted by ${signal}: strace detached`));
-    // Untraced now, it runs as before.
-    expect((await app.go()).result).toBe('ok');
+  it('when the window ends, on Ctrl-C and on SIGTERM, strace detaches: the app is not left stopped or traced, and goes on working', async () => {
+    // The three endings at once, each on its own database and app.
+    const ending = async (signal: 'SIGINT' | 'SIGTERM' | null, exit: number) => {
+      const path = join(tempDir('lockscope-trace-end-'), 'app.db');
+      buildDatabase(path, { journalMode: 'wal', rows: 5 });
+      python(path, 'c = sqlite3.connect(db); c.execute("CREATE TABLE lockscope_hold(x)"); c.commit(); c.close()');
+      const app = await startApp('python', path, ['write:5', 'write:5']);
+      holders.push(app);
+      const trace = startCli(['trace', path, '--for', signal ? '30s' : '1s', '--json']);
+      await waitTraced([app.pid]);
+      expect((await app.go()).result).toBe('ok');
+      if (signal) trace.child.kill(signal);
+      const out = await trace.done;
+      expect(out.code, `${signal ?? 'window'}: ${out.stderr}`).toBe(exit);
+      expectReleased(app.pid);
+      const facts = JSON.parse(out.stdout).databases[0].facts;
+      expect(facts.window.endedBy).toBe(signal ? 'signal' : 'window');
+      expect(processOf(out.stdout, app.pid).writeHolds.count).toBe(1);
+      if (signal) expect(out.stderr).toMatch(new RegExp(`interrupted by ${signal}: strace detached`));
+      // Untraced now, it runs as before.
+      expect((await app.go()).result).toBe('ok');
+    };
+    await Promise.all([ending(null, 0), ending('SIGINT', 130), ending('SIGTERM', 143)]);
   }, 30_000);
 
   it('starts a command under the tracer after --: its busy timeout is measured the same way', async () => {

@@ -35,6 +35,16 @@ const LONGEST_WRITES = 3;
 const END_SLACK_S = 0.15;
 
 type Role = 'db' | 'shm';
+
+/** One /proc/locks line of a traced process on the db or -shm, for `seed`. */
+export interface HeldLock {
+  pid: number;
+  role: Role;
+  type: 'read' | 'write';
+  start: number;
+  /** Inclusive; null = to the end of the file. */
+  end: number | null;
+}
 type Held = 'r' | 'w';
 
 /** State keys: db `pending`/`reserved`/`shared` (the 510-byte range); on -shm one per lock byte, named as `lockscope locks` names them. */
@@ -91,6 +101,8 @@ class ProcessState {
   writeSince: { tid: number; t: number; beforeTrace?: boolean } | null = null;
   /** Keys a decoded call has set or cleared: a /proc/locks snapshot read later does not override them. */
   touched = new Set<string>();
+  /** Keys set from a /proc/locks snapshot (not by a call). */
+  seeded = new Set<string>();
   writeHoldMs: number[] = [];
   longest: WriteHold[] = [];
   closed: Closed[] = [];
@@ -160,20 +172,41 @@ export class LockDecoder {
   constructor(private readonly options: DecoderOptions) {}
 
   /**
-   * The locks a traced process held when tracing began, from a /proc/locks snapshot (its lines on the db and
-   * -shm): who holds what before any call is seen, so a refusal can name its holder and a write hold that began
-   * earlier is counted from the start. A key a decoded call already changed keeps what the call said.
+   * The locks the traced processes held as tracing began, from /proc/locks (their lines on the db and -shm): who
+   * holds what before any call is seen, so a refusal can name its holder and a write hold that began earlier is
+   * counted from the start. Read twice: before strace starts (a refusal may be decoded before the attach is
+   * confirmed) and once it has attached; a lock the second snapshot no longer shows was let go unseen and is
+   * dropped. A key a decoded call changed keeps what the call said.
    */
-  seed(pid: number, role: Role, type: 'read' | 'write', start: number, end: number | null): void {
-    const p = this.proc(pid);
-    const len = end === null ? 0 : end - start + 1;
-    for (const k of covered(role, start, len)) {
-      if (p.touched.has(k)) continue;
-      p.held.set(k, type === 'write' ? 'w' : 'r');
-      if (role === 'shm') this.sawShm = true;
-      const writeKey = role === 'shm' ? 'shm:wal-write' : 'db:reserved';
-      if (k === writeKey && type === 'write' && !p.writeSince) p.writeSince = { tid: pid, t: this.options.startMs / 1000, beforeTrace: true };
+  seed(snapshot: readonly HeldLock[], final: boolean): void {
+    const present = new Map<number, Map<string, Held>>();
+    for (const l of snapshot) {
+      const keys = present.get(l.pid) ?? new Map<string, Held>();
+      present.set(l.pid, keys);
+      for (const k of covered(l.role, l.start, l.end === null ? 0 : l.end - l.start + 1)) keys.set(k, l.type === 'write' ? 'w' : 'r');
+      if (l.role === 'shm') this.sawShm = true;
     }
+    if (final) {
+      for (const p of this.procs.values()) {
+        for (const k of p.seeded) {
+          if (p.touched.has(k) || present.get(p.pid)?.has(k)) continue;
+          p.held.delete(k);
+          p.seeded.delete(k);
+          if (p.writeSince?.beforeTrace && (k === 'shm:wal-write' || k === 'db:reserved')) p.writeSince = null;
+        }
+      }
+    }
+    for (const [pid, keys] of present) {
+      const p = this.proc(pid);
+      for (const [k, mode] of keys) {
+        if (p.touched.has(k)) continue;
+        p.held.set(k, mode);
+        p.seeded.add(k);
+        if ((k === 'shm:wal-write' || k === 'db:reserved') && mode === 'w' && !p.writeSince) p.writeSince = { tid: pid, t: this.options.startMs / 1000, beforeTrace: true };
+      }
+    }
+    // The hold that began before tracing counts from the start of the window.
+    if (final) for (const p of this.procs.values()) if (p.writeSince?.beforeTrace) p.writeSince.t = this.options.startMs / 1000;
   }
 
   private pidOf(tid: number): number {

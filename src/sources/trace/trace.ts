@@ -9,7 +9,7 @@ import { type FileTarget, scanOpenFiles } from '../proc/holders.js';
 import { locksOnInode, readProcLocks } from '../proc/lock-table.js';
 import type { RawLock } from '../../core/facts.js';
 import { classifyRuntime, processArgv, processCommand, processExe } from '../proc/processes.js';
-import { LockDecoder } from './decoder.js';
+import { type HeldLock, LockDecoder } from './decoder.js';
 import type { TraceFacts, TracedProcess } from './facts.js';
 import { StraceLineReader } from './strace-line.js';
 import { TraceSetupError, runStrace, tgidOf } from './strace.js';
@@ -65,22 +65,24 @@ export function processesWithDatabase(realPath: string, shmPath: string): number
   return [...scan.byPid.keys()].sort((a, b) => a - b);
 }
 
-/** What the traced processes held when tracing began, from /proc/locks (nothing when it cannot be read). */
-function seedFromLockTable(decoder: LockDecoder, realPath: string, shmPath: string, pids: ReadonlySet<number>): void {
+/** What the traced processes hold now on the db and -shm, from /proc/locks (nothing when it cannot be read). */
+function lockSnapshot(realPath: string, shmPath: string, pids: ReadonlySet<number>): HeldLock[] {
   let table: RawLock[];
   try {
     table = readProcLocks();
   } catch {
-    return;
+    return [];
   }
+  const out: HeldLock[] = [];
   for (const [role, p] of [['db', realPath], ['shm', shmPath]] as const) {
     const st = statSync(p, { bigint: true, throwIfNoEntry: false });
     if (!st) continue;
     for (const l of locksOnInode(table, deviceString(st.dev), st.ino.toString())) {
       if (l.waiting || l.lockClass !== 'POSIX' || !pids.has(l.pid)) continue;
-      decoder.seed(l.pid, role, l.type === 'WRITE' ? 'write' : 'read', l.start, l.end);
+      out.push({ pid: l.pid, role, type: l.type === 'WRITE' ? 'write' : 'read', start: l.start, end: l.end });
     }
   }
+  return out;
 }
 
 function identify(pid: number): { command: string | null; runtime: TracedProcess['runtime'] } {
@@ -124,6 +126,7 @@ export async function traceDatabases(req: Omit<TraceRequest, 'path'> & { paths: 
     return pid;
   };
   const decoders = targets.map((t) => new LockDecoder({ dbPath: t.realPath, shmPath: t.shmPath, startMs: Date.now(), tgidOf: tgidOfTid }));
+  decoders.forEach((d, i) => d.seed(lockSnapshot(targets[i]!.realPath, targets[i]!.shmPath, new Set(openers[i])), false));
   const reader = new StraceLineReader();
   let unparsed = 0;
   const run = await runStrace({
@@ -136,7 +139,7 @@ export async function traceDatabases(req: Omit<TraceRequest, 'path'> & { paths: 
     onStart: (startedMs) => {
       decoders.forEach((d, i) => {
         d.setStart(startedMs);
-        seedFromLockTable(d, targets[i]!.realPath, targets[i]!.shmPath, new Set(openers[i]));
+        d.seed(lockSnapshot(targets[i]!.realPath, targets[i]!.shmPath, new Set(openers[i])), true);
       });
     },
     onLine: (line) => {
