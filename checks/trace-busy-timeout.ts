@@ -68,7 +68,7 @@ export default defineCheck({
       return {
         status: 'warn',
         messageId: 'at-once-only',
-        message: `${processWords(atOnce)} was refused the write lock ${atOnce.busyTimeout.sequences} time(s) and gave up at once each time while it held a read lock, and never retried: either its busy_timeout is 0, or each was a deferred transaction upgrading from read to write (no timeout helps those). Lock calls cannot tell the two apart; trace-upgrade-trap says more when the same process also retries.`,
+        message: `${processWords(atOnce)} was refused the write lock ${atOnce.busyTimeout.sequences} time(s) and gave up at once each time, and never retried: either its busy_timeout is 0, or each was a deferred transaction upgrading from read to write (no timeout helps those). Lock calls cannot tell the two apart; trace-upgrade-trap says more when the same process also retries.`,
         evidence: { ...evidence, pid: atOnce.pid },
         fixes: fixesFor(busyTimeoutFixes(5000), [atOnce]),
       };

@@ -26,7 +26,7 @@ export default defineCheck({
       return {
         status: 'fail',
         messageId: 'trapped',
-        message: `Write locks refused at once while the process kept its read lock, although its busy handler retried other waits (busy_timeout > 0): ${words}. These are deferred transactions that read, then tried to write while another connection held the write lock or had committed since their snapshot; SQLite does not call the busy handler for them (btree.c), so no busy timeout helps. Start transactions that may write with BEGIN IMMEDIATE.`,
+        message: `Write locks refused at once while the process kept its read lock, on threads whose busy handler retried other waits (busy_timeout > 0): ${words}. These are deferred transactions that read, then tried to write while another connection held the write lock or had committed since their snapshot; SQLite does not call the busy handler for them (btree.c), so no busy timeout helps. Start transactions that may write with BEGIN IMMEDIATE.`,
         evidence: { ...evidence, pids: trapped.map((p) => p.pid) },
         fixes: fixesFor(immediateTransactionFixes(), trapped),
       };
@@ -37,7 +37,7 @@ export default defineCheck({
       return {
         status: 'warn',
         messageId: 'at-once-with-read',
-        message: `Write locks refused at once while the process held a read lock, and the process never retried a wait: ${words}. Either its busy_timeout is 0 (BEGIN IMMEDIATE failing at once), or these are deferred transactions upgrading from read to write; lock calls alone cannot tell which. Set a busy timeout and start write transactions with BEGIN IMMEDIATE: that fixes both.`,
+        message: `Write locks refused at once, on threads never seen retrying a wait: ${words}. Either its busy_timeout is 0 (BEGIN IMMEDIATE failing at once), or these are deferred transactions upgrading from read to write; lock calls alone cannot tell which. Set a busy timeout and start write transactions with BEGIN IMMEDIATE: that fixes both.`,
         evidence: { ...evidence, pids: ambiguous.map((p) => p.pid) },
         fixes: [...fixesFor(immediateTransactionFixes(), ambiguous), ...fixesFor(busyTimeoutFixes(5000), ambiguous)],
       };

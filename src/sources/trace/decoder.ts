@@ -112,11 +112,11 @@ class ProcessState {
   /** Given-up sequences with sleeps: their sleeps summed (busy_timeout exactly). */
   gaveUpSlept: { ms: number; spanMs: number; tid: number }[] = [];
   lowerBoundMs = 0;
-  atOnceNoRead = 0;
-  retriedAnywhere = false;
+  /** Read acquisitions (rollback SHARED) given up at once: no busy handler, busy_timeout 0. */
+  atOnceRead = 0;
   writeFirst = 0;
-  /** At-once write refusals with a read lock held, per thread: classified when the window ends. */
-  atOnceWithRead: number[] = [];
+  /** At-once write refusals, by thread and whether a read lock was held: classified when the window ends. */
+  atOnceWrites: { tid: number; heldReadLock: boolean }[] = [];
   bestRun: { tid: number; count: number; firstT: number; lastT: number } | null = null;
 
   constructor(readonly pid: number) {}
@@ -438,7 +438,6 @@ export class LockDecoder {
     if (seq.partial) event.beganBeforeTrace = true;
     if (seq.sleeps > 0) {
       thread.retried = true;
-      p.retriedAnywhere = true;
       if (seq.type === 'write' && (seq.lock === 'wal-write' || seq.lock === 'reserved')) p.writeFirst += 1;
     }
     if (outcome === 'acquired') {
@@ -449,8 +448,8 @@ export class LockDecoder {
     } else if (outcome === 'gave-up') {
       if (kind === 'at-once') {
         p.counts.gaveUpAtOnce += 1;
-        if (seq.type === 'write' && seq.heldReadLock) p.atOnceWithRead.push(tid);
-        else p.atOnceNoRead += 1;
+        if (seq.type === 'write') p.atOnceWrites.push({ tid, heldReadLock: seq.heldReadLock });
+        else p.atOnceRead += 1;
       } else {
         p.counts.gaveUpAfterRetry += 1;
         // A sequence seen only in part spent more than its seen sleeps: a lower bound, not the timeout.
@@ -492,10 +491,13 @@ export class LockDecoder {
   private processFacts(p: ProcessState, who: { command: string | null; runtime: TracedProcess['runtime'] }): TracedProcess {
     let readThenWrite = 0;
     let ambiguous = 0;
-    for (const tid of p.atOnceWithRead) {
+    for (const { tid, heldReadLock } of p.atOnceWrites) {
       // A thread whose busy handler retried elsewhere has busy_timeout > 0, so a write refused at once while it
       // kept a read lock was refused without the handler: an upgrade from a read transaction.
-      if (p.threads.get(tid)?.retried || p.retriedAnywhere) readThenWrite += 1;
+      // The same thread, not just the process: connections of one process can have different timeouts. And a
+      // write attempt always comes after a read lock, but a process's connections share theirs (one fcntl for
+      // all), so one not seen is no proof there was none: counted as ambiguous, never as busy_timeout 0.
+      if (heldReadLock && p.threads.get(tid)?.retried) readThenWrite += 1;
       else ambiguous += 1;
     }
     return {
@@ -527,7 +529,7 @@ function busyTimeoutOf(p: ProcessState): MeasuredBusyTimeout | null {
     return { kind: 'measured', ms, spanMs: sample.spanMs, sequences: p.gaveUpSlept.filter((g) => g.ms === ms).length, tid: sample.tid, otherMs: values.slice(1) };
   }
   if (p.lowerBoundMs > 0) return { kind: 'lower-bound', ms: round(p.lowerBoundMs) };
-  if (p.atOnceNoRead > 0) return { kind: 'zero', sequences: p.atOnceNoRead };
-  if (p.atOnceWithRead.length > 0) return { kind: 'at-once-only', sequences: p.atOnceWithRead.length };
+  if (p.atOnceRead > 0) return { kind: 'zero', sequences: p.atOnceRead };
+  if (p.atOnceWrites.length > 0) return { kind: 'at-once-only', sequences: p.atOnceWrites.length };
   return null;
 }

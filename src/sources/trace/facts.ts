@@ -60,16 +60,16 @@ export type MeasuredBusyTimeout =
   | { kind: 'lower-bound'; ms: number }
   /** A refusal outside any transaction was given up at once: no busy handler, busy_timeout 0. */
   | { kind: 'zero'; sequences: number }
-  /** Only at-once refusals while a read lock was held: busy_timeout 0, or upgrades from read transactions; lock calls cannot tell which. */
+  /** Only write refusals given up at once: busy_timeout 0, or upgrades from read transactions; lock calls cannot tell which. */
   | { kind: 'at-once-only'; sequences: number };
 
 /** What the refused write attempts say about how transactions begin. */
 export interface ObservedModes {
   /** Refused write attempts the busy handler retried: the transaction began at the write (BEGIN IMMEDIATE, or a driver's BEGIN right before the write). */
   writeFirst: number;
-  /** Write attempts refused at once while the process kept a read lock, in a thread whose busy handler was seen retrying: deferred transactions that read, then tried to write (the upgrade trap). */
+  /** Write attempts refused at once while the process kept a read lock, on a thread whose busy handler was seen retrying: deferred transactions that read, then tried to write (the upgrade trap). */
   readThenWrite: number;
-  /** Refused at once while a read lock was held, with no retry seen from that process: either of the two. */
+  /** Write attempts refused at once otherwise (no retry seen on that thread, or no read lock seen): busy_timeout 0 or the trap. */
   ambiguous: number;
 }
 

@@ -5,7 +5,7 @@
  *   refusal outside any transaction was given up at once; a wait that succeeded is only a lower bound, not given.
  *   Several processes: the smallest, the one that fails first.
  * - transaction mode: `deferred` when a process was seen in the upgrade trap (a write refused at once while it
- *   kept its read lock, in a process whose busy handler retried elsewhere). Write-first observations are not
+ *   kept its read lock, on a thread whose busy handler retried elsewhere). Write-first observations are not
  *   given as `immediate`: they cover only the transactions that met contention in the window, and the audit
  *   would then pass every transaction of the app.
  */
