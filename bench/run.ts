@@ -13,6 +13,7 @@ const BENCHES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   fidelity: () => import('./fidelity.js'),
   checkpoint: () => import('./checkpoint.js'),
   postgres: () => import('./postgres.js'),
+  trace: () => import('./trace.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

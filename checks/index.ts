@@ -27,6 +27,11 @@ import stressUpgradeTrap from './stress-upgrade-trap.js';
 import sqliteVersion from './sqlite-version.js';
 import staleWal from './stale-wal.js';
 import synchronous from './synchronous.js';
+import traceBusyTimeout from './trace-busy-timeout.js';
+import traceLockWaits from './trace-lock-waits.js';
+import traceLongWrite from './trace-long-write.js';
+import traceRetryStorm from './trace-retry-storm.js';
+import traceUpgradeTrap from './trace-upgrade-trap.js';
 import transactionMode from './transaction-mode.js';
 import walAutocheckpoint from './wal-autocheckpoint.js';
 import walSize from './wal-size.js';
@@ -87,6 +92,12 @@ export const REGISTRY: readonly AnyCheck[] = [
   pgPreparedTransactions,
   pgDeadlocks,
   pgDdlRace,
+  // Only with lockscope trace: what the app's own lock calls showed.
+  traceBusyTimeout,
+  traceUpgradeTrap,
+  traceLongWrite,
+  traceLockWaits,
+  traceRetryStorm,
 ];
 
 /** The categories, in the order `lockscope checks` lists them, with what each looks at. */
@@ -95,6 +106,7 @@ export const CATEGORIES: readonly { id: CheckCategory; title: string }[] = [
   { id: 'locks', title: 'who holds the locks, and how long (locks; hold times: locks --for)' },
   { id: 'checkpoint', title: 'what a checkpoint did (audit --checkpoint)' },
   { id: 'stress', title: 'what a stress run measured (stress, audit --stress)' },
+  { id: 'trace', title: "what a running app's own lock calls showed (trace)" },
 ];
 
 /** The checks of the given categories, in registry order. */

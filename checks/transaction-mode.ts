@@ -1,3 +1,4 @@
+import { describeOrigin } from '../src/core/model.js';
 import { defineCheck } from '../src/core/check.js';
 import { immediateTransactionFixes } from '../src/sources/sqlite/fixes.js';
 import { STACK_DEFAULTS, stackDefaults, stacksWithTransaction, upgradeTrapVerdict } from '../src/sources/sqlite/stacks.js';
@@ -74,7 +75,7 @@ export default defineCheck({
       return {
         status: 'fail',
         messageId: 'deferred-upgrade-trap',
-        message: `Transactions are deferred (declared --tx deferred) and ${app.writers !== undefined ? `${app.writers} connections write` : 'more than one connection may write (app.writers not declared)'}: a transaction that reads and then writes fails at once with ${busyCode} when another connection holds the write lock or has committed since its read, whatever the busy timeout: ${MECHANISM} (measured here: 0 ms with busy_timeout 5000 ms). ${NOT_TRAPPED} Begin read-then-write transactions with BEGIN IMMEDIATE.`,
+        message: `Transactions are deferred (${app.origins?.transactionMode?.kind === 'observed' || app.origins?.transactionMode?.kind === 'code' ? describeOrigin(app.origins.transactionMode) : 'declared --tx deferred'}) and ${app.writers !== undefined ? `${app.writers} connections write` : 'more than one connection may write (app.writers not declared)'}: a transaction that reads and then writes fails at once with ${busyCode} when another connection holds the write lock or has committed since its read, whatever the busy timeout: ${MECHANISM} (measured here: 0 ms with busy_timeout 5000 ms). ${NOT_TRAPPED} Begin read-then-write transactions with BEGIN IMMEDIATE.`,
         evidence,
         fixes,
       };

@@ -21,6 +21,7 @@ export const COMMANDS: readonly { names: readonly string[]; load: () => Promise<
   { names: ['init'], load: async () => (await import('./commands/init.js')).registerInit },
   { names: ['checks', 'explain'], load: async () => (await import('./commands/catalogue.js')).registerCatalogue },
   { names: ['stress'], load: async () => (await import('./commands/stress.js')).registerStress },
+  { names: ['trace'], load: async () => (await import('./commands/trace.js')).registerTrace },
 ];
 
 /** The modules `argv` needs: the named command's; audit's for anything else (a path, a flag); all for help. */

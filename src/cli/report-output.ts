@@ -4,7 +4,7 @@ import { REGISTRY } from '../../checks/index.js';
 import type { Io } from './io.js';
 import { escapeControl } from '../core/escape.js';
 import { loadCatalogue } from '../core/catalogue.js';
-import type { DatabaseReport, FixFilter, Report } from '../core/model.js';
+import { type DatabaseReport, type FixFilter, type Report, isFactsOf } from '../core/model.js';
 import { stackLine } from '../output/stack-line.js';
 import type { FailOn } from '../core/exit-code.js';
 import { type Format, type RenderOptions, formatGithubSummary, isFormat, renderReport } from '../output/index.js';
@@ -187,7 +187,7 @@ export function auditStressSections(io: Io, opts: OutputOptions): (db: DatabaseR
   const style = textStyle(opts, io);
   const layout = outputLayout(io, Boolean(opts.output));
   return (db: DatabaseReport) => {
-    const s = db.facts && 'stress' in db.facts ? db.facts.stress : undefined;
+    const s = db.facts && isFactsOf(db.facts, 'sqlite') ? db.facts.stress : undefined;
     if (!s) return [];
     const head = ['', style.bold('stress (scratch database, short run)')];
     return isGatherError(s) ? [...head, ...wrapHanging(style.yellow(escapeControl(s.error.message)), layout, '  ')] : [...head, ...stressTextSection(s, null, style, layout)];

@@ -55,7 +55,7 @@ export type ResultStatus = Exclude<Status, 'error'>;
 export type Severity = 'fail' | 'warn' | 'info';
 
 /** Which command runs a check (checks/index.ts CATEGORIES has the order and what each means). */
-export type CheckCategory = 'audit' | 'locks' | 'checkpoint' | 'stress';
+export type CheckCategory = 'audit' | 'locks' | 'checkpoint' | 'stress' | 'trace';
 
 export interface CheckContext<T extends string = string, O extends string = string, S extends SourceId = SourceId> {
   /** The app's connection settings (observed, found in its code, or declared; see SettingOrigin); undefined = not known. */

@@ -3,8 +3,11 @@ import type { SourceFacts } from '../core/model.js';
 import type { Source } from '../core/source.js';
 import { postgresSource } from './postgres/source.js';
 import { sqliteSource } from './sqlite/source.js';
+import { traceSource } from './trace/source.js';
 
-export const SOURCES: readonly Source[] = [postgresSource, sqliteSource];
+// PostgreSQL claims postgres:// URLs, SQLite every other non-URL entry; the trace source claims no entry (its
+// targets are a database plus processes), so its place in the list does not matter.
+export const SOURCES: readonly Source[] = [postgresSource, sqliteSource, traceSource];
 
 /** The source that gathered these facts. */
 export function sourceOf(facts: SourceFacts): Source {

@@ -7,9 +7,9 @@ import { escapeControl } from '../../core/escape.js';
 import { existsSync } from 'node:fs';
 import { type SavedSettings, savedStack } from '../facts-file.js';
 import { resolve as resolvePath } from 'node:path';
-import type { Report } from '../../core/model.js';
-import { type AppFlagValues, appSettingsFrom, millisecondsOrDuration, positiveInt, withOrigin } from '../options.js';
-import { MAX_WAIT_MS } from '../../core/units.js';
+import { type Report, isFactsOf } from '../../core/model.js';
+import { type AppFlagValues, appSettingsFrom, durationMs, millisecondsOrDuration, positiveInt, withOrigin } from '../options.js';
+import { MAX_RUN_MS, MAX_WAIT_MS } from '../../core/units.js';
 import { markInterrupted } from '../../core/report.js';
 import type { ThresholdOverrides } from '../../core/runner.js';
 import { loadCommandConfig, mergeApp, mergeThresholds } from '../config.js';
@@ -36,8 +36,9 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
     )
     .option('--stress', 'WRITES a scratch database next to each db: run a short stress (4 writers, 2 s, read-then-write, the declared settings) and add its findings')
     .option('--checkpoint-timeout <ms>', `busy wait of --checkpoint in ms, or with a unit (1s); at most 1h (blocks the app's writers while it waits)`, millisecondsOrDuration('--checkpoint-timeout', MAX_WAIT_MS), DEFAULT_CHECKPOINT_TIMEOUT_MS)
+    .option('--trace <duration>', "first watch the app's own lock calls for this long (lockscope trace: strace on the processes that have each database open) and use the busy timeout and transaction mode they show where the app declared none", durationMs('--trace', MAX_RUN_MS))
     .option('--writers <n>', "how many of the app's connections write concurrently (config app.writers): 1 rules out the deferred upgrade trap", positiveInt('--writers'))
-    .action(async (args: string[], flags: AppFlagValues & OutputOptions & FactsFlags & { config?: string; threshold?: ThresholdOverrides; checkpoint?: string; checkpointTimeout: number; stress?: boolean; stack?: Stack | 'all' }) => {
+    .action(async (args: string[], flags: AppFlagValues & OutputOptions & FactsFlags & { config?: string; threshold?: ThresholdOverrides; checkpoint?: string; checkpointTimeout: number; stress?: boolean; trace?: number; stack?: Stack | 'all' }) => {
       // opts.stack becomes the fix filter once the stack is chosen (src/cli/stack-choice.ts).
       const stackFlag = flags.stack;
       const opts = { ...flags, stack: undefined };
@@ -48,6 +49,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
           ...(opts.checkpoint !== undefined ? ['--checkpoint'] : []),
           ...(cmd.getOptionValueSource('checkpointTimeout') === 'cli' ? ['--checkpoint-timeout'] : []),
           ...(opts.stress ? ['--stress'] : []),
+          ...(opts.trace !== undefined ? ['--trace'] : []),
         ];
         if (!checkReplayFlags(opts, args, conflicts, io)) return setExit(2);
         const file = loadFactsFile(opts.fromFacts, 'audit', io);
@@ -55,7 +57,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         if (!checkOutputTarget(opts, file.databases.map((d) => d.path), io)) return setExit(2);
         // The stack of the flag, or else the one saved with the facts, or else the one detected around them.
         const info = chooseStack({ flag: stackFlag, saved: savedStack(file) }, file.databases.map((d) => d.path), io.cwd);
-        const extra = file.databases.some((d) => !d.error && 'stress' in d.facts && d.facts.stress) ? auditStressSections(io, opts) : undefined;
+        const extra = file.databases.some((d) => !d.error && isFactsOf(d.facts, 'sqlite') && d.facts.stress) ? auditStressSections(io, opts) : undefined;
         const done = replayStep(opts.fromFacts, io, () => {
           const report = applyMaxWarnings(withStack(replayAudit(file, { app: declared, stack: verdictStack(info), threshold: opts.threshold }, opts.failOn), info), opts);
           return { report, written: emitReport(report, { ...opts, stack: fixFilter(info) }, io, extra) };
@@ -63,6 +65,18 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         if (done === null) return setExit(2);
         reportErrors(done.report, io, opts);
         return setExit(done.written ? done.report.exitCode : 2);
+      }
+      if (opts.trace !== undefined) {
+        // Each database gets its own observed settings: the stress run and the saved facts take one set for all.
+        const clash = opts.stress ? '--stress' : opts.saveFacts !== undefined ? '--save-facts' : null;
+        if (clash) {
+          io.stderr(`lockscope: --trace and ${clash} cannot be combined: run the audit with --trace, and ${clash} in another run\n`);
+          return setExit(2);
+        }
+        if (opts.trace <= 0) {
+          io.stderr('lockscope: --trace must be longer than 0 (e.g. 10s)\n');
+          return setExit(2);
+        }
       }
       let checkpoint: AuditOptions['checkpoint'];
       if (opts.checkpoint !== undefined) {
@@ -129,6 +143,25 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
           // Cut short: the partial results, marked, with the exit code the process ends with (130, 143).
           return interrupted ? markInterrupted(r, interrupted) : r;
         });
+      } else if (opts.trace !== undefined) {
+        spinner?.stop();
+        const { TraceSetupError } = await import('../../sources/trace/strace.js');
+        const { auditWithTrace, traceForAudit, unobservedNotes } = await import('../trace-run.js');
+        let traced;
+        try {
+          traced = await traceForAudit(io, paths, opts.trace);
+        } catch (err) {
+          if (!(err instanceof TraceSetupError)) throw err;
+          io.stderr(`lockscope: --trace: ${escapeControl(err.message)}\n`);
+          return setExit(2);
+        }
+        report = await auditWithTrace(targets, options, traced.traced, opts.failOn);
+        for (const note of unobservedNotes(traced.traced)) io.stderr(`lockscope: ${escapeControl(note)}\n`);
+        if (traced.interrupted) {
+          interrupted = traced.interrupted;
+          // Cut short: the audit of what the shortened trace observed, marked, exiting 130/143.
+          report = markInterrupted(report, interrupted);
+        }
       } else {
         report = await runAudit(targets, options, opts.failOn);
         spinner?.stop();
@@ -143,7 +176,11 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
       }
       reportErrors(report, io, opts);
       if (interrupted) {
-        io.stderr(`lockscope: interrupted by ${interrupted}; the stress threads stopped and lockscope removed what it had created\n`);
+        io.stderr(
+          opts.trace !== undefined
+            ? `lockscope: interrupted by ${interrupted}: strace detached; the audit used what the shortened trace observed\n`
+            : `lockscope: interrupted by ${interrupted}; the stress threads stopped and lockscope removed what it had created\n`,
+        );
         return setExit(report.exitCode);
       }
       setExit(written ? report.exitCode : 2);

@@ -95,7 +95,8 @@ export function decodeDbLocks(locks: readonly RawLock[]): DecodedLock[] {
   return out;
 }
 
-const SHM_LOCK_NAMES: readonly [number, SqliteLockName][] = [
+/** Each -shm lock byte and its name (also the trace decoder's map). */
+export const SHM_LOCK_NAMES: readonly [number, SqliteLockName][] = [
   [SHM_WRITE_BYTE, 'wal-write'],
   [SHM_CHECKPOINT_BYTE, 'wal-checkpoint'],
   [SHM_RECOVER_BYTE, 'wal-recover'],
