@@ -4,7 +4,7 @@ import { REGISTRY } from '../../checks/index.js';
 import type { Io } from './io.js';
 import { escapeControl } from '../core/escape.js';
 import { loadCatalogue } from '../core/catalogue.js';
-import type { DatabaseReport, Report, Stack } from '../core/model.js';
+import { type DatabaseReport, type Report, type Stack, isFactsOf } from '../core/model.js';
 import type { FailOn } from '../core/exit-code.js';
 import { type Format, type RenderOptions, formatGithubSummary, isFormat, renderReport } from '../output/index.js';
 import { formatLocksText } from '../output/locks-text.js';
@@ -129,7 +129,7 @@ export function emitLocksReport(report: Report, opts: OutputOptions, io: Io): bo
 export function auditStressSections(io: Io, opts: OutputOptions): (db: DatabaseReport) => string[] {
   const style = makeStyle(colorLevel(io.env, io.stdoutIsTTY && !opts.output));
   return (db: DatabaseReport) => {
-    const s = db.facts?.stress;
+    const s = db.facts && isFactsOf(db.facts, 'sqlite') ? db.facts.stress : undefined;
     if (!s) return [];
     const head = ['', style.bold('stress (scratch database, short run)')];
     return isGatherError(s) ? [...head, `  ${style.yellow(escapeControl(s.error.message))}`] : [...head, ...stressTextSection(s, null, style)];

@@ -13,7 +13,7 @@ import type { AuditFacts, LockFacts, LockHolder, LockSampleFacts, SampledActivit
 import { isGatherError } from '../core/facts.js';
 import { shortLockName } from '../sources/proc/lock-table.js';
 import { formatAge, plural, processLabel, shortCommand, writeLockName } from '../sources/proc/holder-words.js';
-import type { DatabaseReport, Report } from '../core/model.js';
+import { type DatabaseReport, type Report, isFactsOf } from '../core/model.js';
 import { formatCount, formatMs } from '../core/units.js';
 import type { Style } from './style.js';
 import { type TextOptions, formatFinding, summaryLine } from './text.js';
@@ -165,7 +165,7 @@ function header(db: DatabaseReport, facts: AuditFacts | undefined, style: Style)
 
 function databaseSection(db: DatabaseReport, opts: TextOptions): string[] {
   const { style } = opts;
-  const facts = db.facts;
+  const facts = db.facts && isFactsOf(db.facts, 'sqlite') ? db.facts : undefined;
   const lines = [header(db, facts, style)];
   if (db.error) {
     lines.push(`${style.red('☠')} ${escapeControl(db.error.message)} ${style.dim(`[${db.error.code}]`)}`);

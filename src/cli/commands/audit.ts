@@ -6,7 +6,7 @@ import { escapeControl } from '../../core/escape.js';
 import { existsSync } from 'node:fs';
 import { type SavedSettings, savedStack } from '../facts-file.js';
 import { resolve as resolvePath } from 'node:path';
-import type { Report } from '../../core/model.js';
+import { type Report, isFactsOf } from '../../core/model.js';
 import { type AppFlagValues, appSettingsFrom, durationMs, positiveInt, withOrigin } from '../options.js';
 import type { ThresholdOverrides } from '../../core/runner.js';
 import { loadCommandConfig, mergeApp, mergeThresholds } from '../config.js';
@@ -47,7 +47,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         if (!checkOutputTarget(opts, file.databases.map((d) => d.path), io)) return setExit(2);
         // Fixes are shown for the stack of the flag, or else the one saved with the facts.
         const stack = opts.stack ?? savedStack(file);
-        const extra = file.databases.some((d) => !d.error && d.facts.stress) ? auditStressSections(io, opts) : undefined;
+        const extra = file.databases.some((d) => !d.error && isFactsOf(d.facts, 'sqlite') && d.facts.stress) ? auditStressSections(io, opts) : undefined;
         const done = replayStep(opts.fromFacts, io, () => {
           const report = replayAudit(file, { app: declared, stack: opts.stack, threshold: opts.threshold }, opts.failOn);
           return { report, written: emitReport(report, { ...opts, stack }, io, extra) };
