@@ -13,6 +13,11 @@ import hotJournal from './hot-journal.js';
 import journalMode from './journal-mode.js';
 import journalSizeLimit from './journal-size-limit.js';
 import networkFilesystem from './network-filesystem.js';
+import scanConnectionPerCall from './scan-connection-per-call.js';
+import scanDeferredTransactions from './scan-deferred-transactions.js';
+import scanInconsistentSettings from './scan-inconsistent-settings.js';
+import scanJournalModePerConnection from './scan-journal-mode-per-connection.js';
+import scanNoBusyTimeout from './scan-no-busy-timeout.js';
 import lockHolders from './lock-holders.js';
 import lockStall from './lock-stall.js';
 import lockVisibility from './lock-visibility.js';
@@ -66,6 +71,12 @@ export const REGISTRY: readonly AnyCheck[] = [
   stressStarvation,
   stressCheckpointStarvation,
   stressScratchFilesystem,
+  // Only lockscope scan (an app's code and config): each finding on its lines.
+  scanNoBusyTimeout,
+  scanDeferredTransactions,
+  scanInconsistentSettings,
+  scanConnectionPerCall,
+  scanJournalModePerConnection,
 ];
 
 /** The categories, in the order `lockscope checks` lists them, with what each looks at. */
@@ -74,6 +85,7 @@ export const CATEGORIES: readonly { id: CheckCategory; title: string }[] = [
   { id: 'locks', title: 'who holds the locks, and how long (locks; hold times: locks --for)' },
   { id: 'checkpoint', title: 'what a checkpoint did (audit --checkpoint)' },
   { id: 'stress', title: 'what a stress run measured (stress, audit --stress)' },
+  { id: 'scan', title: "the app's code and config: where it opens SQLite and how (scan)" },
 ];
 
 /** The checks of the given categories, in registry order. */

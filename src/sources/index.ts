@@ -1,9 +1,11 @@
 /** Every source of facts, in one list: adding a source is a folder under src/sources/ and one line here. */
 import type { SourceFacts } from '../core/model.js';
 import type { Source } from '../core/source.js';
+import { scanSource } from './scan/source.js';
 import { sqliteSource } from './sqlite/source.js';
 
-export const SOURCES: readonly Source[] = [sqliteSource];
+// The scan source claims no audit/locks entry (its folders are named to `lockscope scan` and `--app`).
+export const SOURCES: readonly Source[] = [sqliteSource, scanSource as unknown as Source];
 
 /** The source that gathered these facts. */
 export function sourceOf(facts: SourceFacts): Source {

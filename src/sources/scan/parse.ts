@@ -9,12 +9,18 @@ import { dirname, join } from 'node:path';
 import type { Language, Node, Parser, Tree } from '@vscode/tree-sitter-wasm';
 import type { FileKind } from './walk.js';
 
-export type { Node, Tree };
+export type { Node, Parser, Tree };
 export type CodeKind = Extract<FileKind, 'python' | 'javascript' | 'typescript' | 'tsx' | 'go' | 'ruby' | 'php'>;
 export const CODE_KINDS: readonly CodeKind[] = ['python', 'javascript', 'typescript', 'tsx', 'go', 'ruby', 'php'];
 
 type TreeSitter = typeof import('@vscode/tree-sitter-wasm');
 let loaded: Promise<Map<CodeKind, Parser>> | null = null;
+let ready: Map<CodeKind, Parser> | null = null;
+
+/** The grammars once loadGrammars() has resolved; null before. */
+export function loadedGrammars(): Map<CodeKind, Parser> | null {
+  return ready;
+}
 
 /** Loads the runtime and every grammar scan uses (once; later calls share it). */
 export function loadGrammars(): Promise<Map<CodeKind, Parser>> {
@@ -30,6 +36,7 @@ export function loadGrammars(): Promise<Map<CodeKind, Parser>> {
       parser.setLanguage(language);
       parsers.set(kind, parser);
     }
+    ready = parsers;
     return parsers;
   })();
   return loaded;

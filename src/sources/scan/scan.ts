@@ -11,7 +11,7 @@ import { scanDatabaseYml } from './config.js';
 import type { ConnectionSite, ScanFacts, TransactionSite } from './facts.js';
 import { goBindings, scanGo } from './go.js';
 import { type JsFileResult, jsBindings, jsTransaction, scanJs } from './js.js';
-import { type CodeKind, type Tree, loadGrammars } from './parse.js';
+import { type CodeKind, type Parser, type Tree, loadGrammars } from './parse.js';
 import { pythonBindings, scanPython } from './python.js';
 import { stackVersion } from './versions.js';
 import { type WalkCounts, walk } from './walk.js';
@@ -24,8 +24,13 @@ export function displayPath(root: string, rel: string): string {
 
 const JS_EXTS = ['', '.js', '.ts', '.mjs', '.cjs', '.tsx', '.jsx', '/index.js', '/index.ts'];
 
+/** Loads the grammars (once), then scans. */
 export async function scanTree(root: string, display: string, signal?: AbortSignal): Promise<ScanFacts> {
-  const parsers = await loadGrammars();
+  return scanWith(await loadGrammars(), root, display, signal);
+}
+
+/** Scans `root` (shown as `display`) with grammars already loaded: synchronous. */
+export function scanWith(parsers: Map<CodeKind, Parser>, root: string, display: string, signal?: AbortSignal): ScanFacts {
   const counts: WalkCounts = { skippedLarge: 0, skippedBinary: 0, skippedSymlinks: 0, skippedDirs: 0, skippedTestFiles: 0, bytes: 0 };
   const out: Extracted = { connections: [], transactions: [] };
   const jsFiles = new Map<string, JsFileResult>();

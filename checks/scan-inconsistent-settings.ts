@@ -1,0 +1,59 @@
+import { defineCheck } from '../src/core/check.js';
+import type { FindingLocation } from '../src/core/model.js';
+import type { ConnectionSite } from '../src/sources/scan/facts.js';
+
+/** The database a site opens, as a key: its literal path (without a leading ./), or the expression naming it. */
+export function databaseKey(c: ConnectionSite): string | null {
+  if ('literal' in c.database) return c.database.literal === ':memory:' ? null : c.database.literal.replace(/^(\.\/)+/, '');
+  return c.database.expression || null;
+}
+
+const SETTINGS = [
+  ['busy timeout', (c: ConnectionSite) => (c.busyTimeoutMs.state === 'unknown' ? undefined : `${c.busyTimeoutMs.value} ms`)],
+  ['transactions', (c: ConnectionSite) => (c.transactionMode.state === 'unknown' ? undefined : String(c.transactionMode.value))],
+  ['journal_mode', (c: ConnectionSite) => (c.journalMode.state === 'set-here' ? c.journalMode.value : 'not set')],
+  ['synchronous', (c: ConnectionSite) => (c.synchronous.state === 'set-here' ? c.synchronous.value : undefined)],
+] as const;
+
+export default defineCheck({
+  id: 'scan-inconsistent-settings',
+  title: 'Connections to the same database are configured alike',
+  failureTitle: 'Connections to the same database are configured differently',
+  description: 'Connection sites that open the same database path: whether their busy timeouts, transaction modes, journal_mode and synchronous agree.',
+  source: 'scan',
+  category: 'scan',
+  requires: ['connections'],
+  defaultSeverity: 'warn',
+  messages: { differ: ['warn'], consistent: ['pass'], 'no-shared-database': ['skip'] },
+  thresholds: {},
+  run({ connections }) {
+    const groups = new Map<string, ConnectionSite[]>();
+    for (const c of connections) {
+      const key = databaseKey(c);
+      if (key !== null) groups.set(key, [...(groups.get(key) ?? []), c]);
+    }
+    const shared = [...groups].filter(([, sites]) => sites.length > 1);
+    if (shared.length === 0) return { status: 'skip', messageId: 'no-shared-database', message: 'No database is opened from more than one place lockscope scan found.' };
+    const locations: FindingLocation[] = [];
+    const diffs: string[] = [];
+    for (const [db, sites] of shared) {
+      for (const [name, value] of SETTINGS) {
+        const values = sites.map((s) => value(s));
+        const known = new Set(values.filter((v) => v !== undefined));
+        if (known.size < 2) continue;
+        diffs.push(`${db}: ${name} ${sites.map((s, i) => `${values[i] ?? 'unknown'} at ${s.file}:${s.line}`).join(' vs ')}`);
+        sites.forEach((s, i) => locations.push({ file: s.file, line: s.line, message: `opens ${db} with ${name} ${values[i] ?? 'unknown'}; another site opens it with ${[...known].filter((k) => k !== values[i]).join(' / ')}` }));
+      }
+    }
+    const evidence = { sharedDatabases: shared.length, differences: diffs.length };
+    if (diffs.length === 0) return { status: 'pass', messageId: 'consistent', message: `${shared.length} database(s) opened from more than one place, with the same settings each time.`, evidence };
+    return {
+      status: 'warn',
+      messageId: 'differ',
+      message: `Connections to the same database differ (each connection keeps its own settings; the weakest decides who fails first): ${diffs.join('; ')}.`,
+      evidence,
+      fixes: [{ summary: 'Open the database in one place (one module, one set of options) and import that connection or factory everywhere else' }],
+      locations,
+    };
+  },
+});
