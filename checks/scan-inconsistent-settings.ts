@@ -10,7 +10,6 @@ export function databaseKey(c: ConnectionSite): string | null {
 
 const SETTINGS = [
   ['busy timeout', (c: ConnectionSite) => (c.busyTimeoutMs.state === 'unknown' ? undefined : `${c.busyTimeoutMs.value} ms`)],
-  ['transactions', (c: ConnectionSite) => (c.transactionMode.state === 'unknown' ? undefined : String(c.transactionMode.value))],
   ['journal_mode', (c: ConnectionSite) => (c.journalMode.state === 'set-here' ? c.journalMode.value : 'not set')],
   ['synchronous', (c: ConnectionSite) => (c.synchronous.state === 'set-here' ? c.synchronous.value : undefined)],
 ] as const;
@@ -19,7 +18,7 @@ export default defineCheck({
   id: 'scan-inconsistent-settings',
   title: 'Connections to the same database are configured alike',
   failureTitle: 'Connections to the same database are configured differently',
-  description: 'Connection sites that open the same database path: whether their busy timeouts, transaction modes, journal_mode and synchronous agree.',
+  description: 'Connection sites that open the same database path: whether their busy timeouts, journal_mode and synchronous agree.',
   source: 'scan',
   category: 'scan',
   requires: ['connections'],
