@@ -16,6 +16,7 @@ import { type FactsFlags, checkReplayFlags, checkSaveFactsTarget, loadFactsFile,
 import { type OutputOptions, auditStressSections, checkOutputTarget, emitReport, reportErrors } from '../report-output.js';
 import { startSpinner } from '../spinner.js';
 import { resolveTargets } from '../targets.js';
+import { type Discovered, discoverApp, showConflicts, withDiscovered } from '../app-discover.js';
 
 export function registerAudit(program: Command, io: Io, setExit: (code: number) => void): void {
   const cmd = program
@@ -31,8 +32,9 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
     )
     .option('--stress', 'WRITES a scratch database next to each db: run a short stress (4 writers, 2 s, read-then-write, the declared settings) and add its findings')
     .option('--checkpoint-timeout <ms>', `busy wait of --checkpoint (blocks the app's writers while it waits)`, durationMs('--checkpoint-timeout'), DEFAULT_CHECKPOINT_TIMEOUT_MS)
+    .option('--app <dir>', "the app's folder: take its busy timeout, transaction mode and synchronous from its code (lockscope scan) where not declared")
     .option('--writers <n>', "how many of the app's connections write concurrently (config app.writers): 1 rules out the deferred upgrade trap", positiveInt('--writers'))
-    .action(async (args: string[], opts: AppFlagValues & OutputOptions & FactsFlags & { config?: string; threshold?: ThresholdOverrides; checkpoint?: string; checkpointTimeout: number; stress?: boolean }) => {
+    .action(async (args: string[], opts: AppFlagValues & OutputOptions & FactsFlags & { config?: string; threshold?: ThresholdOverrides; checkpoint?: string; checkpointTimeout: number; stress?: boolean; app?: string }) => {
       // --writers is audit's (stress has a --writers of its own: its thread count).
       const declared = withOrigin(opts.writers !== undefined ? { ...appSettingsFrom(opts), writers: opts.writers } : appSettingsFrom(opts), { kind: 'declared', via: 'flag' });
       if (opts.fromFacts !== undefined) {
@@ -40,6 +42,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
           ...(opts.checkpoint !== undefined ? ['--checkpoint'] : []),
           ...(cmd.getOptionValueSource('checkpointTimeout') === 'cli' ? ['--checkpoint-timeout'] : []),
           ...(opts.stress ? ['--stress'] : []),
+          ...(opts.app !== undefined ? ['--app'] : []),
         ];
         if (!checkReplayFlags(opts, args, conflicts, io)) return setExit(2);
         const file = loadFactsFile(opts.fromFacts, 'audit', io);
@@ -84,9 +87,22 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         );
         return setExit(2);
       }
+      // --app, or the config's app.discover (relative to the config file): the settings the code gives.
+      const appDir = opts.app !== undefined ? { dir: resolvePath(io.cwd, opts.app), shown: opts.app } : config?.discover ? { dir: config.discover, shown: config.discover } : null;
+      let discovered: Discovered | undefined;
+      if (appDir) {
+        try {
+          discovered = await discoverApp(appDir.dir, appDir.shown);
+        } catch (err) {
+          const e = err as NodeJS.ErrnoException;
+          io.stderr(`lockscope: --app ${escapeControl(appDir.shown)}: ${e.code === 'ENOENT' ? 'no such directory' : e.code === 'ENOTDIR' ? 'not a directory' : escapeControl(e.message)}\n`);
+          return setExit(2);
+        }
+      }
+      const declaredApp = mergeApp(config?.app, declared);
       const spinner = await startSpinner(io, `auditing ${targets.length} database(s)`, Boolean(opts.json || opts.format === 'json'));
       const options: AuditOptions = {
-        app: mergeApp(config?.app, declared),
+        app: discovered ? withDiscovered(declaredApp, discovered) : declaredApp,
         thresholds: mergeThresholds(config?.thresholds, opts.threshold),
         severity: config?.severity ?? {},
         checkpoint,
@@ -119,6 +135,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         report = runAudit(targets, options, opts.failOn);
         spinner?.stop();
       }
+      if (discovered) showConflicts(report, declaredApp, discovered);
       const extra = opts.stress ? auditStressSections(io, opts) : undefined;
       let written = emitReport(report, { ...opts, stack }, io, extra);
       if (opts.saveFacts !== undefined) {
