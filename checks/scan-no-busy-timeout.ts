@@ -21,7 +21,7 @@ export default defineCheck({
     const unknown: FindingLocation[] = [];
     for (const c of connections) {
       const t = c.busyTimeoutMs;
-      const where = { file: c.file, line: t.state === 'set-here' ? t.line : c.line };
+      const where = { file: t.state === 'set-here' && t.file ? t.file : c.file, line: t.state === 'set-here' ? t.line : c.line };
       if (t.state === 'unknown') {
         unknown.push({ ...where, message: `${c.api} (${c.stack}): busy timeout not known: ${t.why}` });
         continue;
@@ -40,7 +40,7 @@ export default defineCheck({
       return { status: 'warn', messageId: 'small', message: `${small.length} of ${connections.length} connection sites wait less than ${thresholds.minMs} ms for a lock: ${small.map((l) => `${l.file}:${l.line}`).join(', ')}.`, evidence, fixes, locations: small };
     }
     if (unknown.length > 0) {
-      return { status: 'info', messageId: 'unknown', message: `${unknown.length} of ${connections.length} connection sites take their busy timeout from a value lockscope cannot read (an environment variable, a computed value, an unverified default); the others wait at least ${thresholds.minMs} ms.`, evidence, locations: unknown };
+      return { status: 'info', messageId: 'unknown', title: 'A connection in the code has a busy timeout lockscope cannot read', message: `${unknown.length} of ${connections.length} connection sites take their busy timeout from a value lockscope cannot read (an environment variable, a computed value, an unverified default); the others wait at least ${thresholds.minMs} ms.`, evidence, locations: unknown };
     }
     return { status: 'pass', messageId: 'ok', message: `All ${connections.length} connection sites wait at least ${thresholds.minMs} ms for a lock.`, evidence };
   },

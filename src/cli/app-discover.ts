@@ -34,7 +34,7 @@ export function settingsFromScan(facts: ScanFacts): Omit<Discovered, 'facts'> {
   const found: Record<Key, Candidate[]> = { busyTimeoutMs: [], transactionMode: [], synchronous: [] };
   for (const c of facts.connections) {
     const t = c.busyTimeoutMs;
-    if (t.state === 'set-here') found.busyTimeoutMs.push({ value: t.value, origin: { kind: 'code', file: c.file, line: t.line, detail: `${c.api}` } });
+    if (t.state === 'set-here') found.busyTimeoutMs.push({ value: t.value, origin: { kind: 'code', file: t.file ?? c.file, line: t.line, detail: `${c.api}` } });
     else if (t.state === 'driver-default') found.busyTimeoutMs.push({ value: t.value, origin: { kind: 'code', file: c.file, line: c.line, detail: `${c.api} sets none: ${c.stack}'s default` } });
     const s = c.synchronous;
     if (s.state === 'set-here' && SYNC.has(s.value)) found.synchronous.push({ value: s.value, origin: { kind: 'code', file: c.file, line: s.line, detail: c.api } });

@@ -41,6 +41,10 @@ describe('lockscope scan', () => {
     ['drizzle', ['scan-deferred-transactions fixtures/scan/drizzle/db.ts:10']],
     ['go-service', ['scan-no-busy-timeout fixtures/scan/go-service/main.go:10', 'scan-deferred-transactions fixtures/scan/go-service/main.go:18', 'scan-journal-mode-per-connection fixtures/scan/go-service/main.go:10']],
     ['rails', ['scan-no-busy-timeout fixtures/scan/rails/config/database.yml:13']],
+    ['laravel', ['scan-no-busy-timeout fixtures/scan/laravel/.env:6', 'scan-deferred-transactions fixtures/scan/laravel/app/Http/Controllers/StockController.php:12']],
+    ['prisma', ['scan-no-busy-timeout fixtures/scan/prisma/prisma/schema.prisma:6']],
+    ['peewee', ['scan-no-busy-timeout fixtures/scan/peewee/models.py:5', 'scan-deferred-transactions fixtures/scan/peewee/models.py:19', 'scan-connection-per-call fixtures/scan/peewee/models.py:27', 'scan-journal-mode-per-connection fixtures/scan/peewee/models.py:6']],
+    ['node-drivers', ['scan-no-busy-timeout fixtures/scan/node-drivers/worker.js:7', 'scan-no-busy-timeout fixtures/scan/node-drivers/worker.js:5', 'scan-deferred-transactions fixtures/scan/node-drivers/worker.js:11']],
   ])('%s: every finding, line by line', (name, expected) => {
     const { report } = json(`fixtures/scan/${name}`);
     expect(problems(report)).toEqual(expected);
@@ -51,6 +55,9 @@ describe('lockscope scan', () => {
     expect(c('django')).toMatchObject({ stack: 'django', version: { value: '5.1.4', from: 'requirements.txt' } });
     expect(c('go-service')).toMatchObject({ version: { value: 'v1.14.24', from: 'go.mod' }, database: { literal: 'ledger.db' } });
     expect(c('knex')).toMatchObject({ version: { value: '3.1.0' }, database: { literal: './jobs.sqlite' }, busyTimeoutMs: { state: 'driver-default', value: 1000 } });
+    expect(c('laravel')).toMatchObject({ version: { value: 'v12.28.1', from: 'composer.lock' }, database: { literal: '/var/www/shop/database/database.sqlite' }, busyTimeoutMs: { state: 'set-here', value: 0, file: 'fixtures/scan/laravel/.env', line: 6 }, journalMode: { state: 'set-here', value: 'wal' } });
+    expect(c('prisma')).toMatchObject({ version: { value: '6.1.0' }, database: { literal: './dev.db' }, pragmas: [{ name: 'url:connection_limit', value: '1' }], busyTimeoutMs: { state: 'unknown' } });
+    expect(c('rails')).toMatchObject({ version: { value: '7.1.5', from: 'Gemfile.lock' }, database: { literal: 'storage/development.sqlite3' }, busyTimeoutMs: { state: 'set-here', value: 5000, line: 4 } });
   });
 
   it('SARIF validates against the OASIS schema and puts each result on its file and line', () => {

@@ -10,7 +10,7 @@ import type { Stack } from '../../core/model.js';
  * src/sources/sqlite/stacks.ts), or unknown (why: an environment variable, a computed value, not verified).
  */
 export type SiteSetting<T> =
-  | { state: 'set-here'; value: T; line: number; text: string }
+  | { state: 'set-here'; value: T; line: number; text: string; /** The file it is set in when not the site's own (the app's .env). */ file?: string }
   | { state: 'driver-default'; value: T; source: string }
   | { state: 'unknown'; why: string; line?: number };
 

@@ -206,6 +206,8 @@ export function scanPython(f: FileCtx, out: Extracted): void {
         else if (name.toLowerCase() === 'busy_timeout') c.busyTimeoutMs = { state: 'unknown', why: lit.why, line: lineOf(v) };
       }
       if (assignedTo) c.names.push(assignedTo);
+      const p = perCall(call, f);
+      if (p) c.perCall = p;
       out.connections.push(c);
       continue;
     }

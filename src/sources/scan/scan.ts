@@ -7,7 +7,9 @@
 import { dirname, posix } from 'node:path';
 import type { Stack } from '../../core/model.js';
 import { type DraftConnection, type DraftTransaction, type Extracted, type FileCtx } from './common.js';
-import { scanDatabaseYml } from './config.js';
+import { scanDatabaseYml, scanPrismaSchema } from './config.js';
+import { type EnvFile, scanLaravelCode, scanLaravelConfig } from './php.js';
+import { readEnvFile } from './env.js';
 import type { ConnectionSite, ScanFacts, TransactionSite } from './facts.js';
 import { goBindings, scanGo } from './go.js';
 import { type JsFileResult, jsBindings, jsTransaction, scanJs } from './js.js';
@@ -37,6 +39,7 @@ export function scanWith(parsers: Map<CodeKind, Parser>, root: string, display: 
   let scanned = 0;
   let parseErrors = 0;
   const liveTrees: Tree[] = [];
+  const env: EnvFile | null = readEnvFile(root, display);
   for (const file of walk(root, counts, signal)) {
     scanned += 1;
     const shown = displayPath(display, file.rel);
@@ -44,9 +47,13 @@ export function scanWith(parsers: Map<CodeKind, Parser>, root: string, display: 
       if (/(^|\/)database\.ya?ml$/.test(file.rel)) scanDatabaseYml(shown, file.rel, file.text, out);
       continue;
     }
-    if (!['python', 'javascript', 'typescript', 'tsx', 'go'].includes(file.kind)) continue;
+    if (file.kind === 'prisma') {
+      scanPrismaSchema(shown, file.rel, file.text, env, out);
+      continue;
+    }
+    if (!['python', 'javascript', 'typescript', 'tsx', 'go', 'php'].includes(file.kind)) continue;
     // A file that names no SQLite API cannot hold a site: skip the parse (most of a large tree).
-    if (!/sqlite|DATABASES|drizzle|knex|sequelize|\.transaction\(|atomic|Begin/i.test(file.text)) continue;
+    if (!/sqlite|DATABASES|drizzle|knex|sequelize|\.transaction\(|::transaction\(|atomic|Begin/i.test(file.text)) continue;
     const parser = parsers.get(file.kind as CodeKind)!;
     const tree = parser.parse(file.text);
     if (!tree) continue;
@@ -57,6 +64,10 @@ export function scanWith(parsers: Map<CodeKind, Parser>, root: string, display: 
       const f: FileCtx = { file: shown, rel: file.rel, root, bindings };
       if (file.kind === 'python') scanPython(f, out);
       else if (file.kind === 'go') scanGo(f, out);
+      else if (file.kind === 'php') {
+        if (/(^|\/)config\/database\.php$/.test(file.rel)) scanLaravelConfig(f, env, out);
+        else scanLaravelCode(f, out);
+      }
       else jsFiles.set(file.rel, scanJs(f, out));
       // Transactions whose receiver is imported from another module are resolved below, while trees live.
     } finally {
@@ -94,14 +105,16 @@ function defaultExport(r: JsFileResult): string | undefined {
 
 /** What spans files: Django's transaction_mode, peewee's atomic() only where peewee opens a database, versions. */
 function finish(out: Extracted, root: string): void {
-  const django = out.connections.find((c) => c.stack === 'django' && c.names.includes('default')) ?? out.connections.find((c) => c.stack === 'django');
+  // The framework's connection whose settings decide its transactions: Django's "default", Laravel's "sqlite".
+  const framework = (stack: Stack, name: string) => out.connections.find((c) => c.stack === stack && c.names.includes(name)) ?? out.connections.find((c) => c.stack === stack);
   for (const t of out.transactions) {
-    if (t.modeFromStackSettings && django) {
-      t.connection = django;
-      const tm = django.transactionMode;
+    const conn = t.modeFromStackSettings ? framework(t.stack, t.stack === 'django' ? 'default' : 'sqlite') : undefined;
+    if (conn) {
+      t.connection = conn;
+      const tm = conn.transactionMode;
       if (tm.state === 'set-here' && (tm.value === 'immediate' || tm.value === 'exclusive' || tm.value === 'deferred')) {
         t.mode = tm.value;
-        t.modeFrom = { kind: 'settings', file: django.file, line: tm.line };
+        t.modeFrom = { kind: 'settings', file: tm.file ?? conn.file, line: tm.line };
       }
     }
     if (t.stack === 'sqlalchemy' && t.connection?.transactionMode.state === 'set-here') {

@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import type { Stack } from '../../core/model.js';
 
-const PACKAGES: Partial<Record<Stack, { npm?: string; pypi?: string; go?: string }>> = {
+const PACKAGES: Partial<Record<Stack, { npm?: string; pypi?: string; go?: string; composer?: string; gem?: string }>> = {
+  laravel: { composer: 'laravel/framework' },
+  prisma: { npm: '@prisma/client' },
+  rails: { gem: 'rails' },
   django: { pypi: 'django' },
   sqlalchemy: { pypi: 'sqlalchemy' },
   peewee: { pypi: 'peewee' },
@@ -69,6 +72,24 @@ export function stackVersion(root: string, stack: Stack): { value: string; from:
       } catch {
         return null;
       }
+    }
+  }
+  if (p.composer) {
+    const lock = read(join(root, 'composer.lock'));
+    if (lock) {
+      try {
+        const v = (JSON.parse(lock) as { packages?: { name?: string; version?: string }[] }).packages?.find((x) => x.name === p.composer)?.version;
+        if (v) return { value: v, from: 'composer.lock' };
+      } catch {
+        return null;
+      }
+    }
+  }
+  if (p.gem) {
+    // Gemfile.lock lists each gem as "    name (version)" under specs:.
+    for (const line of (read(join(root, 'Gemfile.lock')) ?? '').split('\n')) {
+      const t = line.trim();
+      if (line.startsWith('    ') && !line.startsWith('     ') && t.startsWith(`${p.gem} (`) && t.endsWith(')')) return { value: t.slice(p.gem.length + 2, -1), from: 'Gemfile.lock' };
     }
   }
   if (p.go) {
