@@ -24,6 +24,9 @@ export function displayPath(root: string, rel: string): string {
   return r === '.' || r === './' ? rel : posix.join(r, rel);
 }
 
+/** Words without which a file holds no site: the file is not parsed (most of a large tree). */
+const SITE_HINT = /sqlite|DATABASES|drizzle-orm|knex|[sS]equelize|\.transaction\(|::transaction\(|\batomic\(|transaction\.atomic|\.Begin(Tx)?\(/;
+
 const JS_EXTS = ['', '.js', '.ts', '.mjs', '.cjs', '.tsx', '.jsx', '/index.js', '/index.ts'];
 
 /** Loads the grammars (once), then scans. */
@@ -53,7 +56,9 @@ export function scanWith(parsers: Map<CodeKind, Parser>, root: string, display: 
     }
     if (!['python', 'javascript', 'typescript', 'tsx', 'go', 'php'].includes(file.kind)) continue;
     // A file that names no SQLite API cannot hold a site: skip the parse (most of a large tree).
-    if (!/sqlite|DATABASES|drizzle|knex|sequelize|\.transaction\(|::transaction\(|atomic|Begin/i.test(file.text)) continue;
+    // Case-sensitive: the modules, URLs and engines name SQLite in lower case ('better-sqlite3', 'node:sqlite',
+    // "sqlite:///", 'django.db.backends.sqlite3', sql.Open("sqlite3")).
+    if (!SITE_HINT.test(file.text)) continue;
     const parser = parsers.get(file.kind as CodeKind)!;
     const tree = parser.parse(file.text);
     if (!tree) continue;
@@ -68,10 +73,14 @@ export function scanWith(parsers: Map<CodeKind, Parser>, root: string, display: 
         if (/(^|\/)config\/database\.php$/.test(file.rel)) scanLaravelConfig(f, env, out);
         else scanLaravelCode(f, out);
       }
-      else jsFiles.set(file.rel, scanJs(f, out));
+      else {
+        const r = scanJs(f, out);
+        // Kept only while another module may resolve its imports: its exports, or calls waiting on them.
+        if (r.pending.length > 0 || r.exports.size > 0) jsFiles.set(file.rel, r);
+      }
       // Transactions whose receiver is imported from another module are resolved below, while trees live.
     } finally {
-      if (jsFiles.has(file.rel)) liveTrees.push(tree);
+      if (jsFiles.get(file.rel)?.pending.length) liveTrees.push(tree);
       else tree.delete();
     }
   }
