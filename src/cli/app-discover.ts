@@ -4,7 +4,10 @@
  * the user did not declare. Sites that disagree are not averaged: the setting stays undeclared and the report's
  * `app` row lists every site with its value.
  */
+import { relative, resolve } from 'node:path';
+import { escapeControl } from '../core/escape.js';
 import type { AppSettings } from '../core/facts.js';
+import type { Io } from './io.js';
 import type { Report, SettingOrigin } from '../core/model.js';
 import type { ScanFacts } from '../sources/scan/facts.js';
 import { loadGrammars } from '../sources/scan/parse.js';
@@ -98,4 +101,26 @@ export function showConflicts(report: Report, declared: AppSettings, found: Disc
       row.origin = text;
     }
   }
+}
+
+/**
+ * The app folder a command reads (--app, else the config's app.discover), scanned: null when neither is given,
+ * 'error' after printing the one-line error (exit 2).
+ */
+export async function discoverForCommand(io: Io, flag: string | undefined, configDiscover: string | undefined): Promise<Discovered | null | 'error'> {
+  const target = flag !== undefined ? { dir: resolve(io.cwd, flag), shown: flag } : configDiscover ? { dir: configDiscover, shown: relative(io.cwd, configDiscover) || '.' } : null;
+  if (!target) return null;
+  try {
+    return await discoverApp(target.dir, target.shown);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? 'no such directory' : e.code === 'ENOTDIR' ? 'not a directory' : escapeControl(e.message);
+    io.stderr(`lockscope: ${flag !== undefined ? '--app' : 'app.discover'} ${escapeControl(target.shown)}: ${why}\n`);
+    return 'error';
+  }
+}
+
+/** The conflicts in words, one line each (commands whose output has no app rows print them on stderr). */
+export function conflictLines(declared: AppSettings, found: Discovered): string[] {
+  return (Object.keys(ROW) as Key[]).filter((k) => declared[k] === undefined && found.conflicts[k]).map((k) => `${ROW[k]}: ${found.conflicts[k]}`);
 }

@@ -63,4 +63,14 @@ describe('audit --app', () => {
     expect(runCli(['audit', db, '--save-facts', saved]).code).toBe(0);
     expect(runCli(['audit', '--from-facts', saved, '--app', 'fixtures/scan/go-service']).code).toBe(2);
   });
+
+  it('stress --app runs its current arm with the settings the code gives, labelled where they were found; conflicts on stderr', () => {
+    const r = runCli(['stress', db, '--app', 'fixtures/scan/go-service', '--writers', '1', '--transactions', '5', '--json']);
+    const w = JSON.parse(r.stdout).databases[0].stress.workload;
+    expect(w).toMatchObject({ busyTimeoutMs: 0, busyTimeoutSource: 'app', tx: 'deferred' });
+    expect(w.knobLabels.busyTimeout).toBe('found at fixtures/scan/go-service/main.go:10 (sql.Open("sqlite3", …))');
+    const c = runCli(['stress', db, '--app', 'fixtures/scan/django', '--writers', '1', '--transactions', '5', '--json']);
+    expect(c.stderr).toMatch(/^lockscope: --app: busy_timeout: conflicting in the code, not used: 5000 ms at fixtures\/scan\/django\/mysite\/settings.py:11 · 0 ms at/m);
+    expect(JSON.parse(c.stdout).databases[0].stress.workload.busyTimeoutSource).not.toBe('app');
+  });
 });

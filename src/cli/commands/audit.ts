@@ -16,7 +16,7 @@ import { type FactsFlags, checkReplayFlags, checkSaveFactsTarget, loadFactsFile,
 import { type OutputOptions, auditStressSections, checkOutputTarget, emitReport, reportErrors } from '../report-output.js';
 import { startSpinner } from '../spinner.js';
 import { resolveTargets } from '../targets.js';
-import { type Discovered, discoverApp, showConflicts, withDiscovered } from '../app-discover.js';
+import { discoverForCommand, showConflicts, withDiscovered } from '../app-discover.js';
 
 export function registerAudit(program: Command, io: Io, setExit: (code: number) => void): void {
   const cmd = program
@@ -88,17 +88,8 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         return setExit(2);
       }
       // --app, or the config's app.discover (relative to the config file): the settings the code gives.
-      const appDir = opts.app !== undefined ? { dir: resolvePath(io.cwd, opts.app), shown: opts.app } : config?.discover ? { dir: config.discover, shown: config.discover } : null;
-      let discovered: Discovered | undefined;
-      if (appDir) {
-        try {
-          discovered = await discoverApp(appDir.dir, appDir.shown);
-        } catch (err) {
-          const e = err as NodeJS.ErrnoException;
-          io.stderr(`lockscope: --app ${escapeControl(appDir.shown)}: ${e.code === 'ENOENT' ? 'no such directory' : e.code === 'ENOTDIR' ? 'not a directory' : escapeControl(e.message)}\n`);
-          return setExit(2);
-        }
-      }
+      const discovered = await discoverForCommand(io, opts.app, config?.discover);
+      if (discovered === 'error') return setExit(2);
       const declaredApp = mergeApp(config?.app, declared);
       const spinner = await startSpinner(io, `auditing ${targets.length} database(s)`, Boolean(opts.json || opts.format === 'json'));
       const options: AuditOptions = {

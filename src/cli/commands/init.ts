@@ -6,7 +6,8 @@ import busyTimeout from '../../../checks/busy-timeout.js';
 import { globSync } from 'tinyglobby';
 import type { Io } from '../io.js';
 import { CONFIG_FILE, parseConfig } from '../config.js';
-import type { Stack } from '../../core/model.js';
+import { type Stack, describeOrigin } from '../../core/model.js';
+import { type Discovered, discoverApp } from '../app-discover.js';
 
 /** Guesses the app's stack from the project's manifest files; undefined when nothing is recognised. */
 export function detectStack(dir: string): Stack | undefined {
@@ -41,7 +42,31 @@ export function findDatabases(dir: string): string[] {
   return globSync(['**/*.{db,sqlite,sqlite3}'], { cwd: dir, onlyFiles: true, deep: 4, ignore: ['**/node_modules/**', '**/.git/**', '**/dist/**'] }).sort();
 }
 
-export function starterConfig(databases: readonly string[], stack: Stack | undefined): string {
+/** The `app` block: what the scan of the project found is taken from the code (app.discover), the rest is a placeholder to edit. */
+function appBlock(found: Omit<Discovered, 'facts'> | null): string {
+  const placeholders: [key: 'busyTimeoutMs' | 'transactionMode' | 'synchronous', line: string][] = [
+    ['busyTimeoutMs', '"busyTimeoutMs": 5000          // PRAGMA busy_timeout / the driver\'s timeout option'],
+    ['transactionMode', '"transactionMode": "deferred"  // deferred | immediate | exclusive: how write transactions begin'],
+    ['synchronous', '"synchronous": "full"          // off | normal | full | extra'],
+  ];
+  const entries: string[] = [];
+  const notes: string[] = [];
+  if (found) {
+    entries.push('"discover": "."                // read from the app\'s code and config (lockscope scan) at each audit');
+  }
+  for (const [key, line] of placeholders) {
+    const value = found?.app[key];
+    if (value !== undefined) notes.push(`// ${key}: from the code, ${JSON.stringify(value)}${key === 'busyTimeoutMs' ? ' ms' : ''} ${describeOrigin(found!.app.origins?.[key])}`);
+    else if (found?.conflicts[key]) {
+      notes.push(`// ${key}: ${found.conflicts[key]}: declare the one in force`);
+      entries.push(line);
+    } else entries.push(line);
+  }
+  entries.push('"writers": 4                    // connections that write at the same time (stress default)');
+  return [...notes, ...entries.map((e, i) => (i < entries.length - 1 ? e.replace(/^("[^"]+": ("[^"]*"|\d+))/, '$1,') : e))].map((l) => `    ${l}`).join('\n');
+}
+
+export function starterConfig(databases: readonly string[], stack: Stack | undefined, found: Omit<Discovered, 'facts'> | null = null): string {
   const list = databases.length > 0 ? databases.map((d) => JSON.stringify(d)).join(', ') : '"data/app.db"';
   return `{
   // lockscope configuration: https://github.com/lockscope/lockscope#configuration
@@ -53,10 +78,7 @@ export function starterConfig(databases: readonly string[], stack: Stack | undef
   // How the app connects. These are per-connection settings lockscope cannot read from the file:
   // declare what the app really uses, so the checks judge the real set-up.
   "app": {
-    "busyTimeoutMs": 5000,          // PRAGMA busy_timeout / the driver's timeout option
-    "transactionMode": "deferred",  // deferred | immediate | exclusive: how write transactions begin
-    "synchronous": "full",          // off | normal | full | extra
-    "writers": 4                    // connections that write at the same time (stress default)
+${appBlock(found)}
   },
 
   // Per-check thresholds (see \`lockscope checks\`); sizes and durations accept units.
@@ -81,21 +103,31 @@ export function registerInit(program: Command, io: Io, setExit: (code: number) =
     .command('init')
     .description(`write a commented starting ${CONFIG_FILE} for the project in the current directory`)
     .option('--force', `overwrite an existing ${CONFIG_FILE}`)
-    .action((opts: { force?: boolean }) => {
+    .action(async (opts: { force?: boolean }) => {
       const file = join(io.cwd, CONFIG_FILE);
       if (existsSync(file) && !opts.force) {
         io.stderr(`lockscope: ${file} already exists (use --force to overwrite it)\n`);
         return setExit(2);
       }
       const databases = findDatabases(io.cwd);
-      const stack = detectStack(io.cwd);
-      const text = starterConfig(databases, stack);
+      // What the code says (lockscope scan): the settings it gives are read at each audit (app.discover).
+      let found: Discovered | null = null;
+      try {
+        found = await discoverApp(io.cwd, '.');
+      } catch {
+        found = null;
+      }
+      const sites = found?.facts.connections ?? [];
+      const stacks = [...new Set(sites.map((c) => c.stack))];
+      const stack = detectStack(io.cwd) ?? (stacks.length === 1 ? stacks[0] : undefined);
+      const text = starterConfig(databases, stack, sites.length > 0 ? found : null);
       parseConfig(text, file); // what init writes must load
       writeFileSync(file, text);
       io.stdout(
         `wrote ${file}\n` +
           `  databases: ${databases.length > 0 ? databases.join(', ') : 'none found (edit "databases")'}\n` +
           `  stack: ${stack ?? 'not recognised (all stacks are shown)'}\n` +
+          `  code: ${sites.length > 0 ? `${sites.length} connection site(s) found (lockscope scan): app.discover reads their settings at each audit` : 'no connection site found'}\n` +
           `Edit "app" to match how the app connects, then run: lockscope audit\n`,
       );
     });

@@ -7,6 +7,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import type { Io } from '../io.js';
 import { escapeControl } from '../../core/escape.js';
 import { loadCommandConfig, mergeApp, mergeThresholds } from '../config.js';
+import { conflictLines, discoverForCommand, withDiscovered } from '../app-discover.js';
 import type { DatabaseReport } from '../../core/model.js';
 import { appSettingsFrom, bytes, durationMs, nonNegativeInt, oneOf, positiveInt } from '../options.js';
 import { buildReport } from '../../core/report.js';
@@ -23,6 +24,7 @@ import { checkStress, stressErrorReport } from '../stress-run.js';
 
 interface StressFlagValues extends StressKnobFlagValues, OutputOptions {
   config?: string;
+  app?: string;
   threshold?: ThresholdOverrides;
   scratchDir?: string;
   live?: boolean;
@@ -85,11 +87,17 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
     .option('--scratch-dir <dir>', "create the scratch database here instead of next to <db> (a finding says so when it is another filesystem)")
     .option('--live', "WRITES: run against <db> itself, in a table of lockscope's own (created and dropped)")
     .option('--yes', 'confirm --live without asking (required when stdin is not a terminal)')
+    .option('--app <dir>', "the app's folder: its busy timeout, transaction mode and synchronous from its code (lockscope scan) where not declared, for the current arm")
     .option('--compare', 'run the same workload again with the recommended settings (WAL, busy 5000 ms, BEGIN IMMEDIATE, synchronous NORMAL) and show both')
     .action(async (path: string, opts: StressFlagValues) => {
       const config = loadCommandConfig(io, opts.config);
       if (config === 'error') return setExit(2);
-      const app = mergeApp(config?.app, appSettingsFrom(opts));
+      // --app / app.discover: the current arm runs with the settings the app's code gives, where not declared.
+      const discovered = await discoverForCommand(io, opts.app, config?.discover);
+      if (discovered === 'error') return setExit(2);
+      const declaredApp = mergeApp(config?.app, appSettingsFrom(opts));
+      const app = discovered ? withDiscovered(declaredApp, discovered) : declaredApp;
+      if (discovered) for (const line of conflictLines(declaredApp, discovered)) io.stderr(`lockscope: --app: ${escapeControl(line)}\n`);
       const flags = mergeKnobs(knobsFromConfig(config?.stress), knobFlags(opts));
       const output: OutputOptions = { ...opts, stack: opts.stack ?? config?.stack };
       if (!checkOutputTarget(output, [path], io)) return setExit(2);
