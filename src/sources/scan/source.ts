@@ -49,16 +49,19 @@ export const scanSource: Source<ScanFacts> = {
       f.skippedSymlinks ? `${f.skippedSymlinks} symlinks` : '',
       facts.skippedTestFiles ? `${facts.skippedTestFiles} tests/migrations` : '',
     ].filter(Boolean);
+    const tx = facts.transactions.length;
     const rows: SummaryRow[] = [['files', `${f.scanned} read${skipped.length ? ` · skipped ${skipped.join(', ')}` : ''}${f.parseErrors ? ` · ${f.parseErrors} with syntax errors` : ''}`]];
     for (const c of facts.connections) {
       const set = (s: ScanFacts['connections'][number]['busyTimeoutMs'], unit = '') =>
-        s.state === 'set-here' ? `${s.value}${unit} (set at line ${s.line})` : s.state === 'driver-default' ? `${s.value}${unit} (driver default)` : `unknown (${s.why})`;
+        s.state === 'set-here' ? `${s.value}${unit} (set at ${s.file ? `${s.file}:` : 'line '}${s.line})` : s.state === 'driver-default' ? `${s.value}${unit} (driver default)` : `unknown (${s.why})`;
       const db = 'literal' in c.database ? c.database.literal : c.database.expression || c.database.unknown;
       rows.push([
-        `${c.file.split('/').slice(-2).join('/')}:${c.line}`,
-        `${c.api} [${c.stack}${c.version ? ` ${c.version.value}` : ''}] ${db} · busy_timeout ${set(c.busyTimeoutMs, ' ms')} · transactions ${set(c.transactionMode as never)} · journal_mode ${set(c.journalMode as never)}`,
+        'connection',
+        `${c.file}:${c.line} ${c.api} [${c.stack}${c.version ? ` ${c.version.value}` : ''}] ${db} · busy_timeout ${set(c.busyTimeoutMs, ' ms')} · transactions ${set(c.transactionMode as never)} · journal_mode ${set(c.journalMode as never)}`,
       ]);
     }
+    if (tx > 0) rows.push(['transactions', `${tx} block(s): ${facts.transactions.map((t) => `${t.file}:${t.line} ${t.api} ${t.mode}`).join(' · ')}`]);
+    if (facts.connections.length === 0) rows.push(['connection', 'none found']);
     return rows;
   },
   stacks: STACKS,
