@@ -282,8 +282,9 @@ export function scanJs(f: FileCtx, out: Extracted): JsFileResult {
     if (fn?.type !== 'member_expression' || fn.childForFieldName('property')?.text !== 'transaction') continue;
     const recv = fn.childForFieldName('object')?.text ?? '';
     const h = handles.get(recv);
-    if (h) out.transactions.push(jsTransaction(call, recv, h, f));
-    else pending.push({ call, receiver: recv, f });
+    const t = h ? jsTransaction(call, recv, h, f) : null;
+    if (t) out.transactions.push(t);
+    else if (!h) pending.push({ call, receiver: recv, f });
   }
   return { exports: handles, pending, imports };
 }
@@ -301,7 +302,7 @@ function explicitBegin(call: Node, f: FileCtx, c: DraftConnection, mode: 'deferr
 }
 
 /** A `.transaction(` call on a handle: its mode from the call, the connection's settings, or the stack's default. */
-export function jsTransaction(call: Node, recv: string, h: JsHandle, f: FileCtx): DraftTransaction {
+export function jsTransaction(call: Node, recv: string, h: JsHandle, f: FileCtx): DraftTransaction | null {
   const body = fnArg(call);
   const rw = body ? jsReadsWrites(body) : { reads: [], writes: [] };
   const base = { file: f.file, rel: f.rel, line: lineOf(call), endLine: call.endPosition.row + 1, api: `${recv}.transaction()`, ...rw, connection: h.connection };
@@ -327,12 +328,16 @@ export function jsTransaction(call: Node, recv: string, h: JsHandle, f: FileCtx)
     // const tx = db.transaction(fn): called as tx(…)/tx.deferred(…) it begins deferred; tx.immediate(…) begins IMMEDIATE.
     const decl = call.parent?.type === 'variable_declarator' ? call.parent.childForFieldName('name')?.text : undefined;
     const parentMember = call.parent?.type === 'member_expression' ? call.parent.childForFieldName('property')?.text : undefined;
-    let variant = parentMember;
+    // db.transaction(fn)(…) runs it at once, deferred.
+    const invoked = call.parent?.type === 'call_expression' && call.parent.childForFieldName('function')?.startIndex === call.startIndex;
+    let variant = parentMember ?? (invoked ? 'deferred' : undefined);
     if (!variant && decl) {
       const uses = descendants(f.root, 'call_expression').map((c) => c.childForFieldName('function')?.text ?? '');
       const deferredUse = uses.some((u) => u === decl || u === `${decl}.deferred`);
       variant = deferredUse ? 'deferred' : uses.some((u) => u === `${decl}.immediate`) ? 'immediate' : uses.some((u) => u === `${decl}.exclusive`) ? 'exclusive' : undefined;
     }
+    // Not called in its file (exported, called elsewhere): how it begins is the caller's choice, not known here.
+    if (!variant) return null;
     if (variant === 'immediate' || variant === 'exclusive') return { ...base, stack: 'better-sqlite3' as const, mode: variant as 'immediate', modeFrom: { kind: 'set-here' as const, line: lineOf(call) } };
     return { ...base, stack: 'better-sqlite3' as const, mode: 'deferred' as const, modeFrom: { kind: 'driver-default' as const, source: STACK_DEFAULTS['better-sqlite3'].transaction.source } };
   }

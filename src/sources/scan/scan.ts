@@ -92,7 +92,8 @@ export function scanWith(parsers: Map<CodeKind, Parser>, root: string, display: 
       const base = posix.normalize(posix.join(dirname(rel), imp.module)).replace(/\.(js|mjs|cjs)$/, '');
       const target = JS_EXTS.map((e) => base + e).find((c) => jsFiles.has(c));
       const handle = target ? jsFiles.get(target)!.exports.get(imp.imported === 'default' ? defaultExport(jsFiles.get(target)!) ?? '' : imp.imported) : undefined;
-      if (handle) out.transactions.push(jsTransaction(p.call, p.receiver, handle, p.f));
+      const t = handle ? jsTransaction(p.call, p.receiver, handle, p.f) : null;
+      if (t) out.transactions.push(t);
     }
   }
   for (const t of liveTrees) t.delete();
