@@ -31,6 +31,8 @@ export interface DraftTransaction extends TransactionSite {
   connection?: DraftConnection;
   /** For stacks whose mode is a framework setting (Django transaction_mode): the stack to look it up by. */
   modeFromStackSettings?: boolean;
+  /** The name the unit of work is called on (peewee's `db` in db.atomic()): kept only when a peewee database is bound to it. */
+  receiver?: string;
 }
 
 export interface Extracted {

@@ -116,6 +116,7 @@ export function scanPython(f: FileCtx, out: Extracted): void {
   const sqliteModules = new Set<string>();
   const connectNames = new Set<string>();
   let djangoTransaction = false;
+  const djangoAtomic = new Set<string>();
   for (const imp of descendants(root, ['import_statement', 'import_from_statement'])) {
     if (imp.type === 'import_statement') {
       for (const n of kids(imp)) {
@@ -130,6 +131,7 @@ export function scanPython(f: FileCtx, out: Extracted): void {
         const alias = n.type === 'aliased_import' ? n.childForFieldName('alias')?.text : n.text;
         if (mod === 'sqlite3' && name === 'connect' && alias) connectNames.add(alias);
         if (mod === 'django.db' && name === 'transaction') djangoTransaction = true;
+        if (mod === 'django.db.transaction' && name === 'atomic' && alias) djangoAtomic.add(alias);
       }
     }
   }
@@ -288,15 +290,17 @@ export function scanPython(f: FileCtx, out: Extracted): void {
     const method = b.api.replace(/^@/, '').split('.').at(-1);
     const rw = pyReadsWrites(b.body);
     const base = { file: f.file, rel: f.rel, line: lineOf(b.node), endLine: b.node.endPosition.row + 1, api: b.api, ...rw };
-    if (method === 'atomic' && b.receiver === 'transaction' && djangoTransaction) {
+    const bare = b.api.replace(/^@/, '');
+    if ((method === 'atomic' && b.receiver === 'transaction' && djangoTransaction) || djangoAtomic.has(bare)) {
       out.transactions.push({ ...base, stack: 'django', mode: 'deferred', modeFrom: { kind: 'driver-default', source: STACK_DEFAULTS.django.transaction.source }, modeFromStackSettings: true });
-    } else if ((method === 'atomic' || method === 'transaction') && b.receiver !== 'transaction') {
+    } else if ((method === 'atomic' || method === 'transaction') && b.receiver !== '' && b.receiver !== 'transaction') {
       const arg = b.call.type === 'call' ? pyArgs(b.call).positional[0] ?? pyArgs(b.call).keywords.get('lock_type') : undefined;
       const lit = arg ? evaluate(arg, f) : null;
       const mode = lit?.ok && typeof lit.value === 'string' ? (lit.value.toLowerCase() as 'immediate') : undefined;
       out.transactions.push({
         ...base,
         stack: 'peewee',
+        receiver: b.receiver,
         mode: mode ?? 'deferred',
         modeFrom: mode ? { kind: 'set-here', line: lineOf(arg!) } : { kind: 'driver-default', source: STACK_DEFAULTS.peewee.transaction.source },
       });

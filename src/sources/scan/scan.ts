@@ -25,7 +25,7 @@ export function displayPath(root: string, rel: string): string {
 }
 
 /** Words without which a file holds no site: the file is not parsed (most of a large tree). */
-const SITE_HINT = /sqlite|DATABASES|drizzle-orm|knex|[sS]equelize|\.transaction\(|::transaction\(|\batomic\(|transaction\.atomic|\.Begin(Tx)?\(/;
+const SITE_HINT = /sqlite|DATABASES|drizzle-orm|knex|[sS]equelize|\.transaction\(|::transaction\(|\batomic\(|transaction\.atomic|django\.db|\.Begin(Tx)?\(/;
 
 const JS_EXTS = ['', '.js', '.ts', '.mjs', '.cjs', '.tsx', '.jsx', '/index.js', '/index.ts'];
 
@@ -135,8 +135,9 @@ function finish(out: Extracted, root: string): void {
       }
     }
   }
-  const peewee = out.connections.some((c) => c.stack === 'peewee');
-  out.transactions = out.transactions.filter((t) => t.stack !== 'peewee' || peewee);
+  // db.atomic() is peewee's only when some peewee database in the project is bound to that name.
+  const peeweeNames = new Set(out.connections.filter((c) => c.stack === 'peewee').flatMap((c) => c.names));
+  out.transactions = out.transactions.filter((t) => t.stack !== 'peewee' || (t.receiver !== undefined && peeweeNames.has(t.receiver)));
   const versions = new Map<Stack, ConnectionSite['version']>();
   for (const c of out.connections) {
     if (!versions.has(c.stack)) versions.set(c.stack, stackVersion(root, c.stack));
@@ -150,7 +151,7 @@ function publicConnection(c: DraftConnection): ConnectionSite {
 }
 
 function publicTransaction(t: DraftTransaction): TransactionSite {
-  const { rel: _r, connection: _c, modeFromStackSettings: _m, ...rest } = t;
+  const { rel: _r, connection: _c, modeFromStackSettings: _m, receiver: _v, ...rest } = t;
   return rest;
 }
 
