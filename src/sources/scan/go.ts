@@ -1,6 +1,7 @@
 /**
- * Go: database/sql `sql.Open("sqlite3", dsn)` (mattn/go-sqlite3; its DSN parameters _busy_timeout/_timeout,
- * _txlock, _journal_mode/_journal, _synchronous/_sync are read from sqlite3.go, commit f9fc7aaf) and
+ * Go: database/sql `sql.Open("sqlite3", dsn)` (mattn/go-sqlite3; its DSN parameters as sqlite3.go reads them at
+ * commit f9fc7aaf: _txlock :1267, _busy_timeout/_timeout :1309-1313, _journal_mode/_journal :1409-1413,
+ * _synchronous/_sync :1509-1513; modernc.org/sqlite's "sqlite" driver is not read) and
  * db.Begin()/db.BeginTx() units of work.
  */
 import { STACK_DEFAULTS } from '../sqlite/stacks.js';
@@ -17,7 +18,7 @@ export function goBindings(root: Node): Map<string, Node[]> {
   return out;
 }
 
-const GO_SOURCE = 'mattn/go-sqlite3 sqlite3.go (commit f9fc7aaf): DSN parameters parsed in (*SQLiteDriver).Open';
+const GO_SOURCE = 'mattn/go-sqlite3 sqlite3.go:1822-1826 (commit f9fc7aaf): (*SQLiteDriver).Open runs PRAGMA journal_mode for _journal_mode on each connection database/sql opens';
 
 export function scanGo(f: FileCtx, out: Extracted): void {
   for (const call of descendants(f.root, 'call_expression')) {
@@ -38,7 +39,7 @@ export function scanGo(f: FileCtx, out: Extracted): void {
       const line = lineOf(dsn.node);
       if (k === '_busy_timeout' || k === '_timeout') applyPragma(c, 'busy_timeout', v, line, kv, null);
       else if (k === '_txlock') c.transactionMode = { state: 'set-here', value: v.toLowerCase() === 'immediate' ? 'immediate' : v.toLowerCase() === 'exclusive' ? 'exclusive' : 'deferred', line, text: kv };
-      else if (k === '_journal_mode' || k === '_journal') applyPragma(c, 'journal_mode', v, line, kv, `${GO_SOURCE}: the driver runs it on every connection it opens`);
+      else if (k === '_journal_mode' || k === '_journal') applyPragma(c, 'journal_mode', v, line, kv, GO_SOURCE);
       else if (k === '_synchronous' || k === '_sync') applyPragma(c, 'synchronous', v, line, kv, null);
     }
     const assigned = call.parent?.parent?.type === 'short_var_declaration' || call.parent?.parent?.type === 'assignment_statement' ? kids(call.parent.parent.childForFieldName('left'))[0]?.text : undefined;

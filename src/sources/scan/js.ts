@@ -217,7 +217,7 @@ export function scanJs(f: FileCtx, out: Extracted): JsFileResult {
       c.busyTimeoutMs = { state: 'driver-default', value: driver.busyTimeoutMs.value!, source: `${STACK_DEFAULTS.knex.busyTimeoutMs.source}; ${driver.busyTimeoutMs.source}` };
       c.transactionMode = { state: 'driver-default', value: 'deferred', source: STACK_DEFAULTS.knex.transaction.source };
       const after = jsObject(conf.get('pool')).get('afterCreate');
-      if (after) attachJsHook(c, after, f, 'knex runs pool.afterCreate on every connection it opens (https://knexjs.org/guide/#aftercreate)');
+      if (after) attachJsHook(c, after, f, 'knex runs pool.afterCreate on every connection its pool creates (lib/client.js:348-361, knex 3.3.0)');
     } else if (mod === 'sequelize' && what === 'Sequelize' || mod === 'sequelize' && imp.imported === 'default' && n.type === 'new_expression') {
       const first = args[0] ? evaluate(args[0], f) : null;
       const conf = jsObject(args.find((a) => a.type === 'object'));

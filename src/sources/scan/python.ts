@@ -204,7 +204,7 @@ export function scanPython(f: FileCtx, out: Extracted): void {
       const entries = pragmas?.type === 'dictionary' ? [...pyDict(pragmas)] : kids(pragmas).flatMap((t2) => (t2.type === 'tuple' && kids(t2).length === 2 ? [[stringOf(kids(t2)[0]!) ?? '', kids(t2)[1]!] as [string, Node]] : []));
       for (const [name, v] of entries) {
         const lit = evaluate(v, f);
-        if (lit.ok) applyPragma(c, name.toLowerCase(), String(lit.value), lineOf(v), `${name}: ${v.text}`, 'peewee runs pragmas= on every connection it opens (http://docs.peewee-orm.com/en/latest/peewee/database.html#pragma-statements)');
+        if (lit.ok) applyPragma(c, name.toLowerCase(), String(lit.value), lineOf(v), `${name}: ${v.text}`, 'peewee runs pragmas= on every connection it opens (peewee.py:3450-3466, 3.14.10: _connect → _add_conn_hooks → _set_pragmas)');
         else if (name.toLowerCase() === 'busy_timeout') c.busyTimeoutMs = { state: 'unknown', why: lit.why, line: lineOf(v) };
       }
       if (assignedTo) c.names.push(assignedTo);
@@ -236,7 +236,7 @@ export function scanPython(f: FileCtx, out: Extracted): void {
       const init = opts.get('init_command');
       const initSql = init ? evaluate(init, f) : null;
       if (initSql?.ok && typeof initSql.value === 'string') {
-        for (const p of pragmasIn(initSql.value)) applyPragma(c, p.name, p.value, lineOf(init!), init!.text, 'Django runs OPTIONS.init_command on every new connection (https://docs.djangoproject.com/en/5.1/ref/databases/#setting-pragma-options)');
+        for (const p of pragmasIn(initSql.value)) applyPragma(c, p.name, p.value, lineOf(init!), init!.text, 'Django 5.1+ runs OPTIONS.init_command right after each connection is established (https://github.com/django/django/pull/14824)');
       }
       c.names.push(alias);
       out.connections.push(c);
@@ -259,7 +259,7 @@ export function scanPython(f: FileCtx, out: Extracted): void {
       const sql = sqlNode ? stringOf(sqlNode) : null;
       if (sql === null) continue;
       if (event === 'connect') {
-        for (const p of pragmasIn(sql)) applyPragma(engine, p.name, p.value, lineOf(exec), sql, 'a SQLAlchemy "connect" listener runs on every new DBAPI connection');
+        for (const p of pragmasIn(sql)) applyPragma(engine, p.name, p.value, lineOf(exec), sql, 'a SQLAlchemy "connect" listener runs on each DBAPI connection the pool creates (sqlalchemy/pool/events.py:71-73, 1.4.46)');
       } else if (event === 'begin') {
         const k = sqlKind(sql);
         if (k.kind === 'begin') engine.transactionMode = { state: 'set-here', value: k.mode, line: lineOf(exec), text: sql };
