@@ -7,6 +7,9 @@ import addFormats from 'ajv-formats';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../helpers/cli.js';
+import { checksIn } from '../../checks/index.js';
+import { runChecks } from '../../src/core/runner.js';
+import { scanFixture } from './helpers.js';
 
 const schema = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures-schemas', 'sarif-schema-2.1.0.json'), 'utf8'));
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -16,6 +19,11 @@ const validate = ajv.compile(schema);
 const json = (dir: string) => {
   const r = runCli(['scan', dir, '--json']);
   return { ...r, report: JSON.parse(r.stdout) };
+};
+/** The same report in-process (the real parsers and checks; the CLI runs are the tests below that need it). */
+const inProcess = async (name: string) => {
+  const facts = await scanFixture(name);
+  return { databases: [{ facts, findings: runChecks(checksIn('scan'), facts, { app: {} }) }] };
 };
 const problems = (report: { databases: { findings: { status: string; id: string; locations?: { file: string; line: number }[] }[] }[] }) =>
   report.databases[0]!.findings.filter((f) => f.status !== 'pass' && f.status !== 'skip').flatMap((f) => (f.locations ?? []).map((l) => `${f.id} ${l.file}:${l.line}`));
@@ -45,19 +53,18 @@ describe('lockscope scan', () => {
     ['prisma', ['scan-no-busy-timeout fixtures/scan/prisma/prisma/schema.prisma:6']],
     ['peewee', ['scan-no-busy-timeout fixtures/scan/peewee/models.py:5', 'scan-deferred-transactions fixtures/scan/peewee/models.py:19', 'scan-connection-per-call fixtures/scan/peewee/models.py:27', 'scan-journal-mode-per-connection fixtures/scan/peewee/models.py:6']],
     ['node-drivers', ['scan-no-busy-timeout fixtures/scan/node-drivers/worker.js:7', 'scan-no-busy-timeout fixtures/scan/node-drivers/worker.js:5', 'scan-deferred-transactions fixtures/scan/node-drivers/worker.js:11']],
-  ])('%s: every finding, line by line', (name, expected) => {
-    const { report } = json(`fixtures/scan/${name}`);
-    expect(problems(report)).toEqual(expected);
+  ])('%s: every finding, line by line', async (name, expected) => {
+    expect(problems(await inProcess(name))).toEqual(expected);
   });
 
-  it('reports versions from lockfiles/requirements and literal paths', () => {
-    const c = (name: string) => json(`fixtures/scan/${name}`).report.databases[0].facts.connections[0];
-    expect(c('django')).toMatchObject({ stack: 'django', version: { value: '5.1.4', from: 'requirements.txt' } });
-    expect(c('go-service')).toMatchObject({ version: { value: 'v1.14.24', from: 'go.mod' }, database: { literal: 'ledger.db' } });
-    expect(c('knex')).toMatchObject({ version: { value: '3.1.0' }, database: { literal: './jobs.sqlite' }, busyTimeoutMs: { state: 'driver-default', value: 1000 } });
-    expect(c('laravel')).toMatchObject({ version: { value: 'v12.28.1', from: 'composer.lock' }, database: { literal: '/var/www/shop/database/database.sqlite' }, busyTimeoutMs: { state: 'set-here', value: 0, file: 'fixtures/scan/laravel/.env', line: 6 }, journalMode: { state: 'set-here', value: 'wal' } });
-    expect(c('prisma')).toMatchObject({ version: { value: '6.1.0' }, database: { literal: './dev.db' }, pragmas: [{ name: 'url:connection_limit', value: '1' }], busyTimeoutMs: { state: 'unknown' } });
-    expect(c('rails')).toMatchObject({ version: { value: '7.1.5', from: 'Gemfile.lock' }, database: { literal: 'storage/development.sqlite3' }, busyTimeoutMs: { state: 'set-here', value: 5000, line: 4 } });
+  it('reports versions from lockfiles/requirements and literal paths', async () => {
+    const c = async (name: string) => (await scanFixture(name)).connections[0];
+    expect(await c('django')).toMatchObject({ stack: 'django', version: { value: '5.1.4', from: 'requirements.txt' } });
+    expect(await c('go-service')).toMatchObject({ version: { value: 'v1.14.24', from: 'go.mod' }, database: { literal: 'ledger.db' } });
+    expect(await c('knex')).toMatchObject({ version: { value: '3.1.0' }, database: { literal: './jobs.sqlite' }, busyTimeoutMs: { state: 'driver-default', value: 1000 } });
+    expect(await c('laravel')).toMatchObject({ version: { value: 'v12.28.1', from: 'composer.lock' }, database: { literal: '/var/www/shop/database/database.sqlite' }, busyTimeoutMs: { state: 'set-here', value: 0, file: 'fixtures/scan/laravel/.env', line: 6 }, journalMode: { state: 'set-here', value: 'wal' } });
+    expect(await c('prisma')).toMatchObject({ version: { value: '6.1.0' }, database: { literal: './dev.db' }, pragmas: [{ name: 'url:connection_limit', value: '1' }], busyTimeoutMs: { state: 'unknown' } });
+    expect(await c('rails')).toMatchObject({ version: { value: '7.1.5', from: 'Gemfile.lock' }, database: { literal: 'storage/development.sqlite3' }, busyTimeoutMs: { state: 'set-here', value: 5000, line: 4 } });
   });
 
   it('SARIF validates against the OASIS schema and puts each result on its file and line', () => {
