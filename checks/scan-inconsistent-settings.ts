@@ -23,9 +23,27 @@ export default defineCheck({
   category: 'scan',
   requires: ['connections'],
   defaultSeverity: 'warn',
-  messages: { differ: ['warn'], consistent: ['pass'], 'no-shared-database': ['skip'] },
+  messages: { differ: ['warn'], 'one-pooled-connection': ['warn'], consistent: ['pass'], 'no-shared-database': ['skip'] },
   thresholds: {},
   run({ connections }) {
+    const pooled = connections.filter((c) => c.onePooledConnection && c.onePooledConnection.length > 0);
+    if (pooled.length > 0) {
+      const locations: FindingLocation[] = pooled.flatMap((c) =>
+        c.onePooledConnection!.map((p) => ({
+          file: c.file,
+          line: p.line,
+          message: `PRAGMA ${p.name} = ${p.value} runs on the one connection checked out here; the other connections of ${c.api} (line ${c.line}) do not get it`,
+        })),
+      );
+      return {
+        status: 'warn',
+        messageId: 'one-pooled-connection',
+        message: `${locations.length} PRAGMA(s) run on one connection checked out of an engine, not in its "connect" listener: ${locations.map((l) => `${l.file}:${l.line}`).join(', ')}. A PRAGMA is per connection, and the engine opens others (SQLAlchemy 1.4 uses NullPool for a file database, a new connection per checkout: sqlalchemy/dialects/sqlite/pysqlite.py:519-523).`,
+        evidence: { sites: locations.length },
+        fixes: [{ summary: 'Run the PRAGMA in a "connect" listener, so every connection the engine opens gets it', stack: 'sqlalchemy', code: '@event.listens_for(engine, "connect")\ndef on_connect(dbapi_connection, connection_record):\n    dbapi_connection.execute("PRAGMA busy_timeout = 5000")' }],
+        locations,
+      };
+    }
     const groups = new Map<string, ConnectionSite[]>();
     for (const c of connections) {
       const key = databaseKey(c);

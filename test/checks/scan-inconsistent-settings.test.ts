@@ -23,3 +23,26 @@ describe('scan-inconsistent-settings', () => {
     expect(check(c, EMPTY).messageId).toBe('no-shared-database');
   });
 });
+
+describe('scan-inconsistent-settings: a PRAGMA on one pooled connection', () => {
+  it('warns on a PRAGMA run through engine.connect() instead of a "connect" listener, on its line', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { scanTree } = await import('../../src/sources/scan/scan.js');
+    const dir = mkdtempSync(join(tmpdir(), 'lockscope-pooled-'));
+    try {
+      writeFileSync(
+        join(dir, 'db.py'),
+        'from sqlalchemy import create_engine, text\n\nengine = create_engine("sqlite:///app.db")\n\nwith engine.connect() as conn:\n    conn.execute(text("PRAGMA busy_timeout = 10000"))\n    conn.execute(text("PRAGMA journal_mode = WAL"))\n',
+      );
+      const f = check(c, await scanTree(dir, 'app'));
+      expect(f.messageId).toBe('one-pooled-connection');
+      expect(f.status).toBe('warn');
+      expect(at(f)).toEqual(['app/db.py:6']);
+      expect(f.locations![0]!.message).toMatch(/PRAGMA busy_timeout = 10000 runs on the one connection checked out here/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

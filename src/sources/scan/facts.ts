@@ -37,6 +37,11 @@ export interface ConnectionSite {
   pragmas: { name: string; value: string; line: number }[];
   /** `PRAGMA journal_mode=WAL` runs on every connection it opens (a connect hook, the open call's own code path). */
   journalModeOnEveryConnection?: { line: number; how: string };
+  /**
+   * PRAGMAs the code runs on one connection it checks out of a pool (SQLAlchemy `with engine.connect()`), not in
+   * the pool's per-connection hook: the pool's other connections do not get them.
+   */
+  onePooledConnection?: { name: string; value: string; line: number }[];
   /** Opened inside a function that runs per request or per item: the heuristic's reason. */
   perCall?: { line: number; function: string; why: string };
 }

@@ -267,6 +267,30 @@ export function scanPython(f: FileCtx, out: Extracted): void {
     }
   }
 
+  // A PRAGMA run on a connection checked out of the engine (not in its "connect" listener) reaches that one
+  // connection only. journal_mode is left out: WAL is stored in the file and persists.
+  for (const w of descendants(root, 'with_statement')) {
+    for (const item of descendants(w.child(1) ?? w, 'with_item')) {
+      let call = item.childForFieldName('value');
+      if (call?.type === 'as_pattern') call = kids(call)[0] ?? null;
+      const fnText = call?.type === 'call' ? (call.childForFieldName('function')?.text ?? '') : '';
+      const [recv, method] = [fnText.split('.').slice(0, -1).join('.'), fnText.split('.').at(-1)];
+      const engine = engines.get(recv);
+      const body = w.childForFieldName('body');
+      if (!engine || !body || (method !== 'connect' && method !== 'begin')) continue;
+      for (const exec of descendants(body, 'call')) {
+        const m = exec.childForFieldName('function')?.text.split('.').at(-1);
+        if (m !== 'execute' && m !== 'exec_driver_sql') continue;
+        const first = pyArgs(exec).positional[0];
+        const sql = first ? (stringOf(first) ?? (first.type === 'call' ? stringOf(pyArgs(first).positional[0] ?? first) : null)) : null;
+        for (const p of sql ? pragmasIn(sql) : []) {
+          if (p.name === 'journal_mode') continue;
+          (engine.onePooledConnection ??= []).push({ name: p.name, value: p.value, line: lineOf(exec) });
+        }
+      }
+    }
+  }
+
   // Units of work: Django transaction.atomic, peewee db.atomic()/db.transaction(), SQLAlchemy engine.begin().
   const blocks: { node: Node; body: Node; api: string; receiver: string; call: Node }[] = [];
   for (const w of descendants(root, 'with_statement')) {
