@@ -2,10 +2,13 @@ import { defineCheck } from '../src/core/check.js';
 import type { FindingLocation } from '../src/core/model.js';
 import type { ConnectionSite } from '../src/sources/scan/facts.js';
 
-/** The database a site opens, as a key: its literal path (without a leading ./), or the expression naming it. */
+/**
+ * The database a site opens, as a key: its literal path (without a leading ./), or the expression naming it
+ * within one file (`BASE_DIR / "db.sqlite3"` twice in settings.py is one database; `path` in two modules is not).
+ */
 export function databaseKey(c: ConnectionSite): string | null {
   if ('literal' in c.database) return c.database.literal === ':memory:' ? null : c.database.literal.replace(/^(\.\/)+/, '');
-  return c.database.expression || null;
+  return c.database.expression ? `${c.database.expression} (${c.file})` : null;
 }
 
 const SETTINGS = [

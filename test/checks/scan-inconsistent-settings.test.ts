@@ -46,3 +46,20 @@ describe('scan-inconsistent-settings: a PRAGMA on one pooled connection', () => 
     }
   });
 });
+
+describe('scan-inconsistent-settings: what is one database', () => {
+  it('the same variable name in two modules is not taken for one database', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { scanTree } = await import('../../src/sources/scan/scan.js');
+    const dir = mkdtempSync(join(tmpdir(), 'lockscope-samename-'));
+    try {
+      writeFileSync(join(dir, 'a.py'), 'import sqlite3\n\ndef open_a(path):\n    return sqlite3.connect(path, timeout=2)\n');
+      writeFileSync(join(dir, 'b.py'), 'import sqlite3\n\ndef open_b(path):\n    return sqlite3.connect(path, timeout=30)\n');
+      expect(check(c, await scanTree(dir, 'app')).messageId).toBe('no-shared-database');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
