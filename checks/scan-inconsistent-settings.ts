@@ -21,7 +21,7 @@ export default defineCheck({
   id: 'scan-inconsistent-settings',
   title: 'Connections to the same database are configured alike',
   failureTitle: 'Connections to the same database are configured differently',
-  description: 'Connection sites that open the same database path: whether their busy timeouts, journal_mode and synchronous agree.',
+  description: 'Connection sites that open the same database path: whether their busy timeouts, journal_mode and synchronous agree; a PRAGMA run on one pooled connection only.',
   source: 'scan',
   category: 'scan',
   requires: ['connections'],
