@@ -14,7 +14,7 @@ import { PACKAGE_ROOT } from '../src/core/version.js';
 const SCAN_JS = pathToFileURL(join(PACKAGE_ROOT, 'dist', 'src', 'sources', 'scan', 'scan.js')).href;
 
 const PY_SITE = (i: number) => `import sqlite3\n\n\ndef handler_${i}(request):\n    conn = sqlite3.connect("app.db", timeout=${i % 3})\n    with conn:\n        conn.execute("UPDATE t SET n = n + 1")\n    return conn\n`;
-const JS_SITE = (i: number) => `import Database from 'better-sqlite3';\nexport const db${i} = new Database('app.db', { timeout: ${i * 10} });\nexport const tx${i} = db${i}.transaction((id) => {\n  const r = db${i}.prepare('SELECT n FROM t WHERE id = ?').get(id);\n  db${i}.prepare('UPDATE t SET n = ? WHERE id = ?').run(r.n + 1, id);\n});\n`;
+const JS_SITE = (i: number) => `import Database from 'better-sqlite3';\nexport const db${i} = new Database('app.db', { timeout: ${i * 10} });\nexport const tx${i} = db${i}.transaction((id) => {\n  const r = db${i}.prepare('SELECT n FROM t WHERE id = ?').get(id);\n  db${i}.prepare('UPDATE t SET n = ? WHERE id = ?').run(r.n + 1, id);\n});\nexport const bump${i} = (id) => tx${i}(id);\n`;
 const PLAIN_PY = (i: number) => `def f_${i}(xs):\n    total = 0\n    for x in xs:\n        total += x * ${i}\n    return total\n`.repeat(20);
 const PLAIN_TS = (i: number) => `export function g${i}(xs: number[]): number {\n  return xs.reduce((a, b) => a + b * ${i}, 0);\n}\n`.repeat(20);
 
