@@ -14,6 +14,7 @@ const BENCHES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   checkpoint: () => import('./checkpoint.js'),
   postgres: () => import('./postgres.js'),
   trace: () => import('./trace.js'),
+  scan: () => import('./scan.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -1,5 +1,5 @@
-import { describeOrigin } from '../src/core/model.js';
 import { defineCheck } from '../src/core/check.js';
+import { describeOrigin } from '../src/core/model.js';
 import { busyTimeoutFixes } from '../src/sources/sqlite/fixes.js';
 import { stackDefaults, upgradeTrapVerdict } from '../src/sources/sqlite/stacks.js';
 
@@ -42,8 +42,7 @@ export default defineCheck({
         fixes: busyTimeoutFixes(5000),
       };
     }
-    // Where the value came from, in words: declared, observed by a trace, found in code (app.origins).
-    const where = fromStack ? `${stackDefault!.name}'s default, not declared (${stackDefault!.busyTimeoutMs.source})` : app.origins?.busyTimeoutMs?.kind === 'observed' || app.origins?.busyTimeoutMs?.kind === 'code' ? describeOrigin(app.origins.busyTimeoutMs) : 'declared';
+    const where = fromStack ? `${stackDefault!.name}'s default, not declared (${stackDefault!.busyTimeoutMs.source})` : app.origins?.busyTimeoutMs && app.origins.busyTimeoutMs.kind !== 'declared' ? describeOrigin(app.origins.busyTimeoutMs) : 'declared';
     const evidence = {
       declaredBusyTimeoutMs: app.busyTimeoutMs ?? null,
       ...(fromStack ? { stack: stack!, stackDefaultBusyTimeoutMs: knownDefault } : {}),

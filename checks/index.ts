@@ -13,6 +13,11 @@ import hotJournal from './hot-journal.js';
 import journalMode from './journal-mode.js';
 import journalSizeLimit from './journal-size-limit.js';
 import networkFilesystem from './network-filesystem.js';
+import scanConnectionPerCall from './scan-connection-per-call.js';
+import scanDeferredTransactions from './scan-deferred-transactions.js';
+import scanInconsistentSettings from './scan-inconsistent-settings.js';
+import scanJournalModePerConnection from './scan-journal-mode-per-connection.js';
+import scanNoBusyTimeout from './scan-no-busy-timeout.js';
 import lockHolders from './lock-holders.js';
 import lockStall from './lock-stall.js';
 import lockVisibility from './lock-visibility.js';
@@ -98,6 +103,12 @@ export const REGISTRY: readonly AnyCheck[] = [
   traceLongWrite,
   traceLockWaits,
   traceRetryStorm,
+  // Only lockscope scan (an app's code and config): each finding on its lines.
+  scanNoBusyTimeout,
+  scanDeferredTransactions,
+  scanInconsistentSettings,
+  scanConnectionPerCall,
+  scanJournalModePerConnection,
 ];
 
 /** The categories, in the order `lockscope checks` lists them, with what each looks at. */
@@ -107,6 +118,7 @@ export const CATEGORIES: readonly { id: CheckCategory; title: string }[] = [
   { id: 'checkpoint', title: 'what a checkpoint did (audit --checkpoint)' },
   { id: 'stress', title: 'what a stress run measured (stress, audit --stress)' },
   { id: 'trace', title: "what a running app's own lock calls showed (trace)" },
+  { id: 'scan', title: "the app's code and config: where it opens SQLite and how (scan)" },
 ];
 
 /** The checks of the given categories, in registry order. */

@@ -1,5 +1,8 @@
-import { describeOrigin } from '../src/core/model.js';
 import { defineCheck } from '../src/core/check.js';
+import { type SettingOrigin, describeOrigin } from '../src/core/model.js';
+
+/** "found at settings.py:42" for a setting read from the app's code or observed; undefined for a declared one. */
+const fromCode = (o: SettingOrigin | undefined): string | undefined => (o && o.kind !== 'declared' ? describeOrigin(o) : undefined);
 import { immediateTransactionFixes } from '../src/sources/sqlite/fixes.js';
 import { STACK_DEFAULTS, stackDefaults, stacksWithTransaction, upgradeTrapVerdict } from '../src/sources/sqlite/stacks.js';
 
@@ -59,7 +62,7 @@ export default defineCheck({
         return {
           status: 'pass',
           messageId: 'immediate',
-          message: `Transactions begin with BEGIN ${verdict.declaredMode!.toUpperCase()} (declared): they take the write lock before their first read, so a busy writer makes them wait in the busy handler instead of failing.`,
+          message: `Transactions begin with BEGIN ${verdict.declaredMode!.toUpperCase()} (${fromCode(app.origins?.transactionMode) ?? 'declared'}): they take the write lock before their first read, so a busy writer makes them wait in the busy handler instead of failing.`,
           evidence,
         };
       }
@@ -68,14 +71,14 @@ export default defineCheck({
           status: 'pass',
           messageId: 'deferred-single-writer',
           message:
-            'Transactions are deferred (declared), but only one connection writes (app.writers = 1): the upgrade trap needs another writer to hold the write lock or to commit after this transaction read, so it cannot happen. Declare more writers if that changes.',
+            `Transactions are deferred (${fromCode(app.origins?.transactionMode) ?? 'declared'}), but only one connection writes (app.writers = 1): the upgrade trap needs another writer to hold the write lock or to commit after this transaction read, so it cannot happen. Declare more writers if that changes.`,
           evidence,
         };
       }
       return {
         status: 'fail',
         messageId: 'deferred-upgrade-trap',
-        message: `Transactions are deferred (${app.origins?.transactionMode?.kind === 'observed' || app.origins?.transactionMode?.kind === 'code' ? describeOrigin(app.origins.transactionMode) : 'declared --tx deferred'}) and ${app.writers !== undefined ? `${app.writers} connections write` : 'more than one connection may write (app.writers not declared)'}: a transaction that reads and then writes fails at once with ${busyCode} when another connection holds the write lock or has committed since its read, whatever the busy timeout: ${MECHANISM} (measured here: 0 ms with busy_timeout 5000 ms). ${NOT_TRAPPED} Begin read-then-write transactions with BEGIN IMMEDIATE.`,
+        message: `Transactions are deferred (${fromCode(app.origins?.transactionMode) ?? 'declared --tx deferred'}) and ${app.writers !== undefined ? `${app.writers} connections write` : 'more than one connection may write (app.writers not declared)'}: a transaction that reads and then writes fails at once with ${busyCode} when another connection holds the write lock or has committed since its read, whatever the busy timeout: ${MECHANISM} (measured here: 0 ms with busy_timeout 5000 ms). ${NOT_TRAPPED} Begin read-then-write transactions with BEGIN IMMEDIATE.`,
         evidence,
         fixes,
       };

@@ -16,8 +16,8 @@ import { ENTRY_SCRIPTS } from '../src/core/entry-scripts.js';
 import { PACKAGE_ROOT } from '../src/core/version.js';
 
 const DIST = join(PACKAGE_ROOT, 'dist');
-// Loaded at run time from node_modules: native (better-sqlite3), optional (pg), read as files (uplot's script and styles), or required by path (ajv).
-const EXTERNAL = ['better-sqlite3', 'ajv', 'pg', 'uplot'];
+// Loaded at run time from node_modules: native (better-sqlite3), optional (pg), read as files (uplot's script and styles, tree-sitter's wasm grammars), or required by path (ajv).
+const EXTERNAL = ['better-sqlite3', 'ajv', 'pg', 'uplot', '@vscode/tree-sitter-wasm'];
 
 /** The bundle's own files (the compiled tree dist/src/ etc. is tsc's and stays). */
 function clean(): void {

@@ -53,6 +53,8 @@ export interface LoadedConfig {
   severity: SeverityOverrides;
   stress: Record<string, unknown>;
   stack?: Stack;
+  /** app.discover: the app's folder (absolute) whose code audit reads its settings from (lockscope scan). */
+  discover?: string;
 }
 
 interface RawConfig {
@@ -266,7 +268,8 @@ export function loadConfig(cwd: string, explicit?: string): LoadedConfig | null 
       thresholds[id][name] = n;
     }
   }
-  const app: AppSettings = { ...(raw.app as AppSettings) };
+  const { discover, ...appValues } = (raw.app ?? {}) as AppSettings & { discover?: string };
+  const app: AppSettings = { ...appValues };
   if (typeof raw.app?.journalSizeLimitBytes === 'string') {
     const n = parseBytes(raw.app.journalSizeLimitBytes);
     if (n === undefined) throw new ConfigError(`${found.file}: app.journalSizeLimitBytes: "${raw.app.journalSizeLimitBytes}" is not a size`);
@@ -282,6 +285,7 @@ export function loadConfig(cwd: string, explicit?: string): LoadedConfig | null 
     stress: raw.stress ?? {},
   };
   if (raw.stack) config.stack = raw.stack;
+  if (discover !== undefined) config.discover = resolve(dirname(found.file), discover);
   return config;
 }
 

@@ -22,6 +22,7 @@ export const COMMANDS: readonly { names: readonly string[]; load: () => Promise<
   { names: ['checks', 'explain'], load: async () => (await import('./commands/catalogue.js')).registerCatalogue },
   { names: ['stress'], load: async () => (await import('./commands/stress.js')).registerStress },
   { names: ['trace'], load: async () => (await import('./commands/trace.js')).registerTrace },
+  { names: ['scan'], load: async () => (await import('./commands/scan.js')).registerScan },
 ];
 
 /** The modules `argv` needs: the named command's; audit's for anything else (a path, a flag); all for help. */

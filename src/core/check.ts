@@ -18,7 +18,7 @@
  */
 import type { GatherError } from './facts.js';
 import type { AppSettings } from './facts.js';
-import type { Evidence, FactsBySource, Fix, SourceId, Stack, Status } from './model.js';
+import type { Evidence, FactsBySource, FindingLocation, Fix, SourceId, Stack, Status } from './model.js';
 
 /** The facts of one source. */
 export type FactsOf<S extends SourceId> = FactsBySource[S];
@@ -55,7 +55,7 @@ export type ResultStatus = Exclude<Status, 'error'>;
 export type Severity = 'fail' | 'warn' | 'info';
 
 /** Which command runs a check (checks/index.ts CATEGORIES has the order and what each means). */
-export type CheckCategory = 'audit' | 'locks' | 'checkpoint' | 'stress' | 'trace';
+export type CheckCategory = 'audit' | 'locks' | 'checkpoint' | 'stress' | 'trace' | 'scan';
 
 export interface CheckContext<T extends string = string, O extends string = string, S extends SourceId = SourceId> {
   /** The app's connection settings (observed, found in its code, or declared; see SettingOrigin); undefined = not known. */
@@ -78,6 +78,8 @@ interface ResultBase {
    * that must not print the passing title). Absent: title for pass/info/skip, failureTitle for warn/fail.
    */
   title?: string;
+  /** The lines of the user's code or config it is about (a source that reads code: lockscope scan). */
+  locations?: FindingLocation[];
 }
 
 /** Declared messages: messageId → the statuses a result with that id can have. */

@@ -91,6 +91,15 @@ export interface Fix {
 /** Machine-readable values behind a finding: what was measured, names with units. */
 export type Evidence = Record<string, string | number | boolean | null | undefined | readonly (string | number)[] | Record<string, unknown>>;
 
+/** A place in the user's files a finding points at (lockscope scan): the path as shown, 1-based lines. */
+export interface FindingLocation {
+  file: string;
+  line: number;
+  endLine?: number;
+  /** What the finding says about this place; absent = the finding's message. */
+  message?: string;
+}
+
 export interface Finding {
   /** The check id (stable, kebab-case). */
   id: string;
@@ -103,6 +112,8 @@ export interface Finding {
   messageId: string;
   fixes: Fix[];
   evidence: Evidence;
+  /** The lines of code or config the finding is about (SARIF regions, GitHub file=/line=); absent for a database's findings. */
+  locations?: FindingLocation[];
 }
 
 /** A problem that stopped a database (or a path) from being examined at all. */

@@ -85,6 +85,7 @@ export function runCheck(check: AnyCheck, facts: SourceFacts, options: RunOption
       message: result.message,
       fixes: result.fixes ?? [],
       evidence: result.evidence ?? {},
+      ...(result.locations && result.locations.length > 0 ? { locations: result.locations } : {}),
     };
   } catch (err) {
     return {

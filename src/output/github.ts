@@ -75,6 +75,15 @@ function annotationsFor(db: DatabaseReport, opts: GithubOptions): Pending[] {
     const level = levelOf(f);
     if (!level) continue;
     const title = f.status === 'error' ? `lockscope bug: check crashed (${f.id})` : `${f.title} (${f.id})`;
+    if (f.locations && f.locations.length > 0) {
+      // On the lines of code (lockscope scan): one annotation per line, as a pull request shows them.
+      for (const loc of f.locations) {
+        const props: Record<string, string> = { title, file: loc.file, line: String(loc.line) };
+        if (loc.endLine && loc.endLine > loc.line) props.endLine = String(loc.endLine);
+        out.push({ level, line: annotation(level, props, loc.message ?? findingDetail(f, opts.stack)) });
+      }
+      continue;
+    }
     out.push({ level, line: annotation(level, { title, file: db.path }, findingDetail(f, opts.stack)) });
   }
   return out;

@@ -131,6 +131,19 @@ export function formatSarif(report: Report, opts: SarifOptions = {}): string {
         });
         continue;
       }
+      // A finding about lines of code (lockscope scan) is one result per line, each on its region.
+      for (const loc of f.locations ?? []) {
+        results.push({
+          ruleId: f.id,
+          ruleIndex: index,
+          level: sarifLevel(f.status),
+          message: { text: loc.message ? `${f.title}: ${loc.message}` : titleAndMessage(f) },
+          locations: [{ physicalLocation: { artifactLocation: { uri: artifactUri(loc.file) }, region: { startLine: loc.line, ...(loc.endLine && loc.endLine >= loc.line ? { endLine: loc.endLine } : {}) } } }],
+          partialFingerprints: { 'lockscopeFinding/v1': `${f.id}/${f.messageId}/${loc.file}` },
+          properties: { status: f.status, messageId: f.messageId, fixes: fixesFor(f.fixes ?? [], opts.stack) },
+        });
+      }
+      if (f.locations && f.locations.length > 0) continue;
       results.push({
         ruleId: f.id,
         ruleIndex: index,

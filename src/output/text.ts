@@ -93,6 +93,7 @@ export function formatFinding(f: Finding, opts: TextOptions): string[] {
   const showDetail = f.status !== 'pass' || opts.verbose;
   if (!showDetail) return head;
   const lines = [...head, ...wrapHanging(escapeControl(f.message), layout, INDENT)];
+  for (const loc of f.locations ?? []) lines.push(...wrapHanging(`${style.bold(`${escapeControl(loc.file)}:${loc.line}`)}${loc.message ? ` ${escapeControl(loc.message)}` : ''}`, layout, INDENT));
   const entries = Object.entries(f.evidence);
   // Evidence backs a problem (warn, fail, error); for info and skip the message says enough unless --verbose.
   const problem = f.status === 'warn' || f.status === 'fail' || f.status === 'error';

@@ -2,12 +2,14 @@
 import type { SourceFacts } from '../core/model.js';
 import type { Source } from '../core/source.js';
 import { postgresSource } from './postgres/source.js';
+import { scanSource } from './scan/source.js';
 import { sqliteSource } from './sqlite/source.js';
 import { traceSource } from './trace/source.js';
 
-// PostgreSQL claims postgres:// URLs, SQLite every other non-URL entry; the trace source claims no entry (its
-// targets are a database plus processes), so its place in the list does not matter.
-export const SOURCES: readonly Source[] = [postgresSource, sqliteSource, traceSource];
+// PostgreSQL claims postgres:// URLs, SQLite every other non-URL entry; the trace and scan sources claim no
+// entry (a trace's targets are a database plus processes; a scan's folders are named to `lockscope scan` and
+// `--app`), so their place in the list does not matter.
+export const SOURCES: readonly Source[] = [postgresSource, sqliteSource, traceSource, scanSource];
 
 /** The source that gathered these facts. */
 export function sourceOf(facts: SourceFacts): Source {

@@ -120,6 +120,19 @@ describe('lockscope init', () => {
     expect(runCli(['init'], { cwd: dir }).code).toBe(2); // never overwrites without --force
     expect(runCli(['init', '--force'], { cwd: dir }).code).toBe(0);
   });
+
+  it('takes what the code sets from the code (app.discover) instead of a placeholder, and audit shows where', () => {
+    write('requirements.txt', 'Django==5.1\n');
+    write('app/store.py', 'import sqlite3\n\nconn = sqlite3.connect("data/a.db", timeout=0)\n');
+    expect(runCli(['init', '--force'], { cwd: dir }).code).toBe(0);
+    const text = readFileSync(join(dir, 'lockscope.config.json'), 'utf8');
+    expect(text).toContain('// busyTimeoutMs: from the code, 0 ms found at app/store.py:3 (sqlite3.connect)');
+    expect(text).not.toMatch(/"busyTimeoutMs":/);
+    expect(loadConfig(dir)!.discover).toBe(dir);
+    const audit = JSON.parse(runCli(['audit', '--json'], { cwd: dir }).stdout);
+    const row = audit.databases[0].app.find((a: { setting: string }) => a.setting === 'busy_timeout');
+    expect(row).toMatchObject({ value: 0, from: 'code', origin: 'found at app/store.py:3 (sqlite3.connect)' });
+  });
 });
 
 describe('the schema and the README stay in step', () => {

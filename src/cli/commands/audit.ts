@@ -21,6 +21,7 @@ import { startSpinner } from '../spinner.js';
 import { resolveTargets } from '../targets.js';
 import { chooseStack, fixFilter, verdictStack, withStack } from '../stack-choice.js';
 import type { Stack } from '../../core/model.js';
+import { discoverForCommand, showConflicts, withDiscovered } from '../app-discover.js';
 
 export function registerAudit(program: Command, io: Io, setExit: (code: number) => void): void {
   const cmd = program
@@ -37,8 +38,9 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
     .option('--stress', 'WRITES a scratch database next to each db: run a short stress (4 writers, 2 s, read-then-write, the declared settings) and add its findings')
     .option('--checkpoint-timeout <ms>', `busy wait of --checkpoint in ms, or with a unit (1s); at most 1h (blocks the app's writers while it waits)`, millisecondsOrDuration('--checkpoint-timeout', MAX_WAIT_MS), DEFAULT_CHECKPOINT_TIMEOUT_MS)
     .option('--trace <duration>', "first watch the app's own lock calls for this long (lockscope trace: strace on the processes that have each database open) and use the busy timeout and transaction mode they show where the app declared none", durationMs('--trace', MAX_RUN_MS))
+    .option('--app <dir>', "the app's folder: take its busy timeout, transaction mode and synchronous from its code (lockscope scan) where not declared")
     .option('--writers <n>', "how many of the app's connections write concurrently (config app.writers): 1 rules out the deferred upgrade trap", positiveInt('--writers'))
-    .action(async (args: string[], flags: AppFlagValues & OutputOptions & FactsFlags & { config?: string; threshold?: ThresholdOverrides; checkpoint?: string; checkpointTimeout: number; stress?: boolean; trace?: number; stack?: Stack | 'all' }) => {
+    .action(async (args: string[], flags: AppFlagValues & OutputOptions & FactsFlags & { config?: string; threshold?: ThresholdOverrides; checkpoint?: string; checkpointTimeout: number; stress?: boolean; trace?: number; app?: string; stack?: Stack | 'all' }) => {
       // opts.stack becomes the fix filter once the stack is chosen (src/cli/stack-choice.ts).
       const stackFlag = flags.stack;
       const opts = { ...flags, stack: undefined };
@@ -50,6 +52,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
           ...(cmd.getOptionValueSource('checkpointTimeout') === 'cli' ? ['--checkpoint-timeout'] : []),
           ...(opts.stress ? ['--stress'] : []),
           ...(opts.trace !== undefined ? ['--trace'] : []),
+          ...(opts.app !== undefined ? ['--app'] : []),
         ];
         if (!checkReplayFlags(opts, args, conflicts, io)) return setExit(2);
         const file = loadFactsFile(opts.fromFacts, 'audit', io);
@@ -111,9 +114,13 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         );
         return setExit(2);
       }
+      // --app, or the config's app.discover (relative to the config file): the settings the code gives.
+      const discovered = await discoverForCommand(io, opts.app, config?.discover);
+      if (discovered === 'error') return setExit(2);
+      const declaredApp = mergeApp(config?.app, declared);
       const spinner = await startSpinner(io, `auditing ${targets.length} database(s)`, Boolean(opts.json || opts.format === 'json'));
       const options: AuditOptions = {
-        app: mergeApp(config?.app, declared),
+        app: discovered ? withDiscovered(declaredApp, discovered) : declaredApp,
         thresholds: mergeThresholds(config?.thresholds, opts.threshold),
         severity: config?.severity ?? {},
         checkpoint,
@@ -166,6 +173,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         report = await runAudit(targets, options, opts.failOn);
         spinner?.stop();
       }
+      if (discovered) showConflicts(report, declaredApp, discovered);
       report = applyMaxWarnings(report, opts);
       const extra = opts.stress ? auditStressSections(io, opts) : undefined;
       report = withStack(report, info);

@@ -8,6 +8,8 @@ import type { Io } from '../io.js';
 import { CONFIG_FILE, parseConfig } from '../config.js';
 import { STACKS } from '../../core/model.js';
 import { type DetectedStack, detectStackAbove } from '../../sources/sqlite/project-stack.js';
+import { describeOrigin } from '../../core/model.js';
+import { type Discovered, discoverApp } from '../app-discover.js';
 
 /** SQLite databases under `dir` (by extension, not opened), for the starting `databases` list. */
 export function findDatabases(dir: string): string[] {
@@ -22,7 +24,7 @@ export function findDatabases(dir: string): string[] {
  * settings in verdicts, and a guess from a manifest must not decide a verdict (audit detects it anyway to
  * pick the fixes it shows).
  */
-export function starterConfig(databases: readonly string[], detected: DetectedStack | undefined, dir: string): string {
+export function starterConfig(databases: readonly string[], detected: DetectedStack | undefined, dir: string, found: Omit<Discovered, 'facts'> | null = null): string {
   const lines = [
     '{',
     '  // lockscope configuration: https://github.com/lockscope/lockscope#configuration',
@@ -32,8 +34,20 @@ export function starterConfig(databases: readonly string[], detected: DetectedSt
   ];
   if (databases.length > 0) lines.push(`  "databases": [${databases.map((d) => JSON.stringify(d)).join(', ')}],`);
   else lines.push('  // None found here (*.db, *.sqlite, *.sqlite3, 4 levels deep). Example:', '  // "databases": ["data/app.db"],');
+  lines.push('');
+  if (found) {
+    // The scan found connection sites: the settings they give are read from the code at each audit, with their
+    // file and line; nothing is copied here (the code stays the one place they are written).
+    lines.push("  // How the app connects, read from its code and config at each audit (lockscope scan):");
+    for (const key of ['busyTimeoutMs', 'transactionMode', 'synchronous'] as const) {
+      const value = found.app[key];
+      if (value !== undefined) lines.push(`  //   ${key}: ${JSON.stringify(value)}${key === 'busyTimeoutMs' ? ' ms' : ''}, ${describeOrigin(found.app.origins?.[key])}`);
+      else if (found.conflicts[key]) lines.push(`  //   ${key}: ${found.conflicts[key]}: declare the one in force below`);
+      else lines.push(`  //   ${key}: not found in the code: not known unless declared below`);
+    }
+    lines.push('  "app": {', '    "discover": "."', '    // Declared values win over the code\'s, e.g. "writers": 4', '  },', '');
+  }
   lines.push(
-    '',
     "  // How the app connects: per-connection settings lockscope cannot read from the file. Declare the values",
     '  // the app really uses (an undeclared setting is reported as not known, never assumed). Examples:',
     '  // "app": {',
@@ -73,7 +87,7 @@ export function registerInit(program: Command, io: Io, setExit: (code: number) =
     .command('init')
     .description(`write a commented starting ${CONFIG_FILE} for the project in the current directory`)
     .option('--force', `overwrite an existing ${CONFIG_FILE}`)
-    .action((opts: { force?: boolean }) => {
+    .action(async (opts: { force?: boolean }) => {
       const file = join(io.cwd, CONFIG_FILE);
       if (existsSync(file) && !opts.force) {
         io.stderr(`lockscope: ${file} already exists (use --force to overwrite it)\n`);
@@ -81,14 +95,23 @@ export function registerInit(program: Command, io: Io, setExit: (code: number) =
       }
       const databases = findDatabases(io.cwd);
       const detected = detectStackAbove(io.cwd);
-      const text = starterConfig(databases, detected, io.cwd);
+      // What the code says (lockscope scan): the settings it gives are read at each audit (app.discover).
+      let found: Discovered | null = null;
+      try {
+        found = await discoverApp(io.cwd, '.');
+      } catch {
+        found = null;
+      }
+      const sites = found?.facts.connections ?? [];
+      const text = starterConfig(databases, detected, io.cwd, sites.length > 0 ? found : null);
       parseConfig(text, file); // what init writes must load
       writeFileSync(file, text);
       io.stdout(
         `wrote ${file}\n` +
           `  databases: ${databases.length > 0 ? databases.join(', ') : 'none found (fill in "databases", or name them on the command line)'}\n` +
           `  stack: ${detected ? `${detected.stack}, detected (${relative(io.cwd, detected.file) || detected.file} ${detected.because}); written commented out: uncomment "stack" to declare it` : 'none detected (see "stack" in the file)'}\n` +
-          `  app settings: none written (lockscope cannot read them): uncomment "app" and set what the app uses, then run: lockscope audit\n`,
+          `  code: ${sites.length > 0 ? `${sites.length} connection site(s) found (lockscope scan): "app": { "discover": "." } reads their settings at each audit` : 'no connection site found (lockscope scan)'}\n` +
+          `  app settings: none written as values: ${sites.length > 0 ? 'the code gives them; declare any the code does not set' : 'uncomment "app" and set what the app uses'}, then run: lockscope audit\n`,
       );
     });
 }

@@ -15,6 +15,7 @@ import { sqliteDriverProblem } from '../../sources/sqlite/connection.js';
 import { loadCommandConfig, mergeApp, mergeThresholds } from '../config.js';
 import type { DatabaseReport, Stack } from '../../core/model.js';
 import { chooseStack, fixFilter, verdictStack, withStack } from '../stack-choice.js';
+import { conflictLines, discoverForCommand, withDiscovered } from '../app-discover.js';
 import { appSettingsFrom, bytes, durationMs, nonNegativeInt, oneOf, positiveInt } from '../options.js';
 import { MAX_RUN_MS, MAX_WAIT_MS } from '../../core/units.js';
 import { buildReport, markInterrupted } from '../../core/report.js';
@@ -33,6 +34,7 @@ import { checkStress, stressErrorReport } from '../stress-run.js';
 interface StressFlagValues extends StressKnobFlagValues, Omit<OutputOptions, 'stack'> {
   stack?: Stack | 'all';
   config?: string;
+  app?: string;
   threshold?: ThresholdOverrides;
   scratchDir?: string;
   live?: boolean;
@@ -164,6 +166,7 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
     .option('--live', "WRITES: run against <db> itself, in a table of lockscope's own (created and dropped)")
     .option('--yes', 'confirm --live without asking (required when stdin is not a terminal)')
     .option('--progress <interval>', 'a progress line on stderr this often, e.g. 2s (default: a live line on a terminal, a line every 5 s elsewhere; off: none)', progressFlag)
+    .option('--app <dir>', "the app's folder: its busy timeout, transaction mode and synchronous from its code (lockscope scan) where not declared, for the current arm")
     .option('--compare', 'run the same workload again with the recommended settings (WAL, busy 5000 ms, BEGIN IMMEDIATE, synchronous NORMAL) and show both')
     .option('--ddl-race', 'PostgreSQL targets: --writers sessions run the same start-up DDL at once, in a scratch schema of lockscope\'s (--compare: also behind pg_advisory_xact_lock)')
     .option('--ddl-file <file>', 'PostgreSQL --ddl-race: the start-up DDL to race (unqualified names; default: CREATE TABLE/INDEX IF NOT EXISTS, COMMENT, GRANT)')
@@ -184,7 +187,12 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
       }
       const config = loadCommandConfig(io, opts.config);
       if (config === 'error') return setExit(2);
-      const app = mergeApp(config?.app, appSettingsFrom(opts));
+      // --app / app.discover: the current arm runs with the settings the app's code gives, where not declared.
+      const discovered = await discoverForCommand(io, opts.app, config?.discover);
+      if (discovered === 'error') return setExit(2);
+      const declaredApp = mergeApp(config?.app, appSettingsFrom(opts));
+      const app = discovered ? withDiscovered(declaredApp, discovered) : declaredApp;
+      if (discovered) for (const line of conflictLines(declaredApp, discovered)) io.stderr(`lockscope: --app: ${escapeControl(line)}\n`);
       const flags = mergeKnobs(knobsFromConfig(config?.stress), knobFlags(opts));
       const info = chooseStack({ flag: opts.stack, config: config?.stack ? { stack: config.stack, file: config.file } : undefined }, [path], io.cwd);
       const output: OutputOptions = { ...opts, stack: fixFilter(info) };

@@ -5,7 +5,7 @@
  * 1000), so that an undeclared setting is measured the way the app's own connections behave.
  */
 import type { AppSettings, DbHeader } from '../../core/facts.js';
-import type { Stack } from '../../core/model.js';
+import { type SettingOrigin, type Stack, describeOrigin } from '../../core/model.js';
 import { type TransactionBehaviour, stackDefaults } from '../sqlite/stacks.js';
 import type { KnobLabels, KnobSource, StressJournalMode, StressPattern, StressWorkload, SyncMode, TxBegins, TxMode } from '../../core/stress-facts.js';
 import { MAX_BUSY_TIMEOUT_MS, MAX_RUN_MS, MAX_WAIT_MS } from '../../core/units.js';
@@ -123,10 +123,12 @@ export function resolveWorkload(
   const txBegins: TxBegins = txSource === 'stack' && driver ? driver.txBegins : 'first-statement';
   const driverSync = driver ? (journalMode === 'wal' ? driver.synchronous.wal : driver.synchronous.rollback) : undefined;
   const [synchronous, synchronousSource] = pick(flags.synchronous, app.synchronous, driverSync, DEFAULTS.synchronous);
+  // A value the app's code gives (audit/stress --app) is labelled where it was found, not "declared".
+  const label = (source: KnobSource, origin: SettingOrigin | undefined) => (source === 'app' && origin && origin.kind !== 'declared' ? describeOrigin(origin) : knobLabel(source, stack));
   const knobLabels: KnobLabels = {
-    busyTimeout: knobLabel(busyTimeoutSource, stack),
-    tx: knobLabel(txSource, stack),
-    synchronous: knobLabel(synchronousSource, stack),
+    busyTimeout: label(busyTimeoutSource, app.origins?.busyTimeoutMs),
+    tx: label(txSource, app.origins?.transactionMode),
+    synchronous: label(synchronousSource, app.origins?.synchronous),
   };
   const transactions = flags.transactions ?? null;
   const durationMs = transactions === null ? (flags.durationMs ?? DEFAULTS.durationMs) : null;
