@@ -126,7 +126,7 @@ describe('lockscope init', () => {
     write('app/store.py', 'import sqlite3\n\nconn = sqlite3.connect("data/a.db", timeout=0)\n');
     expect(runCli(['init', '--force'], { cwd: dir }).code).toBe(0);
     const text = readFileSync(join(dir, 'lockscope.config.json'), 'utf8');
-    expect(text).toContain('// busyTimeoutMs: from the code, 0 ms found at app/store.py:3 (sqlite3.connect)');
+    expect(text).toContain('//   busyTimeoutMs: 0 ms, found at app/store.py:3 (sqlite3.connect)');
     expect(text).not.toMatch(/"busyTimeoutMs":/);
     expect(loadConfig(dir)!.discover).toBe(dir);
     const audit = JSON.parse(runCli(['audit', '--json'], { cwd: dir }).stdout);

@@ -236,7 +236,7 @@ describe('lockscope stress: no residue', () => {
     expect(r.stderr).toMatch(new RegExp(`interrupted by ${signal}`));
     expect(r.stdout).toMatch(/interrupted by/);
     // The summary line carries the exit code the process ended with, not the findings' 0/1.
-    expect(r.stdout).toMatch(new RegExp(`· exit ${exitCode} \\(interrupted by ${signal}: partial results\\)`));
+    expect(r.stdout.replace(/\s+/g, " ")).toMatch(new RegExp(`· exit ${exitCode} \\(interrupted by ${signal}: partial results\\)`));
     expect(files()).toEqual(['app.db']);
   });
 
