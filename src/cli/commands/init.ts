@@ -47,16 +47,20 @@ export function starterConfig(databases: readonly string[], detected: DetectedSt
     }
     lines.push('  "app": {', '    "discover": "."', '    // Declared values win over the code\'s, e.g. "writers": 4', '  },', '');
   }
+  if (!found) {
+    lines.push(
+      "  // How the app connects: per-connection settings lockscope cannot read from the file. Declare the values",
+      '  // the app really uses (an undeclared setting is reported as not known, never assumed). Examples:',
+      '  // "app": {',
+      '  //   "busyTimeoutMs": 5000,          // PRAGMA busy_timeout / the driver\'s timeout option',
+      '  //   "transactionMode": "immediate", // deferred | immediate | exclusive: how write transactions begin',
+      '  //   "synchronous": "normal",        // off | normal | full | extra',
+      '  //   "writers": 4                    // connections that write at the same time',
+      '  // },',
+      '',
+    );
+  }
   lines.push(
-    "  // How the app connects: per-connection settings lockscope cannot read from the file. Declare the values",
-    '  // the app really uses (an undeclared setting is reported as not known, never assumed). Examples:',
-    '  // "app": {',
-    '  //   "busyTimeoutMs": 5000,          // PRAGMA busy_timeout / the driver\'s timeout option',
-    '  //   "transactionMode": "immediate", // deferred | immediate | exclusive: how write transactions begin',
-    '  //   "synchronous": "normal",        // off | normal | full | extra',
-    '  //   "writers": 4                    // connections that write at the same time',
-    '  // },',
-    '',
     '  // Per-check thresholds (see `lockscope checks`); sizes and durations accept units. Example:',
     `  // "thresholds": { "busy-timeout": { "minMs": ${busyTimeout.thresholds.minMs.default} } },`,
     '',
