@@ -3,46 +3,15 @@
  * and the test types Ctrl-C (byte 0x03) as a user would. The terminal driver turns it into SIGINT only while
  * the terminal is not in raw mode, which ora's default stdin discarding would switch on.
  */
-import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildDatabase, holdState } from '../../fixtures/databases.js';
 import { BIN } from '../helpers/cli.js';
+import { runOnPty } from '../helpers/pty.js';
 import { scratchPerTest } from '../helpers/scratch.js';
 
 const scratch = scratchPerTest();
-
-// Runs argv[2:] on a pty; once the cue argv[1] shows (readiness: the spinner's live line), types Ctrl-C; prints
-// what the terminal showed, then the exit status on the last line.
-const DRIVER = String.raw`
-import os, pty, sys, select, time
-cue = sys.argv[1].encode()
-pid, fd = pty.fork()
-if pid == 0:
-    import fcntl, struct, termios
-    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack('HHHH', 24, 80, 0, 0))  # a terminal 80 columns wide
-    os.execvp(sys.argv[2], sys.argv[2:])
-seen, sent, deadline = b'', False, time.time() + 40
-while True:
-    r, _, _ = select.select([fd], [], [], 0.5)
-    if r:
-        try:
-            data = os.read(fd, 4096)
-        except OSError:
-            break
-        if not data:
-            break
-        seen += data
-    if not sent and cue in seen:
-        os.write(fd, b'\x03'); sent = True
-    if time.time() > deadline:
-        os.kill(pid, 9)
-        break
-_, status = os.waitpid(pid, 0)
-sys.stdout.write(seen.decode('utf-8', 'replace') + '\n')
-print('SENT' if sent else 'NOT-SENT', os.waitstatus_to_exitcode(status))
-`;
 
 /** A user's terminal: ora draws nothing when CI is set (as it is where .ci/run runs), and the spinner's raw mode is what these tests are about. */
 function terminalEnv(): NodeJS.ProcessEnv {
@@ -51,10 +20,10 @@ function terminalEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/** Runs lockscope on a pty 80 columns wide; once `cue` shows (readiness: the spinner's live line), types Ctrl-C. */
 function onPty(cue: string, args: string[]): { screen: string; last: string } {
-  const r = spawnSync('python3', ['-c', DRIVER, cue, process.execPath, BIN, ...args], { encoding: 'utf8', timeout: 60_000, env: terminalEnv() });
-  const lines = r.stdout.trim().split('\n');
-  return { last: lines.pop() ?? '', screen: lines.join('\n') };
+  const r = runOnPty([process.execPath, BIN, ...args], { trigger: cue, send: '\x03', env: terminalEnv(), timeoutMs: 40_000 });
+  return { screen: r.output, last: `${r.sent ? 'SENT' : 'NOT-SENT'} ${r.code}` };
 }
 
 describe('Ctrl-C on a real terminal', () => {

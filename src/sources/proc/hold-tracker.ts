@@ -11,7 +11,7 @@
 import type { LockSample } from './lock-sample.js';
 import { type HoldInterval, MAX_POINTS } from '../../core/series.js';
 import { percentileSorted } from '../../core/percentile.js';
-import { isWriteLock, readSlot } from './lock-table.js';
+import { isWriteLock, lockWord, readSlot } from './lock-table.js';
 import type { DecodedLock, HoldStats, ReadHoldStats, ShmHeader, SqliteLockName } from '../../core/facts.js';
 
 /** A continuous hold: from the first sample that saw it to the first that did not. */
@@ -143,20 +143,7 @@ function framesBehind(slot: number, header: ShmHeader | null): { behind: number;
 
 /** A lock as the timeline names it: as `locks` prints it, without the frame a read mark pins (that is not the lock). */
 export function timelineLockName(lock: DecodedLock): string {
-  const slot = readSlot(lock.name);
-  if (slot !== null) return `READ${slot}`;
-  switch (lock.name) {
-    case 'wal-write':
-      return 'WRITE';
-    case 'wal-checkpoint':
-      return 'CKPT';
-    case 'wal-recover':
-      return 'RECOVER';
-    case 'wal-dms':
-      return 'DMS';
-    default:
-      return lock.name.toUpperCase();
-  }
+  return lockWord(lock.name);
 }
 
 /**

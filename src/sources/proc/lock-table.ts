@@ -190,21 +190,17 @@ export function describeLock(lock: DecodedLock): string {
   }
 }
 
+/** A lock's short word, as tables and the timeline print it: SHARED, RESERVED, WRITE, CKPT, RECOVER, DMS, READ1. */
+export function lockWord(name: string): string {
+  const slot = readSlot(name);
+  if (slot !== null) return `READ${slot}`;
+  const wal: Record<string, string> = { 'wal-write': 'WRITE', 'wal-checkpoint': 'CKPT', 'wal-recover': 'RECOVER', 'wal-dms': 'DMS' };
+  return wal[name] ?? name.toUpperCase();
+}
+
 /** A lock in a few characters, for tables: SHARED, RESERVED, PENDING, EXCLUSIVE, WRITE, CKPT, RECOVER, READ1@12, DMS. */
 export function shortLockName(lock: DecodedLock): string {
-  const slot = readSlot(lock.name);
   const excl = lock.mode === 'exclusive' ? '(excl)' : '';
-  if (slot !== null) return `READ${slot}${lock.pinsFrame !== undefined && lock.pinsFrame !== null ? `@${lock.pinsFrame}` : ''}${excl}`;
-  switch (lock.name) {
-    case 'wal-write':
-      return 'WRITE';
-    case 'wal-checkpoint':
-      return 'CKPT';
-    case 'wal-recover':
-      return 'RECOVER';
-    case 'wal-dms':
-      return `DMS${excl}`;
-    default:
-      return lock.name.toUpperCase();
-  }
+  if (readSlot(lock.name) !== null) return `${lockWord(lock.name)}${lock.pinsFrame !== undefined && lock.pinsFrame !== null ? `@${lock.pinsFrame}` : ''}${excl}`;
+  return lock.name === 'wal-dms' ? `DMS${excl}` : lockWord(lock.name);
 }
