@@ -191,7 +191,7 @@ export function describeLock(lock: DecodedLock): string {
 }
 
 /** A lock's short word, as tables and the timeline print it: SHARED, RESERVED, WRITE, CKPT, RECOVER, DMS, READ1. */
-export function lockWord(name: string): string {
+export function lockWord(name: SqliteLockName): string {
   const slot = readSlot(name);
   if (slot !== null) return `READ${slot}`;
   const wal: Record<string, string> = { 'wal-write': 'WRITE', 'wal-checkpoint': 'CKPT', 'wal-recover': 'RECOVER', 'wal-dms': 'DMS' };
