@@ -169,44 +169,81 @@ function laneMarks(lane: ProcessLane, spans: readonly [number, number][], period
 /** `locks --for`: one row per process that held the write lock or a read lock, time across; the WAL below. */
 export function lockTimelineLines(samples: LockSampleFacts, opts: ChartOptions = {}): string[] {
   const timeline = samples.timeline;
-  if (!timeline || samples.windowMs <= 0) return [];
+  if (!timeline) return [];
+  const processes = new Map(samples.processes.map((p) => [p.pid, p]));
+  return timelineChart(
+    {
+      lanes: processLanes(timeline.holds, samples.mode, samples.processes.map((p) => p.pid)),
+      windowMs: samples.windowMs,
+      hz: samples.hz,
+      wal: samples.mode === 'wal' ? timeline.wal : [],
+      label: (pid) => {
+        const p = processes.get(pid);
+        return `${pid} ${p?.lockscope ? '[lockscope] ' : ''}${p?.command ? escapeControl(p.command) : '?'}`;
+      },
+      note: (pid) => {
+        const share = processes.get(pid)?.write?.share;
+        return share === undefined ? '' : `write ${(share * 100).toFixed(share < 0.1 ? 1 : 0)}%`;
+      },
+      title: 'lock timeline',
+      legend: { write: 'write lock most of the column', writePart: 'part of it', read: 'a read lock' },
+    },
+    opts,
+  );
+}
+
+/** A timeline of lanes over a sampled window: what a row means is the caller's (its labels and legend). */
+export interface TimelineInput {
+  lanes: ProcessLane[];
+  windowMs: number;
+  hz: number;
+  /** Drawn as a WAL-size row when it has sizes. */
+  wal: readonly WalPoint[];
+  label(pid: number): string;
+  note(pid: number): string;
+  title: string;
+  legend: { write: string; writePart: string; read: string };
+}
+
+export function timelineChart(input: TimelineInput, opts: ChartOptions = {}): string[] {
+  if (input.windowMs <= 0) return [];
   const style = opts.style ?? makeStyle(0);
   const unicode = opts.unicode ?? true;
   const columns = opts.columns ?? 80;
-  const processes = new Map(samples.processes.map((p) => [p.pid, p]));
-  const lanes = processLanes(timeline.holds, samples.mode, samples.processes.map((p) => p.pid));
-  const showWal = samples.mode === 'wal' && hasWal(timeline.wal);
+  const lanes = input.lanes;
+  const showWal = hasWal(input.wal);
   if (lanes.length === 0 && !showWal) return [];
   const shown = pickLanes(lanes, MAX_LANES);
-  const labelOf = (pid: number) => {
-    const p = processes.get(pid);
-    const command = p?.command ? escapeControl(p.command) : '?';
-    return `${pid} ${p?.lockscope ? '[lockscope] ' : ''}${command}`;
-  };
-  const labelWidth = Math.min(22, Math.max(3, ...shown.map((l) => Array.from(labelOf(l.pid)).length)));
+  const labelWidth = Math.min(22, Math.max(3, ...shown.map((l) => Array.from(input.label(l.pid)).length)));
   const cut = (text: string) => {
     const chars = Array.from(text);
     return chars.length <= labelWidth ? text : `${chars.slice(0, labelWidth - 1).join('')}${unicode ? '…' : '~'}`;
   };
-  const noteOf = (pid: number) => {
-    const share = processes.get(pid)?.write?.share;
-    return share === undefined ? '' : `write ${(share * 100).toFixed(share < 0.1 ? 1 : 0)}%`;
-  };
-  const walMax = showWal ? Math.max(...timeline.wal.map((p) => p.walBytes ?? 0)) : 0;
+  const walMax = showWal ? Math.max(...input.wal.map((p) => p.walBytes ?? 0)) : 0;
   const walNote = `peak ${formatBytes(walMax)}`;
-  const noteWidth = Math.max(0, ...shown.map((l) => noteOf(l.pid).length), showWal ? walNote.length : 0);
+  const noteWidth = Math.max(0, ...shown.map((l) => input.note(l.pid).length), showWal ? walNote.length : 0);
   // No column narrower than one sampling period: a finer one would show gaps the sampler could not see.
-  const periodMs = samples.hz > 0 ? 1000 / samples.hz : samples.windowMs;
-  const width = Math.min(chartWidth(columns, labelWidth, noteWidth), Math.max(1, Math.ceil(samples.windowMs / periodMs)));
-  const colMs = samples.windowMs / width;
+  const periodMs = input.hz > 0 ? 1000 / input.hz : input.windowMs;
+  const width = Math.min(chartWidth(columns, labelWidth, noteWidth), Math.max(1, Math.ceil(input.windowMs / periodMs)));
+  const colMs = input.windowMs / width;
   const spans: [number, number][] = Array.from({ length: width }, (_, c) => [c * colMs, (c + 1) * colMs]);
   const marks: LaneMarks = unicode ? { write: '█', writePart: '▄', read: '▒', none: '·' } : { write: '#', writePart: '+', read: '=', none: '.' };
-  const lines = [style.bold(`lock timeline (one column = ${formatMs(colMs)})`)];
-  for (const lane of shown) lines.push(row(cut(labelOf(lane.pid)), labelWidth, laneMarks(lane, spans, periodMs, marks, style), noteOf(lane.pid)));
+  const lines = [style.bold(`${input.title} (one column = ${formatMs(colMs)})`)];
+  for (const lane of shown) lines.push(row(cut(input.label(lane.pid)), labelWidth, laneMarks(lane, spans, periodMs, marks, style), input.note(lane.pid)));
   if (lanes.length > shown.length) lines.push(style.dim(`  ${unicode ? '…' : '...'} ${lanes.length - shown.length} more processes (in the table above)`));
-  if (showWal) lines.push(row('WAL', labelWidth, style.cyan(sparkline(walPerColumn(timeline.wal, spans), unicode)), walNote));
-  lines.push(style.dim(axis(labelWidth, width, samples.windowMs)));
+  if (showWal) lines.push(row('WAL', labelWidth, style.cyan(sparkline(walPerColumn(input.wal, spans), unicode)), walNote));
+  lines.push(style.dim(axis(labelWidth, width, input.windowMs)));
   const sep = unicode ? ' · ' : ', ';
-  lines.push(style.dim(`  ${[`${marks.write} write lock most of the column`, `${marks.writePart} part of it`, `${marks.read} a read lock`, `${marks.none} neither`].join(sep)}`));
+  // The legend, its entries kept whole and laid out over as many lines as the width needs.
+  const entries = [`${marks.write} ${input.legend.write}`, `${marks.writePart} ${input.legend.writePart}`, `${marks.read} ${input.legend.read}`, `${marks.none} neither`];
+  let current = '';
+  for (const entry of entries) {
+    const next = current ? `${current}${sep}${entry}` : entry;
+    if (current && Array.from(next).length + 2 > columns) {
+      lines.push(style.dim(`  ${current}`));
+      current = entry;
+    } else current = next;
+  }
+  lines.push(style.dim(`  ${current}`));
   return lines;
 }

@@ -5,6 +5,9 @@ import type { DatabaseReport } from '../core/model.js';
 import { formatMs } from '../core/units.js';
 import type { PgFacts, PgSession } from '../sources/postgres/facts.js';
 import type { TextOptions } from './text.js';
+import type { ProcessLane } from './chart-data.js';
+import { timelineChart } from './charts.js';
+import { layoutOf, wrapHanging } from './terminal.js';
 
 function who(s: PgSession | undefined, pid: number): string {
   if (!s) return `pid ${pid}`;
@@ -13,7 +16,37 @@ function who(s: PgSession | undefined, pid: number): string {
   return `${parts.join(' · ')} (${s.state ?? 'state unknown'}${s.transactionAgeMs !== null ? `, transaction ${formatMs(s.transactionAgeMs)}` : ''})`;
 }
 
-export function pgLocksSection(db: DatabaseReport, facts: PgFacts, { style }: TextOptions): string[] {
+/** The window's timeline: per session, when it blocked others (as a root blocker) and when it waited. */
+function pgTimeline(facts: PgFacts, opts: TextOptions): string[] {
+  const w = facts.window;
+  if (!w?.timeline) return [];
+  const byPid = new Map(w.sessions.map((s) => [s.pid, s]));
+  const lanes = new Map<number, ProcessLane>();
+  for (const h of w.timeline.holds) {
+    const lane = lanes.get(h.pid) ?? { pid: h.pid, write: [], read: [] };
+    lanes.set(h.pid, lane);
+    (h.lock === 'ROOT-BLOCKER' ? lane.write : lane.read).push([h.startMs, h.endMs]);
+  }
+  return timelineChart(
+    {
+      lanes: [...lanes.values()],
+      windowMs: w.durationMs,
+      hz: w.durationMs > 0 ? (w.samples * 1000) / w.durationMs : 0,
+      wal: [],
+      label: (pid) => {
+        const s = byPid.get(pid);
+        return `${pid} ${escapeControl([s?.user, s?.application].filter(Boolean).join('/') || '?')}`;
+      },
+      note: () => '',
+      title: 'blocking timeline',
+      legend: { write: 'blocking others (root) most of the column', writePart: 'part of it', read: 'waiting for a lock' },
+    },
+    { style: opts.style, columns: opts.columns ?? 80, unicode: !opts.ascii },
+  );
+}
+
+export function pgLocksSection(db: DatabaseReport, facts: PgFacts, opts: TextOptions): string[] {
+  const { style } = opts;
   const lines = [style.bold(`${escapeControl(db.path)} · PostgreSQL ${facts.server.version} · ${facts.sessions.length} session(s) besides lockscope`)];
   const byPid = new Map(facts.sessions.map((s) => [s.pid, s]));
   if (facts.trees.length === 0) lines.push('  no session waits for a lock');
@@ -42,5 +75,11 @@ export function pgLocksSection(db: DatabaseReport, facts: PgFacts, { style }: Te
       lines.push(`  pid ${s.pid} ${escapeControl(s.user ?? '?')}${s.application ? ` · ${escapeControl(s.application)}` : ''}: ${parts.join('; ')}`);
     }
   }
-  return lines;
+  // Every line fits the terminal (continuations indented under their line); the chart fits by construction.
+  const layout = layoutOf(opts);
+  const fitted = lines.flatMap((line) => {
+    const [, indent = '', rest = ''] = /^(\s*)([^]*)$/.exec(line) ?? [];
+    return rest === '' ? [line] : wrapHanging(rest, layout, indent, `${indent}    `);
+  });
+  return [...fitted, ...pgTimeline(facts, opts)];
 }
