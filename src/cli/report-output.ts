@@ -36,7 +36,7 @@ export interface OutputOptions {
 
 /** Text layouts open with the line that says whose fixes they show (src/output/stack-line.ts). */
 function withStackLine(report: Report, text: string, style: Style, layout: { columns?: number; ascii?: boolean }): string {
-  if (!report.stack) return text;
+  if (!report.stack || report.stack.from === 'not-applicable') return text;
   const line = wrapHanging(stackLine(report.stack, style), { columns: layout.columns ?? 80, ascii: layout.ascii ?? false }, '', '  ').join('\n');
   return `${line}\n\n${text}`;
 }

@@ -4,6 +4,7 @@
  * none. A declared stack picks the fixes and its defaults stand in for undeclared settings in verdicts; a
  * detected one picks the fixes only: a guess from a manifest must never turn a failure into a pass.
  */
+import { sourceFor } from '../sources/index.js';
 import { relative, isAbsolute } from 'node:path';
 import type { FixFilter, Stack, StackInfo } from '../core/model.js';
 import { type DetectedStack, detectProjectStack } from '../sources/sqlite/project-stack.js';
@@ -35,7 +36,13 @@ export function chooseStack(declared: DeclaredStack, databases: readonly string[
   if (declared.config) {
     return { name: declared.config.stack, from: 'config', defaultsInVerdicts: true, reason: `"stack" in ${shown(declared.config.file, cwd)}` };
   }
-  const detection = detectProjectStack(databases, cwd);
+  // Detection looks around SQLite databases only: a PostgreSQL URL has no project folder, and the stacks are
+  // SQLite drivers and frameworks.
+  const files = databases.filter((d) => sourceFor(d)?.id === 'sqlite');
+  if (databases.length > 0 && files.length === 0) {
+    return { name: null, from: 'not-applicable', defaultsInVerdicts: false, reason: 'no target is a SQLite database' };
+  }
+  const detection = detectProjectStack(files, cwd);
   switch (detection.kind) {
     case 'detected':
       return { name: detection.detected.stack, from: 'detected', defaultsInVerdicts: false, reason: detectedReason(detection.detected, cwd) };

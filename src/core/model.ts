@@ -61,9 +61,10 @@ export interface StackInfo {
   name: Stack | 'all' | null;
   /**
    * flag (--stack), config (its `stack`), facts (saved with --save-facts): declared; detected: read from the
-   * project's manifests (a guess); none: nothing declared or detected (or projects of different stacks).
+   * project's manifests (a guess); none: nothing declared or detected (or projects of different stacks);
+   * not-applicable: no target is a SQLite database (the stacks are SQLite drivers and frameworks).
    */
-  from: 'flag' | 'config' | 'facts' | 'detected' | 'none';
+  from: 'flag' | 'config' | 'facts' | 'detected' | 'none' | 'not-applicable';
   /** Whether the stack's defaults stand in for undeclared settings in the verdicts: only a declared stack's do. */
   defaultsInVerdicts: boolean;
   /** Why, in a few words: the flag, the config file, or the manifest and what it names. */
