@@ -10,10 +10,11 @@ import { registerDemo } from './commands/demo.js';
 import { registerInit } from './commands/init.js';
 import { registerLocks } from './commands/locks.js';
 import { registerStress } from './commands/stress.js';
+import { registerWatch } from './commands/watch.js';
 import { VERSION } from '../core/version.js';
 
 /** Every command module registers itself here (audit is the default command). */
-const COMMANDS = [registerAudit, registerLocks, registerDemo, registerInit, registerCatalogue, registerStress];
+const COMMANDS = [registerAudit, registerLocks, registerDemo, registerInit, registerCatalogue, registerStress, registerWatch];
 
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
   let exit = 0;
