@@ -67,7 +67,7 @@ function stateOf(r: OnceResult): { state: NagiosState; why: string } {
 }
 
 function firstSentence(text: string): string {
-  const m = /^(.+?[.:])(\s|$)/.exec(text);
+  const m = /^(.+?\.)(\s|$)/.exec(text);
   const s = (m ? m[1]! : text).replace(/[|\n]/g, ' ');
   return s.length > 240 ? `${s.slice(0, 239)}…` : s;
 }
@@ -77,15 +77,23 @@ function perfLabel(name: string): string {
   return `'${name.replace(/'/g, "''")}'`;
 }
 
-const threshold = (id: string, name: string, judge: JudgeOptions): number | undefined => {
+const configured = (id: string, name: string, judge: JudgeOptions): number | undefined => {
   const check = WATCH_CHECKS.find((c) => c.id === id);
   return check ? thresholdsFor(check, judge.thresholds)[name] : undefined;
 };
 
-/** The perfdata of one database: what the checks measured, with the thresholds in force as warn;crit. */
+/**
+ * The perfdata of one database: what the checks measured, with the thresholds in force as warn;crit — the ones
+ * the check itself used when its evidence gives them (wal-size warns above 4 × the autocheckpoint size when that
+ * is larger than warnBytes), else the configured ones.
+ */
 function perfdata(r: OnceResult, prefix: string, judge: JudgeOptions): string[] {
   const f = r.facts;
   if (!f) return [];
+  const threshold = (id: string, name: string, judge: JudgeOptions): number | undefined => {
+    const used = r.findings.find((x) => x.id === id)?.evidence[name];
+    return typeof used === 'number' ? used : configured(id, name, judge);
+  };
   const out: string[] = [];
   const item = (name: string, value: number, unit: string, warn?: number, crit?: number) =>
     out.push(`${perfLabel(prefix + name)}=${value}${unit};${warn ?? ''};${crit ?? ''};0;`);
@@ -112,7 +120,8 @@ export function nagiosLine(results: readonly OnceResult[], judge: JudgeOptions):
   for (const r of results) {
     const s = stateOf(r);
     if (WORSE[s.state] > WORSE[state]) state = s.state;
-    parts.push(results.length > 1 || s.state !== 'OK' ? `${r.path}: ${s.state === 'OK' ? 'OK' : s.why}` : `${r.path}: ${s.why}`);
+    // Error messages already start with the path.
+    parts.push(s.why.startsWith(`${r.path}: `) ? s.why : `${r.path}: ${results.length > 1 && s.state === 'OK' ? 'OK' : s.why}`);
     perf.push(...perfdata(r, results.length > 1 ? `${r.path}:` : '', judge));
   }
   const line = `LOCKSCOPE ${state} - ${parts.join('; ')}${perf.length ? ` | ${perf.join(' ')}` : ''}`;
