@@ -138,6 +138,9 @@ export function registerWatch(program: Command, io: Io, setExit: (code: number) 
           view: view ? view.draw : null,
           signal: abort.signal,
           warn: (line) => io.stderr(`${line}\n`),
+          onStart: () => {
+            if (!view) io.stderr(`lockscope: watching ${paths.join(', ')} every ${opts.interval / 1000} s (SIGINT or SIGTERM stops)\n`);
+          },
         });
       } finally {
         stop();

@@ -1,8 +1,8 @@
 /**
  * Where watch's events go: stdout, or `--events <file>` opened for appending. Safe under log rotation: each
  * interval the path is stat()ed, and when it names another file than the one open (logrotate moved it away and
- * created a new one, or removed it) the file is reopened at the path, so no event goes into a rotated-away file
- * for longer than one interval; `copytruncate` needs nothing (O_APPEND writes at the new end). Every event is one
+ * created a new one, or removed it) the file is reopened at the path before the interval's events are written,
+ * so events go to the file at the path; `copytruncate` needs nothing (O_APPEND writes at the new end). Every event is one
  * write(2) of one whole line, so a reader never sees half an event and nothing is buffered at exit.
  */
 import { closeSync, fstatSync, openSync, statSync, writeSync } from 'node:fs';

@@ -56,6 +56,8 @@ export interface WatchRunOptions {
   signal: AbortSignal;
   /** One line on stderr (a textfile that cannot be written); said once per distinct message. */
   warn: (line: string) => void;
+  /** Called once every database has been read a first time and sampling starts (the readiness line). */
+  onStart?: () => void;
 }
 
 function newDatabase(path: string): WatchedDatabase {
@@ -255,6 +257,7 @@ export async function runWatch(options: WatchRunOptions): Promise<void> {
     ensureSampler(db, startMs);
     db.findings = db.facts ? snapshotFindings(db.facts, options.judge) : [];
   }
+  options.onStart?.();
   const periodMs = 1000 / options.hz;
   const t0 = performance.now();
   let ticks = 0;
@@ -270,8 +273,9 @@ export async function runWatch(options: WatchRunOptions): Promise<void> {
         const nowMs = Date.now();
         const events: WatchEvent[] = [];
         for (const db of databases) events.push(...judgeDatabase(db, book, options, nowMs));
-        options.sink.write(events);
+        // A rotated events file is reopened before the interval's events are written, not after.
         options.sink.maintain();
+        options.sink.write(events);
         for (const e of events) if (e.type === 'start' || e.type === 'note') options.metrics?.countEvent(e.database, e.kind);
         for (const db of databases) options.metrics?.set(db.path, db.metrics);
         recent.push(...events);

@@ -1,0 +1,46 @@
+/**
+ * watch goes on through what happens to files in production: the database replaced by another file (a restore,
+ * a rename over it), deleted and created again, and its own events file rotated away (logrotate's create
+ * mode). Each is an event, never a crash; the events file is reopened at its path.
+ */
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildDatabase } from '../../fixtures/databases.js';
+import { scratchPerTest } from '../helpers/scratch.js';
+import { waitFor } from '../../fixtures/holders.js';
+import { startWatch } from './helpers.js';
+
+const { tempDir } = scratchPerTest();
+
+describe('lockscope watch survives its files changing', () => {
+  it('database replaced, deleted, recreated; events file rotated: events, and exit 0 on SIGTERM', async () => {
+    const dir = tempDir('lockscope-survive-');
+    const db = join(dir, 'app.db');
+    const events = join(dir, 'events.ndjson');
+    buildDatabase(db, { journalMode: 'wal', rows: 10 });
+    const w = startWatch([db, '--interval', '200ms', '--hz', '20', '--events', events], events);
+    try {
+      await waitFor(() => (w.stderr().includes('lockscope: watching') ? true : undefined), 'watch started', 10_000);
+      buildDatabase(join(dir, 'new.db'), { journalMode: 'delete', rows: 3 });
+      renameSync(join(dir, 'new.db'), db);
+      const replaced = await w.next((e) => e.kind === 'database-replaced', 'database-replaced');
+      expect(replaced.type).toBe('note');
+
+      renameSync(events, `${events}.1`);
+      rmSync(db);
+      const gone = await w.next((e) => e.kind === 'database-unreadable' && e.type === 'start', 'database-unreadable start');
+      expect(gone.message).toContain('no such file');
+      buildDatabase(db, { journalMode: 'wal', rows: 5 });
+      const back = await w.next((e) => e.type === 'end' && e.id === gone.id, 'database-unreadable end');
+      expect(back.message).toMatch(/^readable again after [\d.]+ s$/);
+      // The rotated file kept what was written before; the new file at the path got what came after.
+      expect(existsSync(events)).toBe(true);
+      expect(readFileSync(events, 'utf8')).toContain(`"id":"${gone.id}","kind":"database-unreadable"`);
+      expect(readFileSync(`${events}.1`, 'utf8')).toContain('"kind":"database-replaced"');
+    } finally {
+      expect(await w.stop('SIGTERM')).toBe(0);
+    }
+    expect(w.stderr()).toBe(`lockscope: watching ${db} every 0.2 s (SIGINT or SIGTERM stops)\n`);
+  }, 20_000);
+});
