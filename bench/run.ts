@@ -11,6 +11,7 @@ const BENCHES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   apps: () => import('./apps.js'),
   fidelity: () => import('./fidelity.js'),
   checkpoint: () => import('./checkpoint.js'),
+  watch: () => import('./watch.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

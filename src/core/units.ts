@@ -50,8 +50,11 @@ export function formatBytes(bytes: number): string {
   return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${units[i]}`;
 }
 
+/** One formatter for every count: toLocaleString builds a new one per call, which a monitor's every interval pays for. */
+const COUNT_FORMAT = new Intl.NumberFormat('en-US');
+
 export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
+  return COUNT_FORMAT.format(n);
 }
 
 /** "1 sample", "1,200 samples": a count (grouped as formatCount does) and its noun. */

@@ -97,8 +97,9 @@ function gather(db: WatchedDatabase, nowMs: number): void {
     return;
   }
   try {
-    // purpose 'audit': /proc/locks only, never the lsof fallback (which would run every interval).
-    db.facts = db.source.gather(db.path, { purpose: 'audit' }) as SqliteFacts;
+    // purpose 'watch': /proc/locks and the lock holders' descriptors only — no scan of every process's open files,
+    // and never the lsof fallback — since this runs every interval.
+    db.facts = db.source.gather(db.path, { purpose: 'watch' }) as SqliteFacts;
     db.error = null;
   } catch (err) {
     db.facts = null;
