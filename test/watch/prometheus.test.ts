@@ -4,12 +4,13 @@
  * Prometheus runs from a temporary config with its own storage folder, on a free port, scraping every second.
  */
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
-import { statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildDatabase, holdState, python } from '../../fixtures/databases.js';
 import { waitFor } from '../../fixtures/holders.js';
+import { ROOT } from '../helpers/cli.js';
 import { scratchPerTest } from '../helpers/scratch.js';
 import { startWatch } from './helpers.js';
 
@@ -94,4 +95,14 @@ describe.skipIf(!hasPrometheus)('lockscope watch --metrics scraped by a real Pro
       expect(await w.stop('SIGTERM')).toBe(0);
     }
   }, 30_000);
+
+  it("the README's alert rules pass promtool check rules", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const rules = /Prometheus alert rules[^\n]*\n\n```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(rules).toContain('lockscope_stalled_holders');
+    const file = join(tempDir('lockscope-rules-'), 'rules.yml');
+    writeFileSync(file, rules!);
+    const r = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
+    expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+  });
 });
