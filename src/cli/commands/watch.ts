@@ -36,7 +36,7 @@ interface WatchFlags {
 export function registerWatch(program: Command, io: Io, setExit: (code: number) => void): void {
   program
     .command('watch')
-    .description('monitor lock holders, stalls, checkpoints and the WAL until stopped: NDJSON events, Prometheus metrics, a terminal view; --once: a health check (Nagios line, exit 0/1/2/3)')
+    .description('monitor lock holders, stalls and the WAL until stopped (events, Prometheus metrics); --once: a health check')
     .argument('[db...]', "database files or globs (default: the config's databases)")
     .option('--config <file>', 'lockscope.config.json to use (its thresholds and check severities apply)')
     .option('--threshold <check.name=value>', 'override a check threshold (repeatable), e.g. long-write-lock.warnMs=5s', collectThreshold)
