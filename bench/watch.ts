@@ -4,7 +4,8 @@
  * and an idle connection stay attached. Phase 1 runs a fast interval (100 ms, 50 Hz) for a few minutes — many
  * intervals, many processes seen and forgotten — and prints watch's CPU share and RSS over its first and last
  * 15 s (flat memory = the end close to the start). Phase 2 runs the default interval (1 s, 10 Hz) with the same
- * churn and prints its CPU share (target: under 1% of one core). Read from /proc/<pid>/stat and status; asserts
+ * churn and prints its CPU share (target: under 1% of one core); phase 3 the same with a steady app (two
+ * long-lived writers, 10 transactions a second each) instead of the churn. Read from /proc/<pid>/stat and status; asserts
  * nothing. LOCKSCOPE_BENCH_WATCH_S sets phase 1's length (default 150 s).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -24,6 +25,17 @@ c.execute("INSERT INTO t(v) VALUES (?)", ("w" * 200,))
 time.sleep(random.random() * 0.3)
 c.execute("COMMIT")
 c.close()
+`;
+
+/** A long-lived app process: a write transaction every 100 ms until killed. */
+const STEADY_PY = String.raw`
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=5)
+while True:
+    c.execute("BEGIN IMMEDIATE")
+    c.execute("INSERT INTO t(v) VALUES (?)", ("s" * 200,))
+    c.execute("COMMIT")
+    time.sleep(0.1)
 `;
 
 function cpuTicks(pid: number): number {
@@ -67,7 +79,7 @@ function churn(db: string, everyMs: number): { stop: () => Promise<void>; starte
   };
 }
 
-async function phase(db: string, dir: string, label: string, args: string[], seconds: number): Promise<void> {
+async function phase(db: string, dir: string, label: string, args: string[], seconds: number, withChurn = true): Promise<void> {
   const eventsFile = join(dir, `events-${args.length}.ndjson`);
   const watch = spawn(process.execPath, [BIN, 'watch', db, ...args, '--events', eventsFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
@@ -78,7 +90,7 @@ async function phase(db: string, dir: string, label: string, args: string[], sec
     });
     watch.once('exit', (code) => reject(new Error(`watch exited with ${code}: ${err}`)));
   });
-  const apps = churn(db, 250);
+  const apps = withChurn ? churn(db, 250) : { stop: async () => {}, started: () => 0 };
   try {
     const window = Math.min(15_000, (seconds * 1000) / 3);
     await sleep(2000); // the first processes seen, node's JIT warmed
@@ -88,7 +100,7 @@ async function phase(db: string, dir: string, label: string, args: string[], sec
     const endCpu = await cpuShare(watch.pid!, window);
     const endRss = rssMb(watch.pid!);
     const events = readFileSync(eventsFile, 'utf8').split('\n').filter(Boolean).length;
-    console.log(`  ${label}: ${seconds} s, ${apps.started()} app processes came and went, ${events} events`);
+    console.log(`  ${label}: ${seconds} s, ${withChurn ? `${apps.started()} app processes came and went` : 'no process came or went'}, ${events} events`);
     console.log(`    CPU share of one core: start ${(startCpu * 100).toFixed(2)}%  end ${(endCpu * 100).toFixed(2)}%`);
     console.log(`    RSS:                   start ${startRss.toFixed(1)} MB  end ${endRss.toFixed(1)} MB`);
   } finally {
@@ -113,6 +125,14 @@ export async function run(): Promise<void> {
     console.log(`watch ${db} with an app process starting every 250 ms (write transaction of 0–300 ms, then exit)`);
     await phase(db, dir, 'fast interval (100 ms, 50 Hz)', ['--interval', '100ms', '--hz', '50'], seconds);
     await phase(db, dir, 'default interval (1 s, 10 Hz)', [], Math.max(30, Math.round(seconds / 4)));
+    // A steady app: two long-lived processes writing 10 transactions a second each, nobody coming or going.
+    const steady = [0, 1].map(() => spawn('python3', ['-c', STEADY_PY, db], { stdio: 'ignore' }));
+    try {
+      await phase(db, dir, 'default interval (1 s, 10 Hz), steady app: 2 writers × 10 tx/s', [], 30, false);
+    } finally {
+      for (const p of steady) p.kill('SIGKILL');
+      await Promise.all(steady.map((p) => (p.exitCode === null && p.signalCode === null ? new Promise((r) => p.once('exit', r)) : null)));
+    }
   } finally {
     for (const h of holders) await h.stop();
     removeDir(dir);
