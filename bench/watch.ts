@@ -79,8 +79,10 @@ function churn(db: string, everyMs: number): { stop: () => Promise<void>; starte
   };
 }
 
+let phaseCount = 0;
+
 async function phase(db: string, dir: string, label: string, args: string[], seconds: number, withChurn = true): Promise<void> {
-  const eventsFile = join(dir, `events-${args.length}.ndjson`);
+  const eventsFile = join(dir, `events-${(phaseCount += 1)}.ndjson`);
   const watch = spawn(process.execPath, [BIN, 'watch', db, ...args, '--events', eventsFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     let err = '';

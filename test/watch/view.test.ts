@@ -62,6 +62,7 @@ describe('lockscope watch on a terminal', () => {
       pid: 1000 + i,
       identity: { command: `python3 worker.py --queue ${'x'.repeat(200)}` },
       attachedSinceMs: 0,
+      seenAtStart: false,
       locks: [],
       write: i === 0 ? { sinceMs: 0, checkpoint: false, pending: false } : null,
       read: null,

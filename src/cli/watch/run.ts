@@ -9,6 +9,7 @@
 import type { Finding, ReportError, SqliteFacts } from '../../core/model.js';
 import type { Source } from '../../core/source.js';
 import { isGatherError } from '../../core/facts.js';
+import { cutText, escapeControl } from '../../core/escape.js';
 import { formatBytes } from '../../core/units.js';
 import { sourceFor } from '../../sources/index.js';
 import { type LiveDatabase, LiveLockSampler } from '../../sources/proc/live-locks.js';
@@ -154,7 +155,8 @@ function endWords(db: WatchedDatabase): (c: Condition, lastedMs: number) => stri
   };
 }
 
-const label = (p: { pid: number; identity: { command?: string } }) => `pid ${p.pid}${p.identity.command ? ` (${p.identity.command})` : ''}`;
+/** "pid 42 (python3 worker.py)": the command escaped (a command line can carry newlines and terminal escapes) and cut. */
+const label = (p: { pid: number; identity: { command?: string } }) => `pid ${p.pid}${p.identity.command ? ` (${cutText(escapeControl(p.identity.command), 120)})` : ''}`;
 
 /** One interval for one database: judge it, and return its events. */
 function judgeDatabase(db: WatchedDatabase, book: EventBook, options: WatchRunOptions, nowMs: number): WatchEvent[] {
@@ -184,8 +186,9 @@ function judgeDatabase(db: WatchedDatabase, book: EventBook, options: WatchRunOp
     const wal = !isGatherError(db.facts.header) && db.facts.header.walEnabled;
     // Attached: a lock on the file or -shm (WAL: every open connection holds DMS; rollback: only transactions show).
     if (wal) {
-      for (const p of live.attached) notes.push(book.note(db.path, 'attached', `${label(p)} attached (holds ${p.locks.map((l) => l.name).join(', ') || 'a lock'})`, nowMs, { pid: p.pid, ...(p.identity.command !== undefined ? { command: p.identity.command } : {}) }));
-      for (const p of live.detached) notes.push(book.note(db.path, 'detached', `${label(p)} detached after ${seconds(nowMs - p.attachedSinceMs)} s`, nowMs, { pid: p.pid, ...(p.identity.command !== undefined ? { command: p.identity.command } : {}) }));
+      const already = live.first ? ' (already when watch started)' : '';
+      for (const p of live.attached) notes.push(book.note(db.path, 'attached', `${label(p)} attached${already}, holding ${p.locks.map((l) => l.name).join(', ') || 'a lock'}`, nowMs, { pid: p.pid, ...(p.identity.command !== undefined ? { command: p.identity.command } : {}) }));
+      for (const p of live.detached) notes.push(book.note(db.path, 'detached', `${label(p)} detached after ${p.seenAtStart ? 'at least ' : ''}${seconds(nowMs - p.attachedSinceMs)} s`, nowMs, { pid: p.pid, ...(p.identity.command !== undefined ? { command: p.identity.command } : {}) }));
     }
     const window: LiveWindow = {
       nowMs,

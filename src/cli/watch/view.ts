@@ -4,6 +4,7 @@
  * terminal's width and height); `terminalView` draws it in place on the alternate screen and gives the
  * terminal back as it found it when watch stops (Ctrl-C included).
  */
+import { escapeControl } from '../../core/escape.js';
 import { formatBytes } from '../../core/units.js';
 import type { WatchEvent } from './events.js';
 import { seconds } from './events.js';
@@ -31,26 +32,26 @@ export function renderView(databases: readonly WatchedDatabase[], recent: readon
   for (const db of databases) {
     lines.push('');
     if (db.error) {
-      lines.push(`${db.path}: ✖ ${db.error.message}`);
+      lines.push(`${escapeControl(db.path)}: ✖ ${escapeControl(db.error.message)}`);
       continue;
     }
     const m = db.metrics;
-    const head = `${db.path}  WAL ${formatBytes(m.walBytes)}  lag ${m.checkpointLagFrames} frames  `;
+    const head = `${escapeControl(db.path)}  WAL ${formatBytes(m.walBytes)}  lag ${m.checkpointLagFrames} frames  `;
     lines.push(`${head}${sparkline(db.walHistory, width - [...head].length)}`);
     const procs = db.live?.processes ?? [];
     if (procs.length === 0) lines.push('  no process holds a lock on it');
     for (const p of procs) {
       const held = p.write ? `write ${seconds(nowMs - p.write.sinceMs)} s` : p.read ? `read ${seconds(nowMs - p.read.sinceMs)} s${p.read.framesBehind > 0 ? ` (pins ${p.read.framesBehind} frames)` : ''}` : 'idle';
       const state = p.run?.state === 'T' || p.run?.state === 't' ? '  STOPPED' : p.stillSinceMs !== null ? `  no CPU for ${seconds(nowMs - p.stillSinceMs)} s` : '';
-      lines.push(`  pid ${String(p.pid).padEnd(7)} ${held.padEnd(22)}${state}  ${p.identity.command ?? ''}`);
+      lines.push(`  pid ${String(p.pid).padEnd(7)} ${held.padEnd(22)}${state}  ${escapeControl(p.identity.command ?? '')}`);
     }
-    for (const c of db.conditions) lines.push(`  ${STATUS_MARK[c.status] ?? '•'} ${c.kind}: ${c.message}`);
+    for (const c of db.conditions) lines.push(`  ${STATUS_MARK[c.status] ?? '•'} ${c.kind}: ${escapeControl(c.message)}`);
   }
   lines.push('', 'latest events:');
   const room = Math.max(0, rows - lines.length - 1);
   const shown = recent.slice(-room);
   if (shown.length === 0) lines.push('  none yet');
-  for (const e of shown) lines.push(`  ${e.time.slice(11, 19)} ${e.type.padEnd(5)} ${e.kind} ${e.database}: ${e.message}`);
+  for (const e of shown) lines.push(`  ${e.time.slice(11, 19)} ${e.type.padEnd(5)} ${e.kind} ${escapeControl(e.database)}: ${escapeControl(e.message)}`);
   return lines.slice(0, Math.max(1, rows - 1)).map((l) => cut(l, width));
 }
 

@@ -38,6 +38,8 @@ export interface LiveProcess {
   identity: ProcessIdentity;
   /** When it was first seen with a lock (epoch ms). */
   attachedSinceMs: number;
+  /** It was attached already at the sampler's first interval (attached since at least then). */
+  seenAtStart: boolean;
   /** Its locks at the interval's last sample. */
   locks: DecodedLock[];
   /** The write lock (WAL) or RESERVED/PENDING/EXCLUSIVE (rollback), held since (epoch ms); null = not held now. */
@@ -81,9 +83,11 @@ export interface LiveDatabase {
   samples: number;
   /** The file at the path is another file than in the previous interval (replaced, or rotated in). */
   replaced: boolean;
+  /** The sampler's first interval: every process attached now was attached before it started. */
+  first: boolean;
   /** Attached and detached since the previous interval (detached: seen in no sample of the interval). */
   attached: LiveProcess[];
-  detached: { pid: number; identity: ProcessIdentity; attachedSinceMs: number }[];
+  detached: { pid: number; identity: ProcessIdentity; attachedSinceMs: number; seenAtStart: boolean }[];
 }
 
 interface TargetState {
@@ -96,6 +100,8 @@ interface TargetState {
   header: ShmHeader | null;
   tracker: HoldTracker;
   samples: number;
+  /** Intervals ended so far. */
+  intervals: number;
   lastSampleT: number;
   /** Last sample's locks per pid (the tracker keeps no per-sample locks). */
   lastLocks: Map<number, DecodedLock[]>;
@@ -137,6 +143,7 @@ export class LiveLockSampler {
         header: null,
         tracker: new HoldTracker(target.walEnabled),
         samples: 0,
+        intervals: 0,
         lastSampleT: 0,
         lastLocks: new Map(),
         procs: new Map(),
@@ -238,15 +245,34 @@ export class LiveLockSampler {
 
   private endTarget(s: TargetState): LiveDatabase {
     const nowWall = this.clock.wall();
+    const first = s.intervals === 0;
+    s.intervals += 1;
+    if (s.samples === 0) {
+      // No sample this interval (the lock table could not be read): nothing is known to have changed, so
+      // nobody is said to have attached, detached or released anything; tableError says why.
+      this.refreshFiles(s);
+      return {
+        processes: [...s.procs.values()].filter((p) => !p.identity.lockscope).sort((a, b) => a.pid - b.pid),
+        shm: s.header,
+        db: s.dbInfo,
+        wal: statOrNull(`${s.target.dbPath}-wal`),
+        journal: statOrNull(`${s.target.dbPath}-journal`),
+        samples: 0,
+        replaced: false,
+        first,
+        attached: [],
+        detached: [],
+      };
+    }
     const ongoing = new Map(s.tracker.ongoing().map((o) => [o.pid, o]));
-    const finished = s.samples > 0 ? s.tracker.finish(s.lastSampleT, 1) : [];
+    const finished = s.tracker.finish(s.lastSampleT, 1);
     const seen = new Map(finished.map((h) => [h.pid, h]));
     const attached: LiveProcess[] = [];
     const detached: LiveDatabase['detached'] = [];
     for (const [pid, p] of s.procs) {
       if (!seen.has(pid)) {
         s.procs.delete(pid);
-        if (!p.identity.lockscope) detached.push({ pid, identity: p.identity, attachedSinceMs: p.attachedSinceMs });
+        if (!p.identity.lockscope) detached.push({ pid, identity: p.identity, attachedSinceMs: p.attachedSinceMs, seenAtStart: p.seenAtStart });
       }
     }
     for (const holds of finished) {
@@ -257,6 +283,7 @@ export class LiveLockSampler {
           pid: holds.pid,
           identity: processIdentity(holds.pid),
           attachedSinceMs: this.wallOf(s.lastSampleT),
+          seenAtStart: first,
           locks,
           write: null,
           read: null,
@@ -315,6 +342,7 @@ export class LiveLockSampler {
       journal: statOrNull(`${s.target.dbPath}-journal`),
       samples,
       replaced,
+      first,
       attached,
       detached,
     };
