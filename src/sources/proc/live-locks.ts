@@ -250,19 +250,7 @@ export class LiveLockSampler {
     if (s.samples === 0) {
       // No sample this interval (the lock table could not be read): nothing is known to have changed, so
       // nobody is said to have attached, detached or released anything; tableError says why.
-      this.refreshFiles(s);
-      return {
-        processes: [...s.procs.values()].filter((p) => !p.identity.lockscope).sort((a, b) => a.pid - b.pid),
-        shm: s.header,
-        db: s.dbInfo,
-        wal: statOrNull(`${s.target.dbPath}-wal`),
-        journal: statOrNull(`${s.target.dbPath}-journal`),
-        samples: 0,
-        replaced: false,
-        first,
-        attached: [],
-        detached: [],
-      };
+      return this.databaseNow(s, { samples: 0, first, attached: [], detached: [] });
     }
     const ongoing = new Map(s.tracker.ongoing().map((o) => [o.pid, o]));
     const finished = s.tracker.finish(s.lastSampleT, 1);
@@ -331,6 +319,11 @@ export class LiveLockSampler {
     const samples = s.samples;
     s.tracker = new HoldTracker(s.target.walEnabled);
     s.samples = 0;
+    return this.databaseNow(s, { samples, first, attached, detached });
+  }
+
+  /** The database as the interval leaves it: its files stat()ed again (replaced = another file at the path now). */
+  private databaseNow(s: TargetState, part: Pick<LiveDatabase, 'samples' | 'first' | 'attached' | 'detached'>): LiveDatabase {
     const before = s.dbInfo;
     this.refreshFiles(s);
     const replaced = Boolean(before?.exists && s.dbInfo?.exists && (before.inode !== s.dbInfo.inode || before.device !== s.dbInfo.device));
@@ -340,11 +333,8 @@ export class LiveLockSampler {
       db: s.dbInfo,
       wal: statOrNull(`${s.target.dbPath}-wal`),
       journal: statOrNull(`${s.target.dbPath}-journal`),
-      samples,
       replaced,
-      first,
-      attached,
-      detached,
+      ...part,
     };
   }
 
