@@ -1,9 +1,11 @@
 /**
  * watch goes on through what happens to files in production: the database replaced by another file (a restore,
  * a rename over it), deleted and created again, and its own events file rotated away (logrotate's create
- * mode). Each is an event, never a crash; the events file is reopened at its path.
+ * mode). Each is an event, never a crash; the events file is reopened at its path, and --textfile keeps being
+ * replaced whole.
  */
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildDatabase } from '../../fixtures/databases.js';
@@ -19,7 +21,8 @@ describe('lockscope watch survives its files changing', () => {
     const db = join(dir, 'app.db');
     const events = join(dir, 'events.ndjson');
     buildDatabase(db, { journalMode: 'wal', rows: 10 });
-    const w = startWatch([db, '--interval', '200ms', '--hz', '20', '--events', events], events);
+    const textfile = join(dir, 'lockscope.prom');
+    const w = startWatch([db, '--interval', '200ms', '--hz', '20', '--events', events, '--textfile', textfile], events);
     try {
       await waitFor(() => (w.stderr().includes('lockscope: watching') ? true : undefined), 'watch started', 10_000);
       buildDatabase(join(dir, 'new.db'), { journalMode: 'delete', rows: 3 });
@@ -38,9 +41,14 @@ describe('lockscope watch survives its files changing', () => {
       expect(existsSync(events)).toBe(true);
       expect(readFileSync(events, 'utf8')).toContain(`"id":"${gone.id}","kind":"database-unreadable"`);
       expect(readFileSync(`${events}.1`, 'utf8')).toContain('"kind":"database-replaced"');
+      // The textfile is replaced whole each interval (never a temporary file left beside it) and is valid exposition.
+      await waitFor(() => (readFileSync(textfile, 'utf8').includes(`lockscope_database_up{database="${db}"} 1`) ? true : undefined), 'textfile up again', 10_000);
+      const check = spawnSync('promtool', ['check', 'metrics'], { input: readFileSync(textfile, 'utf8'), encoding: 'utf8' });
+      expect(check.status, `${check.stdout}${check.stderr}`).toBe(0);
     } finally {
       expect(await w.stop('SIGTERM')).toBe(0);
     }
     expect(w.stderr()).toBe(`lockscope: watching ${db} every 0.2 s (SIGINT or SIGTERM stops)\n`);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   }, 20_000);
 });

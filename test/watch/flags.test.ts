@@ -1,0 +1,58 @@
+/**
+ * watch's flags as a user meets them: a bad --metrics address, a port already taken, an --events file that cannot
+ * be opened, --once mixed with the monitor's flags: one line on stderr (or the plugin line), and the documented
+ * exit code, never a stack trace. And a rollback-journal database: a long RESERVED hold is a write-lock event, and
+ * no attach notes are made (an idle connection holds no lock there).
+ */
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildDatabase, holdState } from '../../fixtures/databases.js';
+import { runCli } from '../helpers/cli.js';
+import { scratchPerTest } from '../helpers/scratch.js';
+import { startWatch } from './helpers.js';
+
+const { holders, tempDir } = scratchPerTest();
+
+describe('lockscope watch flags', () => {
+  it('refuses what it cannot do, in one line, exit 2 (the monitor) or 3 (--once, the plugin contract)', async () => {
+    const dir = tempDir('lockscope-watch-flags-');
+    const db = join(dir, 'app.db');
+    buildDatabase(db, { journalMode: 'wal', rows: 3 });
+    const bad = runCli(['watch', db, '--metrics', 'localhost:99999']);
+    expect([bad.code, bad.stderr]).toEqual([2, 'lockscope: --metrics takes [host:]port, e.g. 127.0.0.1:9464 (got "localhost:99999")\n']);
+    const events = runCli(['watch', db, '--events', join(dir, 'no', 'such', 'dir', 'e.ndjson')]);
+    expect(events.code).toBe(2);
+    expect(events.stderr).toMatch(/^lockscope: cannot open --events .*: ENOENT\n$/);
+    const mixed = runCli(['watch', '--once', db, '--metrics', '9464']);
+    expect(mixed.code).toBe(3);
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (taken.address() as { port: number }).port;
+      const busy = runCli(['watch', db, '--metrics', String(port)]);
+      expect([busy.code, busy.stderr]).toEqual([2, `lockscope: cannot listen on 127.0.0.1:${port}: EADDRINUSE\n`]);
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('rollback journal: a RESERVED hold is a write-lock event with its end; no attach notes', async () => {
+    const dir = tempDir('lockscope-watch-flags-');
+    const db = join(dir, 'app.db');
+    buildDatabase(db, { journalMode: 'delete', rows: 3 });
+    const h = await holdState(db, 'rb-reserved');
+    holders.push(h);
+    const w = startWatch([db, '--interval', '200ms', '--hz', '20', '--threshold', 'long-write-lock.warnMs=300ms']);
+    try {
+      const held = await w.next((e) => e.kind === 'write-lock-held' && e.type === 'start', 'write-lock-held start');
+      expect(held.pid).toBe(h.pid);
+      await h.stop();
+      const end = await w.next((e) => e.type === 'end' && e.id === held.id, 'write-lock-held end');
+      expect(end.message).toMatch(/ended or let go of the database; the write lock was released after [\d.]+ s$/);
+      expect(w.events.filter((e) => e.kind === 'attached' || e.kind === 'detached')).toEqual([]);
+    } finally {
+      expect(await w.stop('SIGINT')).toBe(0);
+    }
+  }, 20_000);
+});
