@@ -25,7 +25,7 @@ describe('lockscope watch flags', () => {
     expect(events.code).toBe(2);
     expect(events.stderr).toMatch(/^lockscope: cannot open --events .*: ENOENT\n$/);
     const mixed = runCli(['watch', '--once', db, '--metrics', '9464']);
-    expect(mixed.code).toBe(3);
+    expect([mixed.code, mixed.stdout]).toEqual([3, 'LOCKSCOPE UNKNOWN - --once prints one status line; --events, --metrics and --textfile belong to the monitor\n']);
     const taken = createServer();
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
     try {

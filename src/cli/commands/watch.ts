@@ -58,8 +58,8 @@ export function registerWatch(program: Command, io: Io, setExit: (code: number) 
         return setExit(2);
       }
       if (opts.once && (opts.events !== undefined || opts.metrics !== undefined || opts.textfile !== undefined)) {
-        io.stderr('lockscope: --once prints one status line; --events, --metrics and --textfile belong to the monitor\n');
-        return setExit(opts.once ? NAGIOS.UNKNOWN : 2);
+        io.stdout('LOCKSCOPE UNKNOWN - --once prints one status line; --events, --metrics and --textfile belong to the monitor\n');
+        return setExit(NAGIOS.UNKNOWN);
       }
       const listen = opts.metrics !== undefined ? parseListen(opts.metrics) : null;
       if (opts.metrics !== undefined && !listen) {
@@ -67,7 +67,11 @@ export function registerWatch(program: Command, io: Io, setExit: (code: number) 
         return setExit(2);
       }
       const config = loadCommandConfig(io, opts.config);
-      if (config === 'error') return setExit(opts.once ? NAGIOS.UNKNOWN : 2);
+      if (config === 'error') {
+        if (!opts.once) return setExit(2);
+        io.stdout('LOCKSCOPE UNKNOWN - the config file could not be read (the reason is on stderr)\n');
+        return setExit(NAGIOS.UNKNOWN);
+      }
       const judge = { thresholds: mergeThresholds(config?.thresholds, opts.threshold), severity: config?.severity ?? {} };
       const targets = resolveTargets(args, config, io.cwd);
       const unmatched = targets.filter((t) => typeof t !== 'string');
@@ -99,9 +103,11 @@ export function registerWatch(program: Command, io: Io, setExit: (code: number) 
         for (const u of unmatched) io.stderr(`lockscope: ${u.error?.message ?? u.path}\n`);
         return setExit(2);
       }
+      // On a terminal the view takes stdout; the events then go to --events only (or nowhere but the view's list).
+      const useView = io.stdoutIsTTY && opts.view && process.stdout.isTTY === true;
       let sink: EventSink;
       try {
-        sink = opts.events !== undefined ? fileSink(opts.events) : stdoutSink(io.stdout);
+        sink = opts.events !== undefined ? fileSink(opts.events) : useView ? { write() {}, maintain() {}, close() {} } : stdoutSink(io.stdout);
       } catch (err) {
         io.stderr(`lockscope: cannot open --events ${opts.events}: ${(err as NodeJS.ErrnoException).code ?? String(err)}\n`);
         return setExit(2);
@@ -119,10 +125,7 @@ export function registerWatch(program: Command, io: Io, setExit: (code: number) 
           return setExit(2);
         }
       }
-      // The view replaces the events on stdout only when stdout is a terminal and the events go elsewhere or were not asked to be printed.
-      const useView = io.stdoutIsTTY && opts.view && process.stdout.isTTY === true;
       const view = useView ? terminalView(process.stdout) : null;
-      if (useView && opts.events === undefined) sink = { write() {}, maintain() {}, close() {} };
       const abort = new AbortController();
       // SIGINT (Ctrl-C) and SIGTERM (docker stop, systemctl stop) end the loop; events are written as they happen.
       const stop = io.interrupts.listen(['SIGINT', 'SIGTERM'], () => abort.abort());
