@@ -92,4 +92,23 @@ describe('lockscope watch: events from real lock holders', () => {
       expect(await w.stop('SIGINT')).toBe(0);
     }
   }, 30_000);
+
+  it('a writer asleep in its transaction (no CPU, no I/O) longer than lock-stall.warnMs: a stalled holder, not only a stopped one', async () => {
+    const dir = tempDir('lockscope-watch-');
+    const db = join(dir, 'app.db');
+    buildDatabase(db, { journalMode: 'wal', rows: 10 });
+    const writer = await holdState(db, 'wal-write');
+    holders.push(writer);
+    const w = startWatch([db, ...FAST, '--threshold', 'lock-stall.warnMs=500ms']);
+    try {
+      const stalled = await w.next((e) => e.kind === 'holder-stalled' && e.type === 'start' && e.pid === writer.pid, 'holder-stalled start');
+      expect(stalled).toMatchObject({ check: 'lock-stall', messageId: 'stalled-writer', status: 'warn' });
+      expect(stalled.message).toMatch(/used no CPU time/);
+      await writer.stop();
+      const end = await w.next((e) => e.type === 'end' && e.id === stalled.id, 'holder-stalled end');
+      expect(end.message).toMatch(/ended or let go of the database; its lock was released after [\d.]+ s$/);
+    } finally {
+      expect(await w.stop('SIGTERM')).toBe(0);
+    }
+  }, 20_000);
 });

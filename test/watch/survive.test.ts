@@ -8,7 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildDatabase } from '../../fixtures/databases.js';
+import { buildDatabase, python } from '../../fixtures/databases.js';
+import { buildHotJournal } from '../../fixtures/journals.js';
 import { scratchPerTest } from '../helpers/scratch.js';
 import { waitFor } from '../../fixtures/holders.js';
 import { startWatch } from './helpers.js';
@@ -50,5 +51,23 @@ describe('lockscope watch survives its files changing', () => {
     }
     expect(w.stderr()).toBe(`lockscope: watching ${db} every 0.2 s (SIGINT or SIGTERM stops)\n`);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  }, 20_000);
+
+  it('a hot journal appearing (a writer killed mid-transaction) is an event, which ends once the next opener rolls it back', async () => {
+    const dir = tempDir('lockscope-survive-');
+    const db = join(dir, 'app.db');
+    buildDatabase(db, { journalMode: 'delete', rows: 10 });
+    const w = startWatch([db, '--interval', '200ms', '--hz', '20']);
+    try {
+      await waitFor(() => (w.stderr().includes('lockscope: watching') ? true : undefined), 'watch started', 10_000);
+      buildHotJournal(db);
+      const hot = await w.next((e) => e.kind === 'hot-journal' && e.type === 'start', 'hot-journal start');
+      expect(hot).toMatchObject({ check: 'hot-journal', status: 'fail' });
+      python(db, 'c = sqlite3.connect(db)\nc.execute("SELECT count(*) FROM t").fetchall()\nc.close()');
+      const gone = await w.next((e) => e.type === 'end' && e.id === hot.id, 'hot-journal end');
+      expect(gone.message).toMatch(/^no hot journal any more after [\d.]+ s$/);
+    } finally {
+      expect(await w.stop('SIGTERM')).toBe(0);
+    }
   }, 20_000);
 });

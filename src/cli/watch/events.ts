@@ -8,7 +8,7 @@ import type { Condition, EventKind } from './verdicts.js';
 export interface WatchEvent {
   /** When it was seen (ISO 8601). */
   time: string;
-  /** start / update (status changed) / end of a condition; note = a one-off observation. */
+  /** start / update (its status or the check's message id changed) / end of a condition; note = a one-off observation. */
   type: 'start' | 'update' | 'end' | 'note';
   /** Ties a condition's start, updates and end together (unique within one run). */
   id: string;
@@ -60,7 +60,8 @@ export class EventBook {
         this.open.set(key, { id, condition: c, database, openedMs: nowMs });
         events.push(this.event(time, 'start', id, database, c, c.message));
       } else {
-        if (o.condition.status !== c.status) events.push(this.event(time, 'update', o.id, database, c, c.message));
+        // Its status or its reason changed (a stopped holder now merely asleep; the pinning reader gone, the lag left).
+        if (o.condition.status !== c.status || o.condition.messageId !== c.messageId) events.push(this.event(time, 'update', o.id, database, c, c.message));
         o.condition = { ...c, sinceMs: o.condition.sinceMs ?? c.sinceMs };
       }
     }
