@@ -12,7 +12,7 @@ import { runCli } from '../helpers/cli.js';
 import { scratchPerTest } from '../helpers/scratch.js';
 
 const { holders, tempDir } = scratchPerTest();
-const ONCE = ['watch', '--once', '--interval', '300ms'];
+const ONCE = ['watch', '--once', '--interval', '100ms'];
 
 /** perfdata of the line: label → { value, unit, warn, crit }. */
 function perfdata(line: string): Record<string, { value: number; unit: string; warn: string; crit: string }> {

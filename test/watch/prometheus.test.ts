@@ -35,7 +35,10 @@ function startPrometheus(dir: string, target: string, port: number): Promise<Chi
   const child = spawn('prometheus', [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: ['pipe', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let err = '';
-    const timer = setTimeout(() => reject(new Error(`prometheus not ready: ${err}`)), 20_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`prometheus not ready: ${err}`));
+    }, 20_000);
     child.stderr.on('data', (d: Buffer) => {
       err += d.toString();
       if (err.includes('Server is ready to receive web requests')) {
@@ -58,10 +61,13 @@ describe.skipIf(!hasPrometheus)('lockscope watch --metrics scraped by a real Pro
     const walBytes = statSync(`${db}-wal`).size;
     expect(walBytes).toBeGreaterThan(0);
 
-    const w = startWatch([db, '--metrics', '127.0.0.1:0', '--interval', '200ms'], join(dir, 'events.ndjson'));
+    // Prometheus starts (its slowest part) while watch starts: both on free ports picked here.
+    const [port, promPort] = [await freePort(), await freePort()];
+    const w = startWatch([db, '--metrics', `127.0.0.1:${port}`, '--interval', '200ms'], join(dir, 'events.ndjson'));
+    const starting = startPrometheus(dir, `127.0.0.1:${port}`, promPort);
     let prometheus: ChildProcessWithoutNullStreams | null = null;
     try {
-      const port = await waitFor(() => /serving metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(w.stderr())?.[1], 'watch listening', 10_000);
+      await waitFor(() => (w.stderr().includes(`serving metrics on http://127.0.0.1:${port}/metrics`) ? true : undefined), 'watch listening', 10_000);
       const url = `http://127.0.0.1:${port}/metrics`;
       const exposition = await (await fetch(url)).text();
       const check = spawnSync('promtool', ['check', 'metrics'], { input: exposition, encoding: 'utf8' });
@@ -71,8 +77,7 @@ describe.skipIf(!hasPrometheus)('lockscope watch --metrics scraped by a real Pro
       }
       expect(await (await fetch(`http://127.0.0.1:${port}/other`)).status).toBe(404);
 
-      const promPort = await freePort();
-      prometheus = await startPrometheus(dir, `127.0.0.1:${port}`, promPort);
+      prometheus = await starting;
       const query = `http://127.0.0.1:${promPort}/api/v1/query?query=${encodeURIComponent(`lockscope_wal_bytes{database="${db}"}`)}`;
       let stored: string | undefined;
       const deadline = Date.now() + 20_000;
@@ -85,6 +90,7 @@ describe.skipIf(!hasPrometheus)('lockscope watch --metrics scraped by a real Pro
       expect(Number(stored)).toBe(walBytes);
       expect(statSync(`${db}-wal`).size).toBe(walBytes);
     } finally {
+      prometheus ??= await starting.catch(() => null);
       if (prometheus && prometheus.exitCode === null) {
         const p = prometheus;
         await new Promise((resolve) => {
