@@ -1,60 +1,33 @@
 /**
- * watch's terminal view: on a real pseudo-terminal (python3's pty module, 80×24) it draws on the alternate screen
+ * watch's terminal view: on a real pseudo-terminal (test/helpers/pty.ts, 80×24) it draws on the alternate screen
  * and Ctrl-C (byte 0x03, typed as a user would) ends it with exit 0, the screen and cursor given back; and the
  * pure renderer fits any terminal size.
  */
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildDatabase } from '../../fixtures/databases.js';
 import { BIN } from '../helpers/cli.js';
+import { ctrlCOnPty } from '../helpers/pty.js';
 import { scratchPerTest } from '../helpers/scratch.js';
 import { renderView, sparkline } from '../../src/cli/watch/view.js';
 import type { WatchedDatabase } from '../../src/cli/watch/run.js';
 
 const { tempDir } = scratchPerTest();
 
-// Runs argv on a pty; once the view's title shows (readiness), types Ctrl-C; prints the exit status and whether
-// the output ended by leaving the alternate screen.
-const DRIVER = String.raw`
-import os, pty, sys, select, time
-pid, fd = pty.fork()
-if pid == 0:
-    import fcntl, struct, termios
-    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack('HHHH', 24, 80, 0, 0))
-    os.execvp(sys.argv[1], sys.argv[1:])
-seen, sent, deadline = b'', False, time.time() + 20
-while True:
-    r, _, _ = select.select([fd], [], [], 0.2)
-    if r:
-        try:
-            data = os.read(fd, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        seen += data
-    if not sent and b'latest events' in seen:
-        os.write(fd, b'\x03'); sent = True
-    if time.time() > deadline:
-        os.kill(pid, 9)
-        break
-_, status = os.waitpid(pid, 0)
-lines = [l for l in seen.split(b'\x1b[H') if b'lockscope watch' in l]
-print('SENT' if sent else 'NOT-SENT', os.waitstatus_to_exitcode(status), 'RESTORED' if seen.rstrip().endswith(b'\x1b[?25h\x1b[?1049l') else 'NOT-RESTORED', max((len(l.split(b'\x1b[K')) - 1 for l in lines), default=0))
-`;
-
 describe('lockscope watch on a terminal', () => {
   it('draws the view in place; Ctrl-C exits 0 and gives the screen back', () => {
     const dir = tempDir('lockscope-view-');
     const db = join(dir, 'app.db');
     buildDatabase(db, { journalMode: 'wal', rows: 10 });
-    const r = spawnSync('python3', ['-c', DRIVER, process.execPath, BIN, 'watch', db, '--interval', '200ms'], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, TERM: 'xterm' } });
-    const [sent, code, restored, rows] = r.stdout.trim().split('\n').pop()!.split(' ');
-    expect([sent, code, restored]).toEqual(['SENT', '0', 'RESTORED']);
-    // At most 23 lines drawn on a 24-row terminal (the last row stays free so nothing scrolls).
-    expect(Number(rows)).toBeGreaterThan(0);
-    expect(Number(rows)).toBeLessThanOrEqual(23);
+    // Ready: the view's list of events is drawn.
+    const r = ctrlCOnPty([process.execPath, BIN, 'watch', db, '--interval', '200ms'], 'latest events', { ...process.env, TERM: 'xterm' });
+    expect([r.sent, r.exitCode]).toEqual([true, 0]);
+    // The screen and the cursor are given back: the last thing written leaves the alternate screen.
+    expect(r.output.trimEnd().endsWith('\x1b[?25h\x1b[?1049l')).toBe(true);
+    // Each frame redraws from the top left; at most 23 lines on a 24-row terminal (the last row stays free so nothing scrolls).
+    const frames = r.output.split('\x1b[H').filter((f) => f.includes('lockscope watch'));
+    expect(frames.length).toBeGreaterThan(0);
+    for (const f of frames) expect(f.split('\x1b[K').length - 1).toBeLessThanOrEqual(23);
   }, 30_000);
 
   it('renders within the width and height it is given', () => {
