@@ -192,7 +192,8 @@ function judgeDatabase(db: WatchedDatabase, book: EventBook, options: WatchRunOp
     }
     const window: LiveWindow = {
       nowMs,
-      watchStartMs: db.watchStartMs,
+      // A hold already there at the first sample began before watch saw it: the checks then say "at least".
+      watchStartMs: live.firstSampleMs ?? db.watchStartMs,
       hz: options.hz,
       mode: wal ? 'wal' : 'rollback',
       mxFrame: live.shm?.mxFrame ?? null,

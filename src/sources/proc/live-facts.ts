@@ -17,7 +17,7 @@ import type { HoldStats, LockSampleFacts, LockSampleProcess, ProcessProgress } f
 export interface LiveWindow {
   /** Now (epoch ms). */
   nowMs: number;
-  /** When the monitor began sampling this database (epoch ms): a hold seen then began before it. */
+  /** When the monitor's first sample of this database was taken (epoch ms): a hold seen then began before it. */
   watchStartMs: number;
   /** Fast sampling rate (the hold times' resolution). */
   hz: number;

@@ -85,6 +85,8 @@ export interface LiveDatabase {
   replaced: boolean;
   /** The sampler's first interval: every process attached now was attached before it started. */
   first: boolean;
+  /** When the sampler's first sample was taken (epoch ms; null before any): a hold seen then began before it. */
+  firstSampleMs: number | null;
   /** Attached and detached since the previous interval (detached: seen in no sample of the interval). */
   attached: LiveProcess[];
   detached: { pid: number; identity: ProcessIdentity; attachedSinceMs: number; seenAtStart: boolean }[];
@@ -102,6 +104,7 @@ interface TargetState {
   samples: number;
   /** Intervals ended so far. */
   intervals: number;
+  firstSampleMs: number | null;
   lastSampleT: number;
   /** Last sample's locks per pid (the tracker keeps no per-sample locks). */
   lastLocks: Map<number, DecodedLock[]>;
@@ -144,6 +147,7 @@ export class LiveLockSampler {
         tracker: new HoldTracker(target.walEnabled),
         samples: 0,
         intervals: 0,
+        firstSampleMs: null,
         lastSampleT: 0,
         lastLocks: new Map(),
         procs: new Map(),
@@ -232,6 +236,7 @@ export class LiveLockSampler {
       s.lastLocks = new Map(sample.holders.map((h) => [h.pid, h.locks]));
       s.samples += 1;
       s.lastSampleT = t;
+      s.firstSampleMs ??= this.wallOf(t);
     }
   }
 
@@ -334,6 +339,7 @@ export class LiveLockSampler {
       wal: statOrNull(`${s.target.dbPath}-wal`),
       journal: statOrNull(`${s.target.dbPath}-journal`),
       replaced,
+      firstSampleMs: s.firstSampleMs,
       ...part,
     };
   }
