@@ -32,6 +32,8 @@ describe('lockscope watch survives its files changing', () => {
       expect(replaced.type).toBe('note');
 
       renameSync(events, `${events}.1`);
+      // logrotate's postrotate habit: SIGHUP reopens the file; it does not end watch (the exit code below is 0).
+      w.child.kill('SIGHUP');
       rmSync(db);
       const gone = await w.next((e) => e.kind === 'database-unreadable' && e.type === 'start', 'database-unreadable start');
       expect(gone.message).toContain('no such file');

@@ -129,6 +129,9 @@ export function registerWatch(program: Command, io: Io, setExit: (code: number) 
       const abort = new AbortController();
       // SIGINT (Ctrl-C) and SIGTERM (docker stop, systemctl stop) end the loop; events are written as they happen.
       const stop = io.interrupts.listen(['SIGINT', 'SIGTERM'], () => abort.abort());
+      // SIGHUP (a logrotate postrotate habit) reopens the events file at once instead of ending watch.
+      const reopen = () => sink.maintain();
+      process.on('SIGHUP', reopen);
       try {
         await runWatch({
           targets: paths,
@@ -147,6 +150,7 @@ export function registerWatch(program: Command, io: Io, setExit: (code: number) 
         });
       } finally {
         stop();
+        process.off('SIGHUP', reopen);
         view?.close();
         sink.close();
         if (server) {
