@@ -83,7 +83,8 @@ describe('lockscope watch: events from real lock holders', () => {
       const endedAt = Date.now();
       await reader.stop();
       const readerEnd = await w.next((e) => e.type === 'end' && e.id === pinning.id, 'long-reader end');
-      expect(readerEnd.message).toMatch(/ended or let go of the database/);
+      // Killed mid-interval it is still seen earlier in that interval (without its read), or already gone.
+      expect(readerEnd.message).toMatch(/^(read transaction ended|pid \d+ ended or let go of the database; its lock was released) after [\d.]+ s$/);
       python(db, 'c = sqlite3.connect(db, isolation_level=None)\nc.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()\nc.close()');
       const caughtUp = await w.next((e) => e.type === 'end' && e.id === starved.id, 'checkpoint-starved end');
       expect(caughtUp.message).toMatch(/^checkpoint lag back within the checkpoint-lag thresholds after [\d.]+ s \(0 frames\)$/);
@@ -106,7 +107,7 @@ describe('lockscope watch: events from real lock holders', () => {
       expect(stalled.message).toMatch(/used no CPU time/);
       await writer.stop();
       const end = await w.next((e) => e.type === 'end' && e.id === stalled.id, 'holder-stalled end');
-      expect(end.message).toMatch(/ended or let go of the database; its lock was released after [\d.]+ s$/);
+      expect(end.message).toMatch(/^(released|pid \d+ ended or let go of the database; its lock was released) after [\d.]+ s$/);
     } finally {
       expect(await w.stop('SIGTERM')).toBe(0);
     }
