@@ -73,7 +73,9 @@ describe('lockscope watch: events from real lock holders', () => {
     try {
       await w.next((e) => e.kind === 'attached' && e.pid === reader.pid, 'reader attached');
       const wroteAt = Date.now();
-      python(db, 'c = sqlite3.connect(db, isolation_level=None)\nfor i in range(40):\n    c.execute("INSERT INTO t(v) VALUES (?)", ("y" * 100,))\nc.close()');
+      // One transaction of 40 page-sized rows (40+ frames at one commit): a writer between its own autocommits
+      // would briefly hold an old read mark itself, and a gather caught then could name it instead of the reader.
+      python(db, 'c = sqlite3.connect(db, isolation_level=None)\nc.execute("BEGIN")\nfor i in range(40):\n    c.execute("INSERT INTO t(v) VALUES (?)", ("y" * 4000,))\nc.execute("COMMIT")\nc.close()');
       const starved = await w.next((e) => e.kind === 'checkpoint-starved' && e.type === 'start', 'checkpoint-starved start');
       expect(starved.check).toBe('checkpoint-lag');
       expect(starved.message).toContain(`${reader.pid}`);

@@ -21,6 +21,8 @@ import { type Condition, type JudgeOptions, conditionsOf, processFindings, snaps
 
 /** A full gather at least this often, even when nothing seems to change (a changed mode, a new page size…). */
 const GATHER_AT_LEAST_EVERY_MS = 10_000;
+/** When only the WAL grew or was checkpointed: gathered again after this many intervals at most. */
+const GATHER_GROWTH_EVERY = 5;
 /** WAL sizes kept for the view's sparkline (one per interval). */
 const WAL_HISTORY = 120;
 
@@ -34,7 +36,7 @@ export interface WatchedDatabase {
   sampler: LiveLockSampler | null;
   samplerKey: string | null;
   watchStartMs: number;
-  signature: string;
+  signature: { strict: string; growth: string };
   gatheredMs: number;
   live: LiveDatabase | null;
   /** The latest findings: the snapshot checks, then each process's. */
@@ -70,7 +72,7 @@ function newDatabase(path: string): WatchedDatabase {
     sampler: null,
     samplerKey: null,
     watchStartMs: Date.now(),
-    signature: '',
+    signature: { strict: '', growth: '' },
     gatheredMs: 0,
     live: null,
     findings: [],
@@ -80,13 +82,23 @@ function newDatabase(path: string): WatchedDatabase {
   };
 }
 
-/** What must not change between two intervals for the last gather to still describe the database. */
-function signatureOf(live: LiveDatabase | null): string {
-  if (!live) return '';
-  const f = (i: LiveDatabase['db']) => (i?.exists ? `${i.inode}/${i.sizeBytes}/${i.mtimeMs}` : '-');
-  const shm = live.shm ? `${live.shm.mxFrame}/${live.shm.nBackfill}/${live.shm.readMarks.join(',')}` : '-';
-  const holders = live.processes.map((p) => `${p.pid}:${p.locks.map((l) => l.name).join('+')}`).join(' ');
-  return [f(live.db), f(live.wal), f(live.journal), shm, holders].join('|');
+/**
+ * What the last gather depends on, in two parts. `strict`: a change means the gathered facts are wrong now — the
+ * file at the path, the -wal's and -journal's existence, the processes attached and the read marks they hold (who
+ * pins the WAL), the -shm's read marks. `growth`: the WAL growing and being checkpointed (mxFrame, nBackfill, the
+ * -wal's size), which a busy app changes every interval; it is gathered again at most every GATHER_GROWTH_EVERY
+ * intervals. The metrics read these numbers from the live sampler every interval, so only wal-size's and
+ * checkpoint-lag's verdicts wait for it.
+ */
+function signatureOf(live: LiveDatabase | null): { strict: string; growth: string } {
+  if (!live) return { strict: '', growth: '' };
+  const id = (i: LiveDatabase['db']) => (i?.exists ? `${i.device}:${i.inode}` : '-');
+  const readLocks = (p: LiveDatabase['processes'][number]) => p.locks.filter((l) => l.name === 'shared' || l.name.startsWith('wal-read-')).map((l) => l.name);
+  const holders = live.processes.map((p) => `${p.pid}:${readLocks(p).join('+')}`).join(' ');
+  const journal = live.journal?.exists ? `${live.journal.inode}/${live.journal.sizeBytes}/${live.journal.mtimeMs}` : '-';
+  const strict = [id(live.db), id(live.wal), journal, live.shm ? live.shm.readMarks.join(',') : '-', holders].join('|');
+  const growth = [live.wal?.exists ? `${live.wal.sizeBytes}/${live.wal.mtimeMs}` : '-', live.shm ? `${live.shm.mxFrame}/${live.shm.nBackfill}` : '-', live.db?.exists ? `${live.db.sizeBytes}/${live.db.mtimeMs}` : '-'].join('|');
+  return { strict, growth };
 }
 
 /** Reads the database's facts through its source; a database that cannot be read becomes its error. */
@@ -171,7 +183,9 @@ function judgeDatabase(db: WatchedDatabase, book: EventBook, options: WatchRunOp
     notes.push(book.note(db.path, 'database-replaced', `${db.path} is another file now (inode ${live.db?.inode ?? '?'}): replaced, restored or rotated; following the new file`, nowMs));
   }
   const signature = signatureOf(live);
-  if (!db.facts || db.error || live?.replaced || live?.db?.exists === false || signature !== db.signature || nowMs - db.gatheredMs >= GATHER_AT_LEAST_EVERY_MS) {
+  const since = nowMs - db.gatheredMs;
+  const grew = signature.growth !== db.signature.growth && since >= GATHER_GROWTH_EVERY * options.intervalMs - options.intervalMs / 2;
+  if (!db.facts || db.error || live?.replaced || live?.db?.exists === false || signature.strict !== db.signature.strict || grew || since >= GATHER_AT_LEAST_EVERY_MS) {
     gather(db, nowMs);
     db.signature = signature;
     ensureSampler(db, nowMs);
