@@ -3,7 +3,7 @@
  * processes come and go (each opens it, writes in a transaction of a random length, commits and exits), a reader
  * and an idle connection stay attached. Phase 1 runs a fast interval (100 ms, 50 Hz) for a few minutes — many
  * intervals, many processes seen and forgotten — and prints watch's CPU share and RSS over its first and last
- * 15 s (flat memory = the end close to the start). Phase 2 runs the default interval (1 s, 10 Hz) with the same
+ * 15 s (flat memory = the end close to the start). Phase 2 runs the default interval (1 s, 5 Hz) with the same
  * churn and prints its CPU share (target: under 1% of one core); phase 3 the same with a steady app (two
  * long-lived writers, 10 transactions a second each) instead of the churn. Read from /proc/<pid>/stat and status; asserts
  * nothing. LOCKSCOPE_BENCH_WATCH_S sets phase 1's length (default 150 s).
@@ -126,11 +126,11 @@ export async function run(): Promise<void> {
     const seconds = Number(process.env.LOCKSCOPE_BENCH_WATCH_S ?? 150);
     console.log(`watch ${db} with an app process starting every 250 ms (write transaction of 0–300 ms, then exit)`);
     await phase(db, dir, 'fast interval (100 ms, 50 Hz)', ['--interval', '100ms', '--hz', '50'], seconds);
-    await phase(db, dir, 'default interval (1 s, 10 Hz)', [], Math.max(30, Math.round(seconds / 4)));
+    await phase(db, dir, 'default interval (1 s, 5 Hz)', [], Math.max(30, Math.round(seconds / 4)));
     // A steady app: two long-lived processes writing 10 transactions a second each, nobody coming or going.
     const steady = [0, 1].map(() => spawn('python3', ['-c', STEADY_PY, db], { stdio: 'ignore' }));
     try {
-      await phase(db, dir, 'default interval (1 s, 10 Hz), steady app: 2 writers × 10 tx/s', [], 30, false);
+      await phase(db, dir, 'default interval (1 s, 5 Hz), steady app: 2 writers × 10 tx/s', [], 30, false);
     } finally {
       for (const p of steady) p.kill('SIGKILL');
       await Promise.all(steady.map((p) => (p.exitCode === null && p.signalCode === null ? new Promise((r) => p.once('exit', r)) : null)));

@@ -1,7 +1,7 @@
 /**
  * `lockscope watch`'s loop. A fast tick (`hz`) feeds each database's live sampler (the lock table and the -shm
- * header); every interval each database is judged: its files are gathered again by the SQLite source when
- * something changed (the lock holders, the -shm header, the -wal or -journal, the file itself) or every 10 s,
+ * header); every interval each database is judged: its files are gathered again by the SQLite source when what
+ * the last gather described changed (signatureOf), or every 10 s,
  * the checks run (verdicts.ts), their warn/fail become events (events.ts), and the metrics, the view and the
  * textfile are brought up to date. Nothing here throws on a database that vanishes, changes or cannot be read:
  * each becomes an event, and the next interval tries again.
@@ -84,8 +84,8 @@ function newDatabase(path: string): WatchedDatabase {
 
 /**
  * What the last gather depends on, in two parts. `strict`: a change means the gathered facts are wrong now — the
- * file at the path, the -wal's and -journal's existence, the processes attached and the read marks they hold (who
- * pins the WAL), the -shm's read marks. `growth`: the WAL growing and being checkpointed (mxFrame, nBackfill, the
+ * file at the path, the -wal's identity, the -journal, the readers and the read marks they hold (who pins the
+ * WAL), the -shm's read marks. `growth`: the WAL growing and being checkpointed (mxFrame, nBackfill, the
  * -wal's size), which a busy app changes every interval; it is gathered again at most every GATHER_GROWTH_EVERY
  * intervals. The metrics read these numbers from the live sampler every interval, so only wal-size's and
  * checkpoint-lag's verdicts wait for it.
@@ -93,10 +93,11 @@ function newDatabase(path: string): WatchedDatabase {
 function signatureOf(live: LiveDatabase | null): { strict: string; growth: string } {
   if (!live) return { strict: '', growth: '' };
   const id = (i: LiveDatabase['db']) => (i?.exists ? `${i.device}:${i.inode}` : '-');
-  const readLocks = (p: LiveDatabase['processes'][number]) => p.locks.filter((l) => l.name === 'shared' || l.name.startsWith('wal-read-')).map((l) => l.name);
-  const holders = live.processes.map((p) => `${p.pid}:${readLocks(p).join('+')}`).join(' ');
+  // Readers only (a read transaction outside a write): the pins checkpoint-lag names. A writer's own read lock is
+  // part of its write, and processes coming and going with only DMS change no verdict of a gathered check.
+  const readers = live.processes.filter((p) => p.read !== null).map((p) => `${p.pid}:${p.read!.slot}`).join(' ');
   const journal = live.journal?.exists ? `${live.journal.inode}/${live.journal.sizeBytes}/${live.journal.mtimeMs}` : '-';
-  const strict = [id(live.db), id(live.wal), journal, live.shm ? live.shm.readMarks.join(',') : '-', holders].join('|');
+  const strict = [id(live.db), id(live.wal), journal, live.shm ? live.shm.readMarks.join(',') : '-', readers].join('|');
   const growth = [live.wal?.exists ? `${live.wal.sizeBytes}/${live.wal.mtimeMs}` : '-', live.shm ? `${live.shm.mxFrame}/${live.shm.nBackfill}` : '-', live.db?.exists ? `${live.db.sizeBytes}/${live.db.mtimeMs}` : '-'].join('|');
   return { strict, growth };
 }
