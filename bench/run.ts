@@ -15,6 +15,7 @@ const BENCHES: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   postgres: () => import('./postgres.js'),
   trace: () => import('./trace.js'),
   scan: () => import('./scan.js'),
+  watch: () => import('./watch.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

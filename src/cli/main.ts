@@ -23,6 +23,7 @@ export const COMMANDS: readonly { names: readonly string[]; load: () => Promise<
   { names: ['stress'], load: async () => (await import('./commands/stress.js')).registerStress },
   { names: ['trace'], load: async () => (await import('./commands/trace.js')).registerTrace },
   { names: ['scan'], load: async () => (await import('./commands/scan.js')).registerScan },
+  { names: ['watch'], load: async () => (await import('./commands/watch.js')).registerWatch },
 ];
 
 /** The modules `argv` needs: the named command's; audit's for anything else (a path, a flag); all for help. */

@@ -21,9 +21,10 @@ export interface GatherContext {
   signal?: AbortSignal;
   /**
    * The command that gathers: `locks` asks for the holders even where the cheap way fails (the SQLite source
-   * falls back to lsof when /proc/locks is missing); `audit` keeps to the cheap way.
+   * falls back to lsof when /proc/locks is missing); `audit` keeps to the cheap way; `watch` (once per interval,
+   * for hours) looks only at the processes that hold a lock, not at every process's open files.
    */
-  purpose?: 'audit' | 'locks';
+  purpose?: 'audit' | 'locks' | 'watch';
   /** `audit --checkpoint`: run it (the source's one write), then describe the target as it left it. */
   checkpoint?: { mode: 'passive' | 'full' | 'restart' | 'truncate'; timeoutMs: number };
 }

@@ -46,7 +46,7 @@ describe('first contact', () => {
   it('a bare word close to no command: says it is neither a command nor a file', () => {
     const r = runCli(['zzzzzz'], { cwd: scratch.tempDir() });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('lockscope: "zzzzzz" is neither a command (audit, locks, demo, init, checks, explain, stress, trace, scan, help) nor an existing file\n');
+    expect(r.stderr).toBe('lockscope: "zzzzzz" is neither a command (audit, locks, demo, init, checks, explain, stress, trace, scan, watch, help) nor an existing file\n');
   });
 
   it('a file named like a typo is a database, not a command (audit is the default command)', () => {

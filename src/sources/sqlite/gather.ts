@@ -544,8 +544,11 @@ export function diagnose(locks: Gathered<LockFacts>, header: DbHeader, shm: Gath
   locks.diagnosis = diagnoseLocks(locks, header.walEnabled, !isGatherError(shm) && shm?.header ? shm.header : null);
 }
 
-/** Gathers everything the audit checks need about one database. Throws AuditInputError for bad input. */
-export function gatherAuditFacts(path: string): AuditFacts {
+/**
+ * Gathers everything the audit checks need about one database. Throws AuditInputError for bad input.
+ * `lockScan: 'holders'` reads only the lock holders' descriptors instead of every process's (watch, each interval).
+ */
+export function gatherAuditFacts(path: string, options: { lockScan?: GatherLocksOptions['scan'] } = {}): AuditFacts {
   const { realPath, files } = resolveDatabase(path);
   // Fail fast on a file that is not a database at all, before the lock table is read.
   try {
@@ -554,7 +557,7 @@ export function gatherAuditFacts(path: string): AuditFacts {
     if (!(err instanceof AuditInputError && err.code === 'UNREADABLE_FORMAT' && files.wal.exists)) throw err;
   }
   // First pass without read marks: the -shm header is read after, once we know whether it is live.
-  const locks: Gathered<LockFacts> = attempt(() => gatherLocks(files));
+  const locks: Gathered<LockFacts> = attempt(() => gatherLocks(files, undefined, undefined, { scan: options.lockScan }));
   const { header, wal, shm } = gatherFormat(realPath, files, locks);
   if (!isGatherError(locks) && !isGatherError(shm) && shm?.header) {
     const marks = shm.header.readMarks;

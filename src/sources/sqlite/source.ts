@@ -53,7 +53,7 @@ export function readSqliteFacts(v: unknown): SqliteFacts {
 /** One read of the files; for `locks`, lsof stands in where /proc/locks is missing. */
 function readOnce(target: string, context: GatherContext): SqliteFacts {
   context.signal?.throwIfAborted();
-  const facts: SqliteFacts = gatherAuditFacts(target);
+  const facts: SqliteFacts = gatherAuditFacts(target, context.purpose === 'watch' ? { lockScan: 'holders' } : {});
   if (context.purpose === 'locks' && isGatherError(facts.locks)) {
     const marks = !isGatherError(facts.shm) && facts.shm?.header ? facts.shm.header.readMarks : null;
     facts.locks = gatherLocks(facts.files, marks, undefined, { lsofFallback: true });
