@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildDatabase } from '../../fixtures/databases.js';
 import { BIN } from '../helpers/cli.js';
-import { ctrlCOnPty } from '../helpers/pty.js';
+import { runOnPty } from '../helpers/pty.js';
 import { scratchPerTest } from '../helpers/scratch.js';
 import { renderView, sparkline } from '../../src/cli/watch/view.js';
 import type { WatchedDatabase } from '../../src/cli/watch/run.js';
@@ -20,8 +20,8 @@ describe('lockscope watch on a terminal', () => {
     const db = join(dir, 'app.db');
     buildDatabase(db, { journalMode: 'wal', rows: 10 });
     // Ready: the view's list of events is drawn.
-    const r = ctrlCOnPty([process.execPath, BIN, 'watch', db, '--interval', '200ms'], 'latest events', { ...process.env, TERM: 'xterm' });
-    expect([r.sent, r.exitCode]).toEqual([true, 0]);
+    const r = runOnPty([process.execPath, BIN, 'watch', db, '--interval', '200ms'], { trigger: 'latest events', send: '\x03', env: { ...process.env, TERM: 'xterm' }, timeoutMs: 30_000 });
+    expect([r.sent, r.code]).toEqual([true, 0]);
     // The screen and the cursor are given back: the last thing written leaves the alternate screen.
     expect(r.output.trimEnd().endsWith('\x1b[?25h\x1b[?1049l')).toBe(true);
     // Each frame redraws from the top left; at most 23 lines on a 24-row terminal (the last row stays free so nothing scrolls).
