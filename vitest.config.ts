@@ -5,10 +5,11 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',
-    // At least two files at once: most tests wait on child processes (holders, stress threads, sampling
-    // windows), not on this process's CPU. Vitest's default on 2 cores is one file at a time: 185 s for the
-    // suite here, against 102-108 s with two (two runs, all passing, at load about 3).
-    maxWorkers: Math.max(2, availableParallelism() - 1),
+    // At least three files at once: most tests wait on child processes (holders, stress threads, sampling
+    // windows, strace, PostgreSQL, Prometheus, Chromium), not on this process's CPU. With the trace, scan, watch and
+    // PostgreSQL suites the whole run took 164-170 s with two files at a time on this 2-core machine, and
+    // 140-146 s with three (two runs each, all passing, at load about 3).
+    maxWorkers: Math.max(3, availableParallelism() - 1),
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },
