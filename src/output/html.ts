@@ -14,7 +14,8 @@ import { createHash } from 'node:crypto';
 import { EVIDENCE_MAX_CHARS, cutText, visibleControls } from '../core/escape.js';
 import type { DecodedLock, LockSampleFacts } from '../core/facts.js';
 import { isGatherError } from '../core/facts.js';
-import type { CheckedDatabase, DatabaseReport, Finding, Fix, FixFilter, Report, Status, StressSection } from '../core/model.js';
+import { type CheckedDatabase, type DatabaseReport, type Finding, type Fix, type FixFilter, type Report, type Status, type StressSection, isFactsOf } from '../core/model.js';
+import type { PgFacts } from '../sources/postgres/facts.js';
 import { formatBytes, formatCount, formatLatencyMs, formatMs } from '../core/units.js';
 import { shortLockName } from '../sources/proc/lock-table.js';
 import { sourceOf } from '../sources/index.js';
@@ -147,6 +148,34 @@ function lockCharts(samples: LockSampleFacts): Chart[] {
   return charts;
 }
 
+/** locks --for on PostgreSQL: per session, when it blocked others as a root blocker and when it waited. */
+function pgCharts(facts: PgFacts): Chart[] {
+  const w = facts.window;
+  if (!w?.timeline || !(w.durationMs > 0) || w.timeline.holds.length === 0) return [];
+  const sessions = new Map(w.sessions.map((x) => [x.pid, x]));
+  const lanes = new Map<number, { write: [number, number][]; read: [number, number][] }>();
+  for (const h of w.timeline.holds) {
+    const lane = lanes.get(h.pid) ?? { write: [], read: [] };
+    lanes.set(h.pid, lane);
+    (h.lock === 'ROOT-BLOCKER' ? lane.write : lane.read).push([h.startMs / 1000, h.endMs / 1000]);
+  }
+  return [
+    {
+      title: 'Blocking timeline per session',
+      caption: `One row per session across the ${formatMs(w.durationMs)} window (${w.samples} samples): orange where it blocked others as the root of a blocking tree, blue where it waited for a lock.`,
+      spec: {
+        kind: 'timeline',
+        windowS: w.durationMs / 1000,
+        periodS: w.samples > 0 ? w.durationMs / w.samples / 1000 : 0,
+        lanes: [...lanes].slice(0, MAX_HTML_LANES).map(([pid, lane]) => {
+          const x = sessions.get(pid);
+          return { label: cut(`${pid} ${visibleControls([x?.user, x?.application].filter(Boolean).join('/') || '?')}`, LANE_LABEL_CHARS), ...lane };
+        }),
+      },
+    },
+  ];
+}
+
 function table(rows: readonly (readonly [string, string])[], cls: string): string {
   if (rows.length === 0) return '';
   return `<div class="scroll"><table class="${cls}"><tbody>${rows.map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</tbody></table></div>`;
@@ -260,7 +289,7 @@ function databaseHtml(db: DatabaseReport, index: number, charts: Map<string, Cha
   out.push(holdersTable(db));
   const samples = samplesOf(db);
   if (samples && samples.processes.length > 0) out.push(samplingTable(samples));
-  const drawn = [...(stress ? stressCharts(stress) : []), ...(samples ? lockCharts(samples) : [])];
+  const drawn = [...(stress ? stressCharts(stress) : []), ...(samples ? lockCharts(samples) : []), ...(db.facts && isFactsOf(db.facts, 'postgres') ? pgCharts(db.facts) : [])];
   if (drawn.length > 0) {
     out.push('<h3>Over time</h3><div class="charts">');
     drawn.forEach((chart, i) => {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { Report } from '../../src/core/model.js';
 import { escapeHtml, formatHtml } from '../../src/output/html.js';
 import { makeFacts } from '../helpers/facts.js';
+import { makePgFacts } from '../helpers/pg-facts.js';
 import { makeStress } from '../stress/fixtures.js';
 import { HOSTILE, finding, hostileReport, mixedReport, report } from './reports.js';
 import { lockWindow, stressSeries } from './series-fixtures.js';
@@ -84,6 +85,26 @@ describe('--format html', () => {
     // The idle connection (DMS and SHARED on a WAL database) has no lane.
     const lanes = Object.values(data).find((c) => c.kind === 'timeline')!.lanes!;
     expect(lanes.map((l) => l.label.split(' ')[0])).toEqual(['4242', '4243']);
+  });
+
+  it('a PostgreSQL window draws its blocking timeline: one lane per session, escaped labels', () => {
+    const facts = makePgFacts({
+      window: {
+        durationMs: 3000,
+        samples: 30,
+        deadlocks: 0,
+        sessions: [{ pid: 10, user: 'app', application: MARKUP, longestWaitMs: 0, longestRootMs: 2000, samplesBlocking: 20, samplesWaiting: 0 }],
+        roots: [{ pid: 10, maxWaiters: 1, longestWaitMs: 2000 }],
+        timeline: { holds: [{ pid: 10, lock: 'ROOT-BLOCKER', mode: 'exclusive', startMs: 500, endMs: 2500, open: false }, { pid: 11, lock: 'WAITING', mode: 'shared', startMs: 600, endMs: 2500, open: false }], wal: [] },
+      },
+    });
+    const html = formatHtml(report([{ path: facts.target, facts, findings: [finding('pg-root-blocker', 'fail')] }]));
+    const data = chartData(html) as Record<string, { kind: string; lanes: { label: string; write: number[][]; read: number[][] }[] }>;
+    const chart = Object.values(data)[0]!;
+    expect(chart.kind).toBe('timeline');
+    expect(chart.lanes.map((l) => [l.label.split(' ')[0], l.write.length, l.read.length])).toEqual([['10', 1, 0], ['11', 0, 1]]);
+    expect(html).toContain('Blocking timeline per session');
+    expect(html).not.toContain('<script>alert(1)');
   });
 
   it('without series: the findings and facts, no chart, no script at all', () => {
