@@ -49,6 +49,16 @@ export function durationMs(name: string, maxMs: number) {
   };
 }
 
+/** A window or run length: a duration as durationMs reads it, and longer than 0 (a window of nothing measures nothing). */
+export function positiveDuration(name: string, maxMs: number) {
+  const parse = durationMs(name, maxMs);
+  return (value: string): number => {
+    const ms = parse(value);
+    if (ms <= 0) throw new InvalidArgumentError(`${name} must be longer than 0, e.g. 10s (got "${value}")`);
+    return ms;
+  };
+}
+
 /**
  * A wait in milliseconds, as the PRAGMA takes it (--busy-timeout, --checkpoint-timeout): a bare number is
  * milliseconds, and a unit is accepted too (5s = 5000).

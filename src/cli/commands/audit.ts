@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { type SavedSettings, savedStack } from '../facts-file.js';
 import { resolve as resolvePath } from 'node:path';
 import { type Report, isFactsOf } from '../../core/model.js';
-import { type AppFlagValues, appSettingsFrom, durationMs, millisecondsOrDuration, positiveInt, withOrigin } from '../options.js';
+import { type AppFlagValues, appSettingsFrom, millisecondsOrDuration, positiveDuration, positiveInt, withOrigin } from '../options.js';
 import { MAX_RUN_MS, MAX_WAIT_MS } from '../../core/units.js';
 import { markInterrupted } from '../../core/report.js';
 import type { ThresholdOverrides } from '../../core/runner.js';
@@ -37,7 +37,7 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
     )
     .option('--stress', 'WRITES a scratch database next to each db: run a short stress (4 writers, 2 s, read-then-write, the declared settings) and add its findings')
     .option('--checkpoint-timeout <ms>', `busy wait of --checkpoint in ms, or with a unit (1s); at most 1h (blocks the app's writers while it waits)`, millisecondsOrDuration('--checkpoint-timeout', MAX_WAIT_MS), DEFAULT_CHECKPOINT_TIMEOUT_MS)
-    .option('--trace <duration>', "first watch the app's own lock calls for this long (lockscope trace: strace on the processes that have each database open) and use the busy timeout and transaction mode they show where the app declared none", durationMs('--trace', MAX_RUN_MS))
+    .option('--trace <duration>', "first watch the app's own lock calls for this long (lockscope trace: strace on the processes that have each database open) and use the busy timeout and transaction mode they show where the app declared none", positiveDuration('--trace', MAX_RUN_MS))
     .option('--app <dir>', "the app's folder: take its busy timeout, transaction mode and synchronous from its code (lockscope scan) where not declared")
     .option('--writers <n>', "how many of the app's connections write concurrently (config app.writers): 1 rules out the deferred upgrade trap", positiveInt('--writers'))
     .action(async (args: string[], flags: AppFlagValues & OutputOptions & FactsFlags & { config?: string; threshold?: ThresholdOverrides; checkpoint?: string; checkpointTimeout: number; stress?: boolean; trace?: number; app?: string; stack?: Stack | 'all' }) => {
@@ -74,10 +74,6 @@ export function registerAudit(program: Command, io: Io, setExit: (code: number) 
         const clash = opts.stress ? '--stress' : opts.saveFacts !== undefined ? '--save-facts' : null;
         if (clash) {
           io.stderr(`lockscope: --trace and ${clash} cannot be combined: run the audit with --trace, and ${clash} in another run\n`);
-          return setExit(2);
-        }
-        if (opts.trace <= 0) {
-          io.stderr('lockscope: --trace must be longer than 0 (e.g. 10s)\n');
           return setExit(2);
         }
       }

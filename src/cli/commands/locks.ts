@@ -9,7 +9,7 @@ import { INTERRUPT_SIGNALS, type Io } from '../io.js';
 import { DEFAULT_HZ, MAX_HZ } from '../../sources/proc/sampler.js';
 import type { Report, Stack } from '../../core/model.js';
 import { markInterrupted } from '../../core/report.js';
-import { durationMs, positiveInt } from '../options.js';
+import { positiveDuration, positiveInt } from '../options.js';
 import { MAX_RUN_MS } from '../../core/units.js';
 import type { ThresholdOverrides } from '../../core/runner.js';
 import { type SavedSettings, savedStack } from '../facts-file.js';
@@ -33,7 +33,7 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
   addOutputFlags(cmd);
   addFactsFlags(cmd);
   cmd
-    .option('--for <duration>', 'sample the lock table for this long (e.g. 10s, 2m; at most 24h) and report hold times per process', durationMs('--for', MAX_RUN_MS))
+    .option('--for <duration>', 'sample the lock table for this long (e.g. 10s, 2m; at most 24h) and report hold times per process', positiveDuration('--for', MAX_RUN_MS))
     .option('--progress <interval>', 'with --for, a progress line on stderr this often, e.g. 2s (default: a live line on a terminal, a line every 5 s elsewhere; off: none)', progressFlag)
     .option('--hz <n>', `samples per second with --for (default ${DEFAULT_HZ}, at most ${MAX_HZ})`, positiveInt('--hz'))
     .action(async (args: string[], opts: LocksFlags) => {
@@ -62,10 +62,6 @@ export function registerLocks(program: Command, io: Io, setExit: (code: number) 
       }
       if (opts.hz !== undefined && opts.hz > MAX_HZ) {
         io.stderr(`lockscope: --hz must be at most ${MAX_HZ} (got ${opts.hz})\n`);
-        return setExit(2);
-      }
-      if (opts.for !== undefined && opts.for <= 0) {
-        io.stderr('lockscope: --for must be longer than 0 (e.g. 10s)\n');
         return setExit(2);
       }
       const config = loadCommandConfig(io, opts.config);

@@ -8,7 +8,7 @@ import { checksIn } from '../../../checks/index.js';
 import { runChecks } from '../../core/runner.js';
 import type { Source } from '../../core/source.js';
 import { sourceFor } from '../../sources/index.js';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import type { Io } from '../io.js';
 import { escapeControl } from '../../core/escape.js';
 import { sqliteDriverProblem } from '../../sources/sqlite/connection.js';
@@ -16,7 +16,7 @@ import { loadCommandConfig, mergeApp, mergeThresholds } from '../config.js';
 import type { DatabaseReport, Stack } from '../../core/model.js';
 import { chooseStack, fixFilter, verdictStack, withStack } from '../stack-choice.js';
 import { conflictLines, discoverForCommand, withDiscovered } from '../app-discover.js';
-import { appSettingsFrom, bytes, durationMs, nonNegativeInt, oneOf, positiveInt } from '../options.js';
+import { appSettingsFrom, bytes, durationMs, nonNegativeInt, oneOf, positiveDuration, positiveInt } from '../options.js';
 import { MAX_RUN_MS, MAX_WAIT_MS } from '../../core/units.js';
 import { buildReport, markInterrupted } from '../../core/report.js';
 import { EXIT_NOT_CONFIRMED } from '../../core/exit-code.js';
@@ -54,7 +54,7 @@ const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowe
 /** `stress` on a target whose source runs its own workload (PostgreSQL --ddl-race): run, check, report, exit code. */
 async function sourceStress(source: Source, entry: string, opts: StressFlagValues, given: (key: string) => boolean, io: Io, setExit: (code: number) => void): Promise<void> {
   // The target as the source names it (a PostgreSQL URL with its password masked).
-  const path = source.resolveTargets({ entries: [entry], baseDir: process.cwd(), display: 'as-given', cwd: process.cwd() }).targets[0] ?? entry;
+  const path = source.resolveTargets({ entries: [entry], baseDir: io.cwd, display: 'as-given', cwd: io.cwd }).targets[0] ?? entry;
   const refused = SQLITE_STRESS_FLAGS.filter(given);
   if (refused.length > 0) {
     io.stderr(`lockscope: ${refused.map(flagName).join(', ')} ${refused.length === 1 ? 'is' : 'are'} for SQLite databases; ${escapeControl(path)} is a ${source.id} target\n`);
@@ -114,15 +114,6 @@ async function sourceStress(source: Source, entry: string, opts: StressFlagValue
   setExit(signalled ? report.exitCode : written ? report.exitCode : 2);
 }
 
-function positiveDuration(name: string) {
-  const parse = durationMs(name, MAX_RUN_MS);
-  return (value: string): number => {
-    const ms = parse(value);
-    if (ms <= 0) throw new InvalidArgumentError(`${name} must be longer than 0 (got "${value}")`);
-    return ms;
-  };
-}
-
 async function confirmLive(path: string, flags: StressKnobFlags, io: Io): Promise<boolean> {
   const rl = createInterface({ input: io.stdinStream, output: io.stderrStream, terminal: true });
   try {
@@ -153,7 +144,7 @@ export function registerStress(program: Command, io: Io, setExit: (code: number)
   cmd
     .option('--writers <n>', 'writer threads (default 4)', positiveInt('--writers'))
     .option('--readers <n>', 'reader threads (default 0)', nonNegativeInt('--readers'))
-    .option('--duration <time>', 'how long to run, e.g. 5s, 1500ms (default 5s; at most 24h)', positiveDuration('--duration'))
+    .option('--duration <time>', 'how long to run, e.g. 5s, 1500ms (default 5s; at most 24h)', positiveDuration('--duration', MAX_RUN_MS))
     .option('--transactions <n>', 'stop after this many write transactions in all, instead of --duration', positiveInt('--transactions'))
     .option('--pattern <pattern>', `what each write transaction does: ${PATTERNS.join('|')} (default insert)`, oneOf('--pattern', PATTERNS))
     .option('--batch <n>', 'rows written per transaction (default 1)', positiveInt('--batch'))

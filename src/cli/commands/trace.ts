@@ -18,7 +18,7 @@ import { traceTextSection } from '../../output/trace-text.js';
 import { colorLevel, makeStyle } from '../../output/style.js';
 import { loadCommandConfig, mergeThresholds } from '../config.js';
 import { addOutputFlags } from '../flags.js';
-import { durationMs, positiveInt } from '../options.js';
+import { positiveDuration, positiveInt } from '../options.js';
 import { type OutputOptions, checkOutputTarget, emitReport, outputFormat } from '../report-output.js';
 import { traceReport, traceWithSignals } from '../trace-run.js';
 
@@ -40,7 +40,7 @@ export function registerTrace(program: Command, io: Io, setExit: (code: number) 
     .allowExcessArguments()
     .addHelpText('after', '\nTo start the app under the tracer instead of attaching: lockscope trace <db> [options] -- <command…>')
     .option('--pid <pid>', 'attach to this process (repeatable; default: every process that has the database open)', collectPid)
-    .option('--for <duration>', `how long to trace (default ${DEFAULT_TRACE_MS / 1000}s; with --, until the command ends or this long)`, durationMs('--for', MAX_RUN_MS));
+    .option('--for <duration>', `how long to trace (default ${DEFAULT_TRACE_MS / 1000}s; with --, until the command ends or this long)`, positiveDuration('--for', MAX_RUN_MS));
   addOutputFlags(cmd);
   cmd.action(async (db: string, opts: TraceFlags, self: Command) => {
     const command = self.args.slice(1);
@@ -53,10 +53,6 @@ export function registerTrace(program: Command, io: Io, setExit: (code: number) 
     }
     if (launch && opts.pid?.length) {
       io.stderr('lockscope: --pid and a command after -- exclude each other: attach to running processes, or start one\n');
-      return setExit(2);
-    }
-    if (opts.for !== undefined && opts.for <= 0) {
-      io.stderr('lockscope: --for must be longer than 0 (e.g. 10s)\n');
       return setExit(2);
     }
     const config = loadCommandConfig(io, opts.config);
